@@ -1,0 +1,112 @@
+/**
+ * The ORDERS topology, exactly as the NATS documentation's Consumers "Example" page configures it
+ * (see DESIGN.md), plus the settings the page leaves to defaults, each chosen on purpose here.
+ * This is the one place these values live: provisioning, the bridge and the tests read them.
+ *
+ * Durations are nanoseconds, as the JetStream API takes them.
+ */
+export const STREAM = 'ORDERS';
+
+export const SUBJECTS = {
+  received: 'ORDERS.received',
+  processed: 'ORDERS.processed',
+  completed: 'ORDERS.completed',
+} as const;
+
+export const CONSUMERS = { new: 'NEW', dispatch: 'DISPATCH', monitor: 'MONITOR' } as const;
+
+export const MONITOR_SUBJECT = 'monitor.ORDERS';
+
+const SECOND_NS = 1_000_000_000;
+const DAY_NS = 86_400 * SECOND_NS;
+
+/**
+ * Settings the seed leaves to defaults. Each with its value and the reason for it.
+ */
+export const CHOSEN = {
+  /**
+   * Stream duplicate window: 10 minutes (server default 2 minutes). Publishes carry a Nats-Msg-Id
+   * (the order ID for intake, order + stage for the stages), and an activity that published but
+   * died before recording it is retried by Temporal after a backoff or a worker restart; 10
+   * minutes covers that retry. The cost is one remembered ID per message for 10 minutes (about
+   * 100 bytes each). Beyond the window, the workflow-ID policy still keeps a duplicate from
+   * running an order twice: this window is a second line, not the only one.
+   */
+  duplicateWindowNs: 10 * 60 * SECOND_NS,
+  /**
+   * Stream replicas: 1 (server default). One server is the embedded default; on a NATS cluster
+   * pass `--replicas 3` to `orderflow provision` so the stream survives the loss of a server.
+   */
+  replicas: 1,
+  /**
+   * Work-queue consumers' ack wait: 30 seconds (server default). The bridge tells JetStream it is
+   * still working every third of it, so a long activity never causes a redelivery, while the
+   * orders of a bridge that died come back to another bridge within 30 seconds.
+   */
+  ackWaitNs: 30 * SECOND_NS,
+  /**
+   * Work-queue consumers' max ack pending: 1000 (server default). The cap on orders in flight
+   * across every bridge sharing a consumer; each bridge's own in-flight bound must stay below it.
+   */
+  maxAckPending: 1000,
+  /** Pull requests that may wait at once: 512 (server default), ample for many bridges. */
+  maxWaiting: 512,
+} as const;
+
+/** The stream, as `nats stream add ORDERS --subjects "ORDERS.*" --ack --max-msgs=-1 ...` creates it. */
+export function streamConfig(options: { replicas?: number } = {}) {
+  return {
+    name: STREAM,
+    subjects: ['ORDERS.*'],
+    retention: 'limits',
+    max_consumers: -1,
+    max_msgs_per_subject: -1,
+    max_msgs: -1,
+    max_bytes: -1,
+    max_age: 365 * DAY_NS,
+    max_msg_size: -1,
+    storage: 'file',
+    discard: 'old',
+    num_replicas: options.replicas ?? CHOSEN.replicas,
+    duplicate_window: CHOSEN.duplicateWindowNs,
+    sealed: false,
+    deny_delete: false,
+    deny_purge: false,
+    allow_rollup_hdrs: false,
+    allow_direct: true,
+  } as const;
+}
+
+function workQueueConsumer(name: string, filterSubject: string) {
+  return {
+    durable_name: name,
+    filter_subject: filterSubject,
+    ack_policy: 'explicit',
+    ack_wait: CHOSEN.ackWaitNs,
+    deliver_policy: 'all',
+    max_deliver: -1,
+    max_ack_pending: CHOSEN.maxAckPending,
+    max_waiting: CHOSEN.maxWaiting,
+    replay_policy: 'instant',
+    sample_freq: '100',
+  } as const;
+}
+
+/** The three consumers, as the seed's `nats consumer add` commands create them. */
+export function consumerConfigs() {
+  return [
+    workQueueConsumer(CONSUMERS.new, SUBJECTS.received),
+    workQueueConsumer(CONSUMERS.dispatch, SUBJECTS.processed),
+    {
+      durable_name: CONSUMERS.monitor,
+      deliver_subject: MONITOR_SUBJECT,
+      ack_policy: 'none',
+      deliver_policy: 'last',
+      max_deliver: -1,
+      replay_policy: 'instant',
+    },
+  ] as const;
+}
+
+export type DesiredStream = ReturnType<typeof streamConfig>;
+export type DesiredConsumer = ReturnType<typeof consumerConfigs>[number];

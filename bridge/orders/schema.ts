@@ -1,0 +1,144 @@
+/**
+ * The order: the one schema every part of orderflow validates against (publish, bridge, workers).
+ * Every rejection names the field and the rule it broke.
+ */
+import { z } from 'zod';
+
+/** Largest encoded order accepted, in bytes. A real order with 100 lines fits in a few KiB. */
+export const MAX_ORDER_BYTES = 64 * 1024;
+export const MAX_ITEMS = 100;
+export const MAX_QUANTITY = 10_000;
+export const MAX_UNIT_PRICE = 1_000_000_000;
+
+const idPattern = /^[A-Za-z0-9._:-]+$/;
+
+/** ISO 4217 codes this runtime knows, with their minor units (USD 2, JPY 0, KWD 3). */
+const currencyDigits = new Map(
+  Intl.supportedValuesOf('currency').map((code) => [
+    code,
+    new Intl.NumberFormat('en', { style: 'currency', currency: code }).resolvedOptions().maximumFractionDigits ?? 2,
+  ]),
+);
+
+function decimalPlaces(n: number): number {
+  const text = n.toString();
+  if (text.includes('e-')) return Number(text.split('e-')[1]) + (text.split('.')[1]?.split('e')[0]?.length ?? 0);
+  return text.split('.')[1]?.length ?? 0;
+}
+
+export const orderIdSchema = z
+  .string({ error: 'must be a string' })
+  .min(1, 'must not be empty')
+  .max(128, 'must be at most 128 characters')
+  .regex(idPattern, 'may contain only letters, digits and . _ : -');
+
+const itemSchema = z.strictObject(
+  {
+    sku: z
+      .string({ error: 'must be a string' })
+      .min(1, 'must not be empty')
+      .max(64, 'must be at most 64 characters')
+      .regex(idPattern, 'may contain only letters, digits and . _ : -'),
+    quantity: z
+      .number({ error: 'must be a number' })
+      .int('must be a whole number')
+      .positive('must be at least 1')
+      .max(MAX_QUANTITY, `must be at most ${MAX_QUANTITY}`),
+    unitPrice: z
+      .number({ error: 'must be a number' })
+      .nonnegative('must not be negative')
+      .max(MAX_UNIT_PRICE, `must be at most ${MAX_UNIT_PRICE}`),
+  },
+  { error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown field(s) ${issue.keys.join(', ')}` : 'must be an object') },
+);
+
+export const orderSchema = z
+  .strictObject(
+    {
+      orderId: orderIdSchema,
+      customerId: z
+        .string({ error: 'must be a string' })
+        .min(1, 'must not be empty')
+        .max(128, 'must be at most 128 characters')
+        .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces'),
+      items: z
+        .array(itemSchema, { error: 'must be an array' })
+        .min(1, 'must hold at least one item')
+        .max(MAX_ITEMS, `must hold at most ${MAX_ITEMS} items`),
+      currency: z
+        .string({ error: 'must be a string' })
+        .refine((c) => currencyDigits.has(c), 'must be an ISO 4217 currency code in upper case, such as USD or EUR'),
+      createdAt: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time with a time zone' }).optional(),
+      metadata: z
+        .record(z.string().max(64), z.string().max(1024), { error: 'must be an object of strings' })
+        .refine((m) => Object.keys(m).length <= 32, 'must hold at most 32 entries')
+        .optional(),
+    },
+    { error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown field(s) ${issue.keys.join(', ')}` : 'must be a JSON object') },
+  )
+  .superRefine((order, ctx) => {
+    const digits = currencyDigits.get(order.currency) ?? 2;
+    const seen = new Map<string, number>();
+    order.items.forEach((item, i) => {
+      if (decimalPlaces(item.unitPrice) > digits) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['items', i, 'unitPrice'],
+          message: `has more than ${digits} decimal place(s), the minor unit of ${order.currency}`,
+        });
+      }
+      const first = seen.get(item.sku);
+      if (first !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['items', i, 'sku'], message: `repeats items[${first}].sku; merge the lines` });
+      }
+      seen.set(item.sku, i);
+    });
+  });
+
+export type Order = z.infer<typeof orderSchema>;
+export type OrderItem = Order['items'][number];
+
+/** Why a message can never become a valid order. */
+export type OrderRejection =
+  | { readonly kind: 'empty'; readonly detail: string }
+  | { readonly kind: 'too-large'; readonly detail: string }
+  | { readonly kind: 'not-json'; readonly detail: string }
+  | { readonly kind: 'schema'; readonly detail: string; readonly issues: readonly string[] };
+
+export type DecodeResult = { readonly ok: true; readonly order: Order } | { readonly ok: false; readonly rejection: OrderRejection };
+
+function formatPath(path: ReadonlyArray<PropertyKey>): string {
+  return path.reduce<string>(
+    (acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)),
+    '',
+  );
+}
+
+/** Validates a parsed value; each issue reads "field: rule". */
+export function validateOrder(value: unknown): DecodeResult {
+  const result = orderSchema.safeParse(value);
+  if (result.success) return { ok: true, order: result.data };
+  const issues = result.error.issues.map((issue) => `${formatPath(issue.path) || 'order'}: ${issue.message}`);
+  return { ok: false, rejection: { kind: 'schema', detail: issues.join('; '), issues } };
+}
+
+/** Decodes and validates the bytes of a message. */
+export function decodeOrder(bytes: Uint8Array): DecodeResult {
+  if (bytes.length === 0) return { ok: false, rejection: { kind: 'empty', detail: 'the message has no payload' } };
+  if (bytes.length > MAX_ORDER_BYTES) {
+    return {
+      ok: false,
+      rejection: { kind: 'too-large', detail: `the payload is ${bytes.length} bytes; the limit is ${MAX_ORDER_BYTES}` },
+    };
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+  } catch (err) {
+    return {
+      ok: false,
+      rejection: { kind: 'not-json', detail: `the payload is not UTF-8 JSON (${err instanceof Error ? err.message : String(err)})` },
+    };
+  }
+  return validateOrder(value);
+}

@@ -1,0 +1,128 @@
+/**
+ * A server process orderflow started: spawned, watched, signalled (kill, pause, resume), and
+ * recorded so that nothing outlives its owner.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+
+export interface ExitStatus {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+}
+
+export interface ProcessSpec {
+  /** Short name used in messages, e.g. `nats-server`. */
+  readonly name: string;
+  readonly binary: string;
+  readonly args: readonly string[];
+  /** File that receives the process's stdout and stderr (appended). Default: kept in memory only. */
+  readonly logFile?: string;
+  /**
+   * Folder in which a file named after the pid exists while the process runs, so a supervisor
+   * (the test harness's teardown) can kill what a crashed owner left behind. Default: none.
+   */
+  readonly pidRegistryDir?: string;
+}
+
+const live = new Set<ChildProcess>();
+
+/** Kills every process started here when this Node process exits. For entry points to call once. */
+export function killChildrenOnExit(): void {
+  process.once('exit', () => {
+    for (const child of live) child.kill('SIGKILL');
+  });
+}
+
+export class ManagedProcess {
+  private readonly child: ChildProcess;
+  /** The last 64 KiB the process printed, for error messages. */
+  private recent = '';
+  readonly exited: Promise<ExitStatus>;
+
+  constructor(readonly spec: ProcessSpec) {
+    const log = spec.logFile ? fs.createWriteStream(spec.logFile, { flags: 'a' }) : undefined;
+    this.child = spawn(spec.binary, [...spec.args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    live.add(this.child);
+    const pidFile = spec.pidRegistryDir && this.child.pid ? path.join(spec.pidRegistryDir, String(this.child.pid)) : undefined;
+    if (pidFile) fs.writeFileSync(pidFile, `${spec.name}\n`);
+    const collect = (chunk: Buffer): void => {
+      this.recent = (this.recent + chunk.toString()).slice(-65_536);
+      log?.write(chunk);
+    };
+    this.child.stdout?.on('data', collect);
+    this.child.stderr?.on('data', collect);
+    this.exited = new Promise((resolve) => {
+      this.child.once('error', (err) => {
+        this.recent += `\n${err.message}`;
+      });
+      this.child.once('close', (code, signal) => {
+        live.delete(this.child);
+        if (pidFile) fs.rmSync(pidFile, { force: true });
+        log?.end();
+        resolve({ code, signal });
+      });
+    });
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** What the process printed most recently. */
+  get output(): string {
+    return this.recent;
+  }
+
+  signal(signal: NodeJS.Signals): void {
+    if (this.running) this.child.kill(signal);
+  }
+
+  /** Sends `signal` and waits for the exit. Idempotent. */
+  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<ExitStatus> {
+    this.signal(signal);
+    return this.exited;
+  }
+
+  /** SIGTERM, then SIGKILL after `graceMs` milliseconds. A paused process is resumed first. */
+  async stop(graceMs = 10_000): Promise<ExitStatus> {
+    if (!this.running) return this.exited;
+    this.signal('SIGCONT');
+    this.signal('SIGTERM');
+    const timer = setTimeout(() => this.signal('SIGKILL'), graceMs);
+    try {
+      return await this.exited;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+/** Polls `check` every `intervalMs` until it returns true, the process exits, or `timeoutMs` passes. */
+export async function waitUntilReady(
+  proc: ManagedProcess,
+  check: () => Promise<boolean>,
+  { timeoutMs, intervalMs = 100 }: { timeoutMs: number; intervalMs?: number },
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let exited = false;
+  void proc.exited.then(() => {
+    exited = true;
+  });
+  while (Date.now() < deadline) {
+    if (exited || !proc.running) {
+      throw new Error(`${proc.spec.name} exited during startup:\n${proc.output.trim().split('\n').slice(-15).join('\n')}`);
+    }
+    if (await check().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+  await proc.kill();
+  throw new Error(
+    `${proc.spec.name} was not ready after ${timeoutMs} ms:\n${proc.output.trim().split('\n').slice(-15).join('\n')}`,
+  );
+}

@@ -1,0 +1,91 @@
+/**
+ * Starts a Temporal dev server (`temporal server start-dev`) with a SQLite file, so its state
+ * survives restarts and SIGKILL; can be killed, paused and restarted on the same file.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+
+import { Connection } from '@temporalio/client';
+
+import { LaunchedServer } from './launched-server';
+import { ManagedProcess, waitUntilReady } from './process';
+
+export interface TemporalServerOptions {
+  /** Path of the `temporal` CLI binary. */
+  readonly binary: string;
+  /** gRPC frontend port. */
+  readonly port: number;
+  /** Web UI port. Default: no UI (headless). */
+  readonly uiPort?: number;
+  /** SQLite file holding all state. */
+  readonly dbFile: string;
+  /** Default: 127.0.0.1. */
+  readonly host?: string;
+  /** Namespace to wait for. Default: `default` (always created by the dev server). */
+  readonly namespace?: string;
+  /** Search attributes to register, name to type (Keyword, Int, ...). Default: none. */
+  readonly searchAttributes?: Readonly<Record<string, string>>;
+  /** Appends the server's log here. Default: memory only. */
+  readonly logFile?: string;
+  /** See ProcessSpec.pidRegistryDir. */
+  readonly pidRegistryDir?: string;
+  /** How long startup may take, in milliseconds. Default: 60000. */
+  readonly startTimeoutMs?: number;
+}
+
+/**
+ * SQLite in WAL mode without fsync on every commit: about twice the workflow throughput of the
+ * default, and it still survives a SIGKILL of the server (only a power loss can cost data).
+ */
+const SQLITE_PRAGMAS = ['journal_mode=WAL', 'synchronous=OFF'];
+
+export class TemporalServer extends LaunchedServer {
+  private constructor(readonly options: TemporalServerOptions) {
+    super();
+  }
+
+  static async start(options: TemporalServerOptions): Promise<TemporalServer> {
+    const server = new TemporalServer(options);
+    await server.launch();
+    return server;
+  }
+
+  /** host:port of the gRPC frontend. */
+  get address(): string {
+    return `${this.options.host ?? '127.0.0.1'}:${this.options.port}`;
+  }
+
+  get uiUrl(): string | undefined {
+    return this.options.uiPort ? `http://${this.options.host ?? '127.0.0.1'}:${this.options.uiPort}` : undefined;
+  }
+
+  protected async launch(): Promise<void> {
+    const o = this.options;
+    fs.mkdirSync(path.dirname(o.dbFile), { recursive: true });
+    if (o.logFile) fs.mkdirSync(path.dirname(o.logFile), { recursive: true });
+    const args = ['server', 'start-dev', '--ip', o.host ?? '127.0.0.1', '--port', String(o.port), '--db-filename', o.dbFile];
+    args.push(...(o.uiPort ? ['--ui-port', String(o.uiPort)] : ['--headless']));
+    for (const pragma of SQLITE_PRAGMAS) args.push('--sqlite-pragma', pragma);
+    for (const [name, type] of Object.entries(o.searchAttributes ?? {})) args.push('--search-attribute', `${name}=${type}`);
+    args.push('--log-level', 'warn');
+    const proc = new ManagedProcess({
+      name: 'temporal',
+      binary: o.binary,
+      args,
+      logFile: o.logFile,
+      pidRegistryDir: o.pidRegistryDir,
+    });
+    this.proc = proc;
+    await waitUntilReady(proc, () => this.namespaceReady(), { timeoutMs: o.startTimeoutMs ?? 60_000, intervalMs: 250 });
+  }
+
+  private async namespaceReady(): Promise<boolean> {
+    const connection = await Connection.connect({ address: this.address, connectTimeout: 1000 });
+    try {
+      await connection.workflowService.describeNamespace({ namespace: this.options.namespace ?? 'default' });
+      return true;
+    } finally {
+      await connection.close();
+    }
+  }
+}

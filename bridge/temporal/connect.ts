@@ -1,0 +1,23 @@
+import { Client, Connection } from '@temporalio/client';
+
+import type { TemporalSettings } from '../config/temporal';
+import { ServerUnreachableError, messageOf } from '../errors';
+
+export interface TemporalConnectOptions {
+  /** How long the first connection may take, in milliseconds. Default: 5000. */
+  readonly timeoutMs?: number;
+}
+
+/** Connects a Temporal client, turning a failure into one clear ServerUnreachableError. */
+export async function connectTemporal(settings: TemporalSettings, options: TemporalConnectOptions = {}): Promise<Client> {
+  try {
+    const connection = await Connection.connect({
+      ...settings.connection,
+      address: settings.address,
+      connectTimeout: options.timeoutMs ?? 5000,
+    } as Parameters<typeof Connection.connect>[0]);
+    return new Client({ connection, namespace: settings.namespace });
+  } catch (err) {
+    throw new ServerUnreachableError('Temporal', settings.address, messageOf(err), { cause: err });
+  }
+}

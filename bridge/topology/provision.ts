@@ -1,0 +1,134 @@
+/**
+ * Brings a NATS account to the ORDERS topology: creates what is missing, reports drift field by
+ * field, and (when asked) updates what JetStream can change in place. Idempotent.
+ */
+import type { ConsumerConfig, JetStreamManager, StreamConfig } from '@nats-io/jetstream';
+import { JetStreamApiError } from '@nats-io/jetstream';
+
+import { STREAM, consumerConfigs, streamConfig } from '../config/topology';
+import type { FieldDrift, ObjectKind, ServerFeatures } from './diff';
+import { diffConfig, serverFeatures, updatableChanges } from './diff';
+
+const NOT_FOUND_CODES = new Set([10059 /* stream */, 10014 /* consumer */]);
+
+export type ObjectState = 'missing' | 'in-sync' | 'drift';
+export type ObjectAction = 'none' | 'create' | 'update' | 'report';
+
+export interface ObjectPlan {
+  readonly kind: ObjectKind;
+  readonly name: string;
+  readonly state: ObjectState;
+  readonly drift: readonly FieldDrift[];
+}
+
+export interface ObjectOutcome extends ObjectPlan {
+  /** What was done (or, in a dry run, would be done). */
+  readonly action: ObjectAction;
+  /** Drift still present afterwards: immutable fields, or everything when not applying. */
+  readonly remaining: readonly FieldDrift[];
+}
+
+export interface ProvisionOptions {
+  /** Update fields JetStream can change in place. Default: false (drift is only reported). */
+  readonly apply?: boolean;
+  /** Change nothing; report what would be done. Default: false. */
+  readonly dryRun?: boolean;
+  /** Stream replicas. Default: `CHOSEN.replicas` (1). */
+  readonly replicas?: number;
+}
+
+export interface ProvisionReport {
+  readonly serverVersion: string;
+  readonly objects: readonly ObjectOutcome[];
+  /** True when every object now matches (or would match, in a dry run) the desired configuration. */
+  readonly inSync: boolean;
+  readonly changed: boolean;
+}
+
+function isNotFound(err: unknown): boolean {
+  return err instanceof JetStreamApiError && NOT_FOUND_CODES.has(err.code);
+}
+
+async function loadOrUndefined<T>(load: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await load();
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
+function planObject(
+  kind: ObjectKind,
+  name: string,
+  desired: Readonly<Record<string, unknown>>,
+  actual: Readonly<Record<string, unknown>> | undefined,
+  features: ServerFeatures,
+): ObjectPlan {
+  if (!actual) return { kind, name, state: 'missing', drift: [] };
+  const drift = diffConfig(kind, desired, actual, features);
+  return { kind, name, state: drift.length ? 'drift' : 'in-sync', drift };
+}
+
+/** Compares the server's topology with the desired one. Reads only. */
+export async function planTopology(
+  jsm: JetStreamManager,
+  serverVersion: string,
+  options: Pick<ProvisionOptions, 'replicas'> = {},
+): Promise<ObjectPlan[]> {
+  const features = serverFeatures(serverVersion);
+  const stream = await loadOrUndefined(() => jsm.streams.info(STREAM));
+  const plans = [planObject('stream', STREAM, streamConfig(options), stream?.config as never, features)];
+  for (const desired of consumerConfigs()) {
+    const actual = stream ? await loadOrUndefined(() => jsm.consumers.info(STREAM, desired.durable_name)) : undefined;
+    plans.push(planObject('consumer', desired.durable_name, desired, actual?.config as never, features));
+  }
+  return plans;
+}
+
+function decide(plan: ObjectPlan, apply: boolean): { action: ObjectAction; remaining: readonly FieldDrift[] } {
+  switch (plan.state) {
+    case 'missing':
+      return { action: 'create', remaining: [] };
+    case 'in-sync':
+      return { action: 'none', remaining: [] };
+    case 'drift': {
+      const immutable = plan.drift.filter((d) => d.immutable);
+      const canUpdate = apply && immutable.length < plan.drift.length;
+      return { action: canUpdate ? 'update' : 'report', remaining: apply ? immutable : plan.drift };
+    }
+  }
+}
+
+async function execute(jsm: JetStreamManager, plan: ObjectPlan, action: ObjectAction, replicas?: number): Promise<void> {
+  const desiredConsumer = consumerConfigs().find((c) => c.durable_name === plan.name);
+  if (action === 'create') {
+    if (plan.kind === 'stream') await jsm.streams.add(streamConfig({ replicas }) as unknown as StreamConfig);
+    else await jsm.consumers.add(STREAM, desiredConsumer as unknown as ConsumerConfig);
+  } else if (action === 'update') {
+    const changes = updatableChanges(plan.drift);
+    if (plan.kind === 'stream') await jsm.streams.update(STREAM, changes);
+    else await jsm.consumers.update(STREAM, plan.name, changes);
+  }
+}
+
+/** Plans and, unless `dryRun`, carries out the changes. */
+export async function provisionTopology(
+  jsm: JetStreamManager,
+  serverVersion: string,
+  options: ProvisionOptions = {},
+): Promise<ProvisionReport> {
+  const plans = await planTopology(jsm, serverVersion, options);
+  const objects: ObjectOutcome[] = [];
+  for (const plan of plans) {
+    const { action, remaining } = decide(plan, options.apply ?? false);
+    if (!options.dryRun) await execute(jsm, plan, action, options.replicas);
+    objects.push({ ...plan, action, remaining });
+  }
+  return {
+    serverVersion,
+    objects,
+    inSync: objects.every((o) => o.remaining.length === 0),
+    changed: objects.some((o) => o.action === 'create' || o.action === 'update'),
+  };
+}

@@ -1,0 +1,98 @@
+#!/usr/bin/env node
+'use strict';
+// The step npm runs before `start`, `test` and `bench`: installs the npm dependencies from the
+// lockfile when they are missing or stale, makes sure the server binaries exist (building them
+// once into the per-user cache), then compiles the TypeScript. Dependency-free on purpose.
+//
+//   node scripts/ensure.js start   temporal + nats-server
+//   node scripts/ensure.js test    the same, plus the `nats` CLI the seed-comparison tests run
+const { spawnSync } = require('node:child_process');
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const path = require('node:path');
+const tools = require('./tools.js');
+
+const root = path.resolve(__dirname, '..');
+const purposes = { start: ['temporal', 'nats-server'], bench: ['temporal', 'nats-server'], test: ['temporal', 'nats-server', 'nats'] };
+
+function say(line) {
+  process.stderr.write(`orderflow: ${line}\n`);
+}
+
+function fail(message) {
+  process.stderr.write(`orderflow: ${message}\n`);
+  process.exit(1);
+}
+
+function checkNode() {
+  const [major, minor] = process.versions.node.split('.').map(Number);
+  if (major < 20 || (major === 20 && minor < 19)) {
+    fail(`Node.js ${process.versions.node} is too old: orderflow needs Node.js 20.19 or newer (https://nodejs.org).`);
+  }
+}
+
+function ensureDependencies() {
+  const lockfile = path.join(root, 'package-lock.json');
+  const stamp = path.join(root, 'node_modules', '.orderflow-installed');
+  const hash = crypto.createHash('sha256').update(fs.readFileSync(lockfile)).digest('hex');
+  if (fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === hash) return;
+  say('installing npm dependencies from package-lock.json (npm ci)');
+  const npm = process.env.npm_execpath
+    ? [process.execPath, [process.env.npm_execpath]]
+    : ['npm', []];
+  const result = spawnSync(npm[0], [...npm[1], 'ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
+  if (result.status !== 0) fail('`npm ci` failed (see above); fix the error and run the command again.');
+  fs.writeFileSync(stamp, hash);
+}
+
+function hasGo() {
+  return spawnSync('go', ['version'], { stdio: 'ignore' }).status === 0;
+}
+
+async function ensureTool(name) {
+  let found = tools.locateTool(name);
+  if (found && found.source !== 'path') return found;
+  // A pinned build is preferred over whatever happens to be on PATH (Debian ships nats-server 2.9).
+  if (hasGo()) {
+    const tool = tools.TOOLS[name];
+    say(`building ${name} ${tool.version} with go install (first run only; cached in ${tools.toolsDir()})`);
+    const started = Date.now();
+    try {
+      const built = await tools.buildTool(name, { onProgress: say });
+      say(`built ${name} ${tool.version} in ${Math.round((Date.now() - started) / 1000)} s`);
+      return { path: built, source: 'cache' };
+    } catch (err) {
+      if (!found) fail(`${err.message}\n\n${tools.installHint(name)}`);
+      say(`${err.message}\nfalling back to ${found.path}`);
+    }
+  }
+  if (!found) fail(tools.installHint(name));
+  return found;
+}
+
+function compile() {
+  const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+  const result = spawnSync(process.execPath, [tsc, '-p', path.join(root, 'tsconfig.json')], { cwd: root, stdio: 'inherit' });
+  if (result.status !== 0) fail('TypeScript compilation failed (see above).');
+}
+
+async function main() {
+  const purpose = process.argv[2] || 'start';
+  const needed = purposes[purpose];
+  if (!needed) fail(`unknown purpose "${purpose}"; use one of: ${Object.keys(purposes).join(', ')}`);
+  checkNode();
+  ensureDependencies();
+  fs.mkdirSync(tools.toolsDir(), { recursive: true });
+  let resolved;
+  try {
+    resolved = await Promise.all(needed.map(async (name) => ({ name, ...(await ensureTool(name)) })));
+  } catch (err) {
+    fail(err.message);
+  }
+  for (const { name, path: file, source } of resolved) {
+    say(`using ${name} ${tools.reportedVersion(file)} from ${source}: ${file}`);
+  }
+  compile();
+}
+
+main().catch((err) => fail(err.stack || String(err)));
