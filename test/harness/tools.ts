@@ -1,16 +1,7 @@
-/** The server binaries tests run, found the way `orderflow` finds them (scripts/tools.js). */
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const tools = require('../../scripts/tools.js') as {
-  locateTool(name: string): { path: string; source: string } | undefined;
-  findOnPath(binary: string): string | undefined;
-  reportedVersion(file: string): string;
-};
+/** The server binaries tests run, found the way `orderflow` finds them. */
+import { binaryPath, findOnPath, reportedVersion } from '../../bridge/servers/binaries';
 
-export function toolPath(name: 'temporal' | 'nats-server' | 'nats'): string {
-  const found = tools.locateTool(name);
-  if (!found) throw new Error(`${name} is missing: run the tests with \`npm test\`, whose pretest step builds it`);
-  return found.path;
-}
+export const toolPath = binaryPath;
 
 export interface NatsServerBinary {
   readonly path: string;
@@ -23,11 +14,11 @@ export interface NatsServerBinary {
  * compatibility with 2.9 is always checked there rather than silently skipped.
  */
 export function natsServerVersions(): NatsServerBinary[] {
-  const pinned = toolPath('nats-server');
-  const versions = [{ path: pinned, version: tools.reportedVersion(pinned) }];
-  const legacy = process.env.NATS_SERVER_LEGACY_BIN ?? tools.findOnPath('nats-server');
+  const pinned = binaryPath('nats-server');
+  const versions = [{ path: pinned, version: reportedVersion(pinned) }];
+  const legacy = process.env.NATS_SERVER_LEGACY_BIN ?? findOnPath('nats-server');
   if (legacy && legacy !== pinned) {
-    const version = tools.reportedVersion(legacy);
+    const version = reportedVersion(legacy);
     if (version !== versions[0]!.version) versions.push({ path: legacy, version });
   }
   if (process.env.CI && versions.length < 2) {

@@ -1,0 +1,74 @@
+import path from 'node:path';
+
+import type { Command } from 'commander';
+
+import { natsSettings } from '../../config/nats';
+import { temporalSettings } from '../../config/temporal';
+import type { DevStack } from '../../dev/dev';
+import { startDev } from '../../dev/dev';
+import { binaryPath } from '../../servers/binaries';
+import { globalFlags, loggerFrom } from '../options';
+
+interface DevFlags {
+  dataDir?: string;
+}
+
+function summary(stack: DevStack): string {
+  const natsUrl = stack.nats.servers.join(',');
+  const lines = [
+    '',
+    'orderflow is running:',
+    `  NATS        ${natsUrl}${stack.natsStarted ? '  (started here)' : '  (from settings)'}`,
+    `  Temporal    ${stack.temporal.address}  namespace ${stack.temporal.namespace}${stack.temporalStarted ? '  (started here)' : '  (from settings)'}`,
+  ];
+  if (stack.temporal.uiUrl) lines.push(`  Temporal UI ${stack.temporal.uiUrl}`);
+  for (const o of stack.provision.objects) lines.push(`  ${o.kind.padEnd(11)} ${o.name.padEnd(9)} ${o.action === 'create' ? 'created' : o.action === 'none' ? 'ready' : `differs: ${o.drift.map((d) => d.field).join(', ')}`}`);
+  if (stack.logs.nats || stack.logs.temporal) lines.push(`  logs        ${[stack.logs.nats, stack.logs.temporal].filter(Boolean).join(', ')}`);
+  lines.push(
+    '',
+    'In another terminal:',
+    `  NATS_URL=${natsUrl} TEMPORAL_ADDRESS=${stack.temporal.address} npm run orderflow -- publish --count 5`,
+    '',
+    'Press Ctrl-C to stop.',
+    '',
+  );
+  return lines.join('\n');
+}
+
+export function registerDev(program: Command): void {
+  program
+    .command('dev')
+    .description('run the whole system locally: nats-server and the Temporal dev server (data under .data/), topology provisioned')
+    .option('--data-dir <dir>', 'folder for the servers data and logs (default: ./.data)')
+    .addHelpText(
+      'after',
+      '\nStandard ports (4222, 7233, UI 8233) are used when free, free ones otherwise. With NATS_URL or' +
+        '\nTEMPORAL_ADDRESS set (or the matching flags), that server is used instead of starting one.',
+    )
+    .action(async (flags: DevFlags, command: Command) => {
+      const logger = loggerFrom(command);
+      const g = globalFlags(command);
+      const env = process.env;
+      const natsExternal = Boolean(g.natsUrl || env.NATS_URL || g.natsContext || env.NATS_CONTEXT);
+      const temporalExternal = Boolean(g.temporalAddress || env.TEMPORAL_ADDRESS);
+      const stack = await startDev({
+        dataDir: path.resolve(flags.dataDir ?? '.data'),
+        natsServerBinary: natsExternal ? '' : binaryPath('nats-server'),
+        temporalBinary: temporalExternal ? '' : binaryPath('temporal'),
+        ...(natsExternal ? { externalNats: natsSettings(g, env) } : {}),
+        ...(temporalExternal ? { externalTemporal: temporalSettings(g, env) } : {}),
+        logger,
+      });
+      process.stdout.write(summary(stack));
+      await new Promise<void>((resolve) => {
+        const onSignal = (signal: NodeJS.Signals): void => {
+          logger.info('stopping', { signal });
+          process.once(signal, () => process.exit(130)); // a second Ctrl-C does not wait
+          void stack.stop().then(resolve);
+        };
+        process.once('SIGINT', onSignal);
+        process.once('SIGTERM', onSignal);
+      });
+      logger.info('stopped; data kept for the next run', { dataDir: path.resolve(flags.dataDir ?? '.data') });
+    });
+}

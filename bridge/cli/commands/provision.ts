@@ -1,0 +1,75 @@
+import type { Command } from 'commander';
+
+import { connectNats, jetStreamManagerFor } from '../../nats/connect';
+import type { ObjectOutcome, ProvisionReport } from '../../topology/provision';
+import { provisionTopology } from '../../topology/provision';
+import { formatConfigValue, table } from '../format';
+import { intFlag, natsFrom } from '../options';
+
+interface ProvisionFlags {
+  apply?: boolean;
+  dryRun?: boolean;
+  json?: boolean;
+  replicas?: string;
+}
+
+const verbs: Record<ObjectOutcome['action'], { done: string; dry: string }> = {
+  none: { done: 'in sync', dry: 'in sync' },
+  create: { done: 'created', dry: 'would be created' },
+  update: { done: 'updated', dry: 'would be updated' },
+  report: { done: 'differs (not changed)', dry: 'differs (would not be changed)' },
+};
+
+export function renderReport(report: ProvisionReport, dryRun: boolean): string {
+  const lines = [`nats-server ${report.serverVersion}${dryRun ? ' (dry run: nothing changed)' : ''}`];
+  const rows: string[][] = [];
+  for (const o of report.objects) {
+    rows.push([o.kind, o.name, dryRun ? verbs[o.action].dry : verbs[o.action].done]);
+    for (const d of o.drift) {
+      const fixed = !o.remaining.includes(d);
+      rows.push([
+        '',
+        `  ${d.field}`,
+        `${formatConfigValue(d.field, d.actual)} -> ${formatConfigValue(d.field, d.desired)}${fixed ? '' : d.immutable ? '  (cannot change in place)' : ''}`,
+      ]);
+    }
+  }
+  lines.push(table(rows));
+  const immutable = report.objects.flatMap((o) => o.remaining.filter((d) => d.immutable).map((d) => ({ o, d })));
+  for (const { o, d } of immutable) lines.push(`${o.kind} ${o.name}, ${d.field}: ${d.immutable}`);
+  if (!report.changed && report.inSync) lines.push('Nothing to change: the ORDERS topology matches the desired configuration.');
+  else if (report.objects.some((o) => o.action === 'report' || (o.remaining.length && !o.remaining.every((d) => d.immutable)))) {
+    lines.push('Run `orderflow provision --apply` to update the fields JetStream can change in place.');
+  }
+  return lines.join('\n');
+}
+
+export function registerProvision(program: Command): void {
+  program
+    .command('provision')
+    .description('create the ORDERS stream and its NEW, DISPATCH and MONITOR consumers as the seed configures them')
+    .option('--apply', 'update drifted fields that JetStream can change in place (default: only report drift)')
+    .option('--dry-run', 'change nothing; show what would be done')
+    .option('--json', 'print the report as JSON')
+    .option('--replicas <n>', 'stream replicas, 1-5; use 3 on a NATS cluster (default: 1)')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 the topology matches (after any change), 1 drift remains, 2 bad flags or settings, 3 NATS unreachable.',
+    )
+    .action(async (flags: ProvisionFlags, command: Command) => {
+      const replicas = flags.replicas === undefined ? undefined : intFlag('--replicas', flags.replicas, 1, 5);
+      const nc = await connectNats(natsFrom(command), { name: 'orderflow provision' });
+      try {
+        const jsm = await jetStreamManagerFor(nc);
+        const report = await provisionTopology(jsm, nc.info?.version ?? 'unknown', {
+          apply: flags.apply ?? false,
+          dryRun: flags.dryRun ?? false,
+          ...(replicas !== undefined ? { replicas } : {}),
+        });
+        process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : `${renderReport(report, flags.dryRun ?? false)}\n`);
+        process.exitCode = report.inSync ? 0 : 1;
+      } finally {
+        await nc.close();
+      }
+    });
+}

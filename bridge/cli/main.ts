@@ -1,0 +1,52 @@
+#!/usr/bin/env node
+/**
+ * The `orderflow` command. The only module that turns errors into exit codes: a UserError
+ * (bad setting, unreachable server, invalid input) prints one line; anything else is a bug and
+ * prints its stack.
+ */
+import { Command, CommanderError } from 'commander';
+
+import { isUserError } from '../errors';
+import { killChildrenOnExit } from '../servers/process';
+import { registerDev } from './commands/dev';
+import { registerProvision } from './commands/provision';
+import { registerPublish } from './commands/publish';
+import { addGlobalOptions } from './options';
+
+export function buildProgram(): Command {
+  const program = addGlobalOptions(new Command('orderflow'))
+    .description('NATS JetStream orders as durable serverless functions on Temporal')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s.replace(/^error: /, 'orderflow: ')) });
+  registerDev(program);
+  registerProvision(program);
+  registerPublish(program);
+  for (const command of program.commands) command.exitOverride();
+  return program;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync([...argv], { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version are successful exits; every other parse failure is a usage error.
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    if (isUserError(err)) {
+      process.stderr.write(`orderflow: ${err.message}\n`);
+      return err.exitCode;
+    }
+    process.stderr.write(`orderflow: unexpected error (a bug; please report it):\n${err instanceof Error ? err.stack : String(err)}\n`);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  killChildrenOnExit();
+  void main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,0 +1,116 @@
+/**
+ * `orderflow dev`: the whole system on one machine. Starts nats-server and the Temporal dev
+ * server (unless NATS_URL / TEMPORAL_ADDRESS point elsewhere), keeping their data under one
+ * folder so a second run resumes, and provisions the ORDERS topology.
+ */
+import path from 'node:path';
+
+import type { NatsSettings } from '../config/nats';
+import type { TemporalSettings } from '../config/temporal';
+import type { Logger } from '../log';
+import { connectNats, jetStreamManagerFor } from '../nats/connect';
+import { NatsServer } from '../servers/nats-server';
+import { preferredOrFreePort } from '../servers/ports';
+import { TemporalServer } from '../servers/temporal-server';
+import type { ProvisionReport } from '../topology/provision';
+import { provisionTopology } from '../topology/provision';
+import { acquireDevLock } from './run-lock';
+
+export interface DevOptions {
+  /** Folder holding the servers' data and logs. Default: `.data` in the working directory. */
+  readonly dataDir: string;
+  /** Binaries to run (from scripts/tools.js). */
+  readonly natsServerBinary: string;
+  readonly temporalBinary: string;
+  /** Use this NATS instead of starting one (NATS_URL was set). */
+  readonly externalNats?: NatsSettings;
+  /** Use this Temporal instead of starting one (TEMPORAL_ADDRESS was set). */
+  readonly externalTemporal?: TemporalSettings;
+  readonly logger: Logger;
+}
+
+export interface DevStack {
+  readonly nats: NatsSettings;
+  readonly natsStarted: boolean;
+  readonly temporal: { readonly address: string; readonly namespace: string; readonly uiUrl?: string };
+  readonly temporalStarted: boolean;
+  readonly provision: ProvisionReport;
+  readonly logs: { readonly nats?: string; readonly temporal?: string };
+  /** Stops what dev started, in reverse order. Idempotent. */
+  stop(): Promise<void>;
+}
+
+const STANDARD_PORTS = { nats: 4222, temporal: 7233, temporalUi: 8233 } as const;
+
+export async function startDev(options: DevOptions): Promise<DevStack> {
+  const { dataDir, logger } = options;
+  const runDir = path.join(dataDir, 'run');
+  const release = acquireDevLock(dataDir, runDir);
+  const stoppers: Array<() => Promise<void>> = [async () => release()];
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      for (const s of stoppers.splice(0).reverse()) await s();
+    })());
+
+  try {
+    let nats: NatsSettings;
+    let natsServer: NatsServer | undefined;
+    const logs = { nats: path.join(dataDir, 'logs', 'nats-server.log'), temporal: path.join(dataDir, 'logs', 'temporal.log') };
+    if (options.externalNats) {
+      nats = options.externalNats;
+      logger.info('using the NATS server from the settings', { servers: nats.servers.join(',') });
+    } else {
+      const port = await preferredOrFreePort(STANDARD_PORTS.nats);
+      natsServer = await NatsServer.start({
+        binary: options.natsServerBinary,
+        port,
+        storeDir: path.join(dataDir, 'nats'),
+        logFile: logs.nats,
+        pidRegistryDir: runDir,
+      });
+      stoppers.push(() => natsServer!.stop());
+      nats = { servers: [natsServer.url] };
+      logger.info('nats-server started', { url: natsServer.url, pid: natsServer.process?.pid });
+    }
+
+    let temporal: DevStack['temporal'];
+    let temporalServer: TemporalServer | undefined;
+    if (options.externalTemporal) {
+      temporal = options.externalTemporal;
+      logger.info('using the Temporal server from the settings', { address: temporal.address });
+    } else {
+      temporalServer = await TemporalServer.start({
+        binary: options.temporalBinary,
+        port: await preferredOrFreePort(STANDARD_PORTS.temporal),
+        uiPort: await preferredOrFreePort(STANDARD_PORTS.temporalUi),
+        dbFile: path.join(dataDir, 'temporal', 'temporal.db'),
+        logFile: logs.temporal,
+        pidRegistryDir: runDir,
+      });
+      stoppers.push(() => temporalServer!.stop());
+      temporal = { address: temporalServer.address, namespace: 'default', uiUrl: temporalServer.uiUrl };
+      logger.info('Temporal dev server started', { address: temporal.address, ui: temporal.uiUrl, pid: temporalServer.process?.pid });
+    }
+
+    const nc = await connectNats(nats, { name: 'orderflow dev' });
+    let provision: ProvisionReport;
+    try {
+      provision = await provisionTopology(await jetStreamManagerFor(nc), nc.info?.version ?? 'unknown');
+    } finally {
+      await nc.close();
+    }
+    return {
+      nats,
+      natsStarted: Boolean(natsServer),
+      temporal,
+      temporalStarted: Boolean(temporalServer),
+      provision,
+      logs: { ...(natsServer ? { nats: logs.nats } : {}), ...(temporalServer ? { temporal: logs.temporal } : {}) },
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
