@@ -66,3 +66,9 @@ export function isUserError(err: unknown): err is UserError {
 export function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+/** Thrown when the ORDERS stream or one of its consumers is missing or is not the one expected. */
+export class TopologyMissingError extends UserError {
+  override readonly name = 'TopologyMissingError';
+  readonly exitCode = 2;
+}

@@ -1,7 +1,10 @@
 /** Publishing orders into ORDERS.received, deduplicated by order ID. */
 import type { JetStreamClient } from '@nats-io/jetstream';
+import { JetStreamApiError } from '@nats-io/jetstream';
+import { jserrors } from '@nats-io/jetstream/internal';
 
 import { STREAM, SUBJECTS } from '../config/topology';
+import { TopologyMissingError } from '../errors';
 import type { Order } from './schema';
 
 export interface PublishResult {
@@ -21,11 +24,28 @@ export interface PublishOptions {
 
 /** Publishes one order; `Nats-Msg-Id` is the order ID, so JetStream drops a second copy. */
 export async function publishOrder(js: JetStreamClient, order: Order): Promise<PublishResult> {
-  const ack = await js.publish(SUBJECTS.received, JSON.stringify(order), {
-    msgID: order.orderId,
-    expect: { streamName: STREAM },
-  });
-  return { orderId: order.orderId, seq: ack.seq, duplicate: ack.duplicate };
+  try {
+    const ack = await js.publish(SUBJECTS.received, JSON.stringify(order), {
+      msgID: order.orderId,
+      expect: { streamName: STREAM },
+    });
+    return { orderId: order.orderId, seq: ack.seq, duplicate: ack.duplicate };
+  } catch (err) {
+    // nats.js reports "no stream listens on this subject" as JetStream not being enabled.
+    if (err instanceof jserrors.JetStreamNotEnabled) {
+      throw new TopologyMissingError(
+        `no stream stores ${SUBJECTS.received}; run \`orderflow provision\` (or \`npm start\`) first`,
+        { cause: err },
+      );
+    }
+    if (err instanceof JetStreamApiError && err.code === 10060) {
+      throw new TopologyMissingError(
+        `${SUBJECTS.received} is stored by a stream other than ${STREAM}; remove that stream's subject or run \`orderflow provision\``,
+        { cause: err },
+      );
+    }
+    throw err;
+  }
 }
 
 /** Publishes orders with bounded concurrency; results come back in input order. */
