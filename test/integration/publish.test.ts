@@ -1,0 +1,115 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+import type { JetStreamManager } from '@nats-io/jetstream';
+import { jetstreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { connect } from '@nats-io/transport-node';
+
+import { expectNoStackTrace, runCli } from '../harness/cli';
+import { startNats } from '../harness/servers';
+
+const order = (orderId: string, quantity = 1) => ({
+  orderId,
+  customerId: 'c-1',
+  currency: 'EUR',
+  items: [{ sku: 'KB-101', quantity, unitPrice: 49.9 }],
+});
+
+describe('publish - orders into ORDERS.received', () => {
+  let url: string;
+  let nc: NatsConnection;
+  let jsm: JetStreamManager;
+  const received = async () => (await jsm.streams.info('ORDERS', { subjects_filter: 'ORDERS.received' })).state.messages;
+
+  beforeAll(async () => {
+    url = (await startNats()).url;
+    expect((await runCli(['provision'], { env: { NATS_URL: url } })).code).toBe(0);
+    nc = await connect({ servers: url });
+    jsm = await jetstreamManager(nc);
+  });
+  afterAll(() => nc.close());
+
+  it('publishes a file of orders and prints each stream sequence', async () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'orders-')), 'orders.json');
+    fs.writeFileSync(file, JSON.stringify([order('file-1'), order('file-2')]));
+    const result = await runCli(['publish', file, '--json'], { env: { NATS_URL: url } });
+    expect(result.code).toBe(0);
+    const lines = result.stdout.trim().split('\n').map((l) => JSON.parse(l) as { orderId: string; seq: number; duplicate: boolean });
+    expect(lines.map((l) => [l.orderId, l.duplicate])).toEqual([
+      ['file-1', false],
+      ['file-2', false],
+    ]);
+    const stored = await jsm.streams.getMessage('ORDERS', { seq: lines[1]!.seq });
+    expect(stored!.json<{ orderId: string }>().orderId).toBe('file-2');
+    expect(stored!.header.get('Nats-Msg-Id')).toBe('file-2');
+  });
+
+  it('drops a second publish of the same order ID and says it was a duplicate', async () => {
+    const before = await received();
+    const first = await runCli(['publish', '-'], { env: { NATS_URL: url }, input: JSON.stringify(order('dup-1')) });
+    const second = await runCli(['publish', '-'], { env: { NATS_URL: url }, input: JSON.stringify(order('dup-1', 2)) });
+    expect(first.stdout).toMatch(/order dup-1: published as ORDERS seq (\d+)/);
+    const seq = /seq (\d+)/.exec(first.stdout)![1];
+    expect(second.code).toBe(0);
+    expect(second.stdout).toContain(`order dup-1: duplicate, already stored as ORDERS seq ${seq}; dropped`);
+    expect(await received()).toBe(before + 1);
+  });
+
+  it('publishes JSON lines from stdin and an order given by flags', async () => {
+    const before = await received();
+    const lines = [order('line-1'), order('line-2')].map((o) => JSON.stringify(o)).join('\n');
+    expect((await runCli(['publish'], { env: { NATS_URL: url }, input: lines })).code).toBe(0);
+    const flags = await runCli(
+      ['publish', '--order-id', 'flag-1', '--customer', 'c-9', '--item', 'KB-101:2:49.90', '--item', 'MS-202:1:19.50'],
+      { env: { NATS_URL: url } },
+    );
+    expect(flags.code).toBe(0);
+    expect(await received()).toBe(before + 3);
+  });
+
+  it('generates valid demo orders with --count', async () => {
+    const before = await received();
+    const result = await runCli(['publish', '--count', '25'], { env: { NATS_URL: url } });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain('published 25 order(s)');
+    expect(await received()).toBe(before + 25);
+  });
+
+  it('rejects a batch holding an invalid order, naming the place, field and rule, and publishes none of it', async () => {
+    const before = await received();
+    const input = [order('ok-1'), order('bad-1', 0), { ...order('bad-2'), currency: 'euro' }].map((o) => JSON.stringify(o)).join('\n');
+    const result = await runCli(['publish', '-'], { env: { NATS_URL: url }, input });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('nothing was published');
+    expect(result.stderr).toContain('stdin, line 2: items[0].quantity: must be at least 1');
+    expect(result.stderr).toContain('stdin, line 3: currency: must be an ISO 4217 currency code');
+    expectNoStackTrace(result);
+    expect(await received()).toBe(before);
+  });
+
+  it('rejects input that is not JSON and bad flags with one clear line', async () => {
+    const garbage = await runCli(['publish', '-'], { env: { NATS_URL: url }, input: 'not json\n' });
+    expect(garbage.code).toBe(2);
+    expect(garbage.stderr).toContain('stdin, line 1: not valid JSON');
+    const count = await runCli(['publish', '--count', '-3'], { env: { NATS_URL: url } });
+    expect(count.code).toBe(2);
+    expect(count.stderr).toContain('--count: "-3" is not a whole number');
+    const unknown = await runCli(['publish', '--bogus'], { env: { NATS_URL: url } });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("unknown option '--bogus'");
+    const missing = await runCli(['publish', '/nonexistent/orders.json'], { env: { NATS_URL: url } });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('cannot read /nonexistent/orders.json');
+    for (const r of [garbage, count, unknown, missing]) expectNoStackTrace(r);
+  });
+
+  it('says to provision first when no stream stores the orders', async () => {
+    const bare = await startNats();
+    const result = await runCli(['publish', '--count', '1'], { env: { NATS_URL: bare.url } });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('no stream stores ORDERS.received; run `orderflow provision`');
+    expectNoStackTrace(result);
+  });
+});
