@@ -19,7 +19,10 @@ export default tseslint.config(
   },
   {
     files: ['scripts/**/*.js'],
-    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', __dirname: 'readonly', process: 'readonly' } },
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { require: 'readonly', module: 'writable', __dirname: 'readonly', process: 'readonly' },
+    },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
@@ -31,14 +34,39 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['node:*', 'fs', 'path', 'os', 'net', 'http', 'https', 'child_process', 'crypto', 'worker_threads'], message: 'Workflows run in a deterministic sandbox: no Node builtins.' },
-            { group: ['@nats-io/*', '@temporalio/client', '@temporalio/worker', '@temporalio/activity'], message: 'Workflows may not do I/O; call an activity.' },
+            {
+              group: [
+                'node:*',
+                'fs',
+                'path',
+                'os',
+                'net',
+                'http',
+                'https',
+                'child_process',
+                'crypto',
+                'worker_threads',
+              ],
+              message: 'Workflows run in a deterministic sandbox: no Node builtins.',
+            },
+            {
+              group: ['@nats-io/*', '@temporalio/client', '@temporalio/worker', '@temporalio/activity'],
+              message: 'Workflows may not do I/O; call an activity.',
+            },
           ],
         },
       ],
       '@typescript-eslint/no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/activities', '**/activities/**'], allowTypeImports: true, message: 'Workflows import only types from activities.' }] },
+        {
+          patterns: [
+            {
+              group: ['**/activities', '**/activities/**'],
+              allowTypeImports: true,
+              message: 'Workflows import only types from activities.',
+            },
+          ],
+        },
       ],
     },
   },

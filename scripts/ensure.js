@@ -13,7 +13,11 @@ const path = require('node:path');
 const tools = require('./tools.js');
 
 const root = path.resolve(__dirname, '..');
-const purposes = { start: ['temporal', 'nats-server'], bench: ['temporal', 'nats-server'], test: ['temporal', 'nats-server', 'nats'] };
+const purposes = {
+  start: ['temporal', 'nats-server'],
+  bench: ['temporal', 'nats-server'],
+  test: ['temporal', 'nats-server', 'nats'],
+};
 
 function say(line) {
   process.stderr.write(`orderflow: ${line}\n`);
@@ -37,9 +41,7 @@ function ensureDependencies() {
   const hash = crypto.createHash('sha256').update(fs.readFileSync(lockfile)).digest('hex');
   if (fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === hash) return;
   say('installing npm dependencies from package-lock.json (npm ci)');
-  const npm = process.env.npm_execpath
-    ? [process.execPath, [process.env.npm_execpath]]
-    : ['npm', []];
+  const npm = process.env.npm_execpath ? [process.execPath, [process.env.npm_execpath]] : ['npm', []];
   const result = spawnSync(npm[0], [...npm[1], 'ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
   if (result.status !== 0) fail('`npm ci` failed (see above); fix the error and run the command again.');
   fs.writeFileSync(stamp, hash);
@@ -72,7 +74,10 @@ async function ensureTool(name) {
 
 function compile() {
   const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-  const result = spawnSync(process.execPath, [tsc, '-p', path.join(root, 'tsconfig.json')], { cwd: root, stdio: 'inherit' });
+  const result = spawnSync(process.execPath, [tsc, '-p', path.join(root, 'tsconfig.json')], {
+    cwd: root,
+    stdio: 'inherit',
+  });
   if (result.status !== 0) fail('TypeScript compilation failed (see above).');
 }
 

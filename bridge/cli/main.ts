@@ -39,7 +39,9 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stderr.write(`orderflow: ${err.message}\n`);
       return err.exitCode;
     }
-    process.stderr.write(`orderflow: unexpected error (a bug; please report it):\n${err instanceof Error ? err.stack : String(err)}\n`);
+    process.stderr.write(
+      `orderflow: unexpected error (a bug; please report it):\n${err instanceof Error ? err.stack : String(err)}\n`,
+    );
     return 1;
   }
 }

@@ -101,7 +101,11 @@ function readableFile(setting: string, file: string | undefined): string | undef
   try {
     fs.accessSync(resolved, fs.constants.R_OK);
   } catch {
-    throw new ConfigError(setting, `file ${JSON.stringify(file)} does not exist or is not readable`, 'give the path of a readable file');
+    throw new ConfigError(
+      setting,
+      `file ${JSON.stringify(file)} does not exist or is not readable`,
+      'give the path of a readable file',
+    );
   }
   return resolved;
 }
@@ -119,19 +123,36 @@ export function natsSettings(flags: NatsFlags = {}, env: NodeJS.ProcessEnv = pro
     .map((s) => s.trim())
     .filter(Boolean);
   if (servers.length === 0) {
-    throw new ConfigError(urls?.source ?? 'NATS_URL', 'no server given', 'set it to nats://host:port (comma-separated for several)');
+    throw new ConfigError(
+      urls?.source ?? 'NATS_URL',
+      'no server given',
+      'set it to nats://host:port (comma-separated for several)',
+    );
   }
   for (const server of servers) {
-    parseSetting(urls?.source ?? 'NATS_URL', serverUrl, server, 'use nats://host:port, comma-separated for several servers');
+    parseSetting(
+      urls?.source ?? 'NATS_URL',
+      serverUrl,
+      server,
+      'use nats://host:port, comma-separated for several servers',
+    );
   }
 
-  const creds = firstSet(['--nats-creds', flags.natsCreds], ['NATS_CREDS', env.NATS_CREDS], [`${ctxSource} creds`, context.creds]);
+  const creds = firstSet(
+    ['--nats-creds', flags.natsCreds],
+    ['NATS_CREDS', env.NATS_CREDS],
+    [`${ctxSource} creds`, context.creds],
+  );
   const nkey = firstSet(['NATS_NKEY', env.NATS_NKEY], [`${ctxSource} nkey`, context.nkey]);
   const user = firstSet(['NATS_USER', env.NATS_USER], [`${ctxSource} user`, context.user]);
   const password = firstSet(['NATS_PASSWORD', env.NATS_PASSWORD], [`${ctxSource} password`, context.password]);
   const token = firstSet(['NATS_TOKEN', env.NATS_TOKEN], [`${ctxSource} token`, context.token]);
   if (password && !user) {
-    throw new ConfigError(password.source, 'a password is set without a user', 'set NATS_USER too, or unset the password');
+    throw new ConfigError(
+      password.source,
+      'a password is set without a user',
+      'set NATS_USER too, or unset the password',
+    );
   }
   const cert = firstSet(['NATS_CERT', env.NATS_CERT], [`${ctxSource} cert`, context.cert]);
   const key = firstSet(['NATS_KEY', env.NATS_KEY], [`${ctxSource} key`, context.key]);

@@ -54,7 +54,10 @@ export function temporalSettings(flags: TemporalFlags = {}, env: NodeJS.ProcessE
     );
   }
   const address = firstSet(['--temporal-address', flags.temporalAddress], ['TEMPORAL_ADDRESS', profile.address]);
-  const namespace = firstSet(['--temporal-namespace', flags.temporalNamespace], ['TEMPORAL_NAMESPACE', profile.namespace]);
+  const namespace = firstSet(
+    ['--temporal-namespace', flags.temporalNamespace],
+    ['TEMPORAL_NAMESPACE', profile.namespace],
+  );
   const resolvedAddress = parseSetting(
     address?.source ?? 'TEMPORAL_ADDRESS',
     hostPort,

@@ -56,7 +56,10 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
   try {
     let nats: NatsSettings;
     let natsServer: NatsServer | undefined;
-    const logs = { nats: path.join(dataDir, 'logs', 'nats-server.log'), temporal: path.join(dataDir, 'logs', 'temporal.log') };
+    const logs = {
+      nats: path.join(dataDir, 'logs', 'nats-server.log'),
+      temporal: path.join(dataDir, 'logs', 'temporal.log'),
+    };
     if (options.externalNats) {
       nats = options.externalNats;
       logger.info('using the NATS server from the settings', { servers: nats.servers.join(',') });
@@ -90,7 +93,11 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
       });
       stoppers.push(() => temporalServer!.stop());
       temporal = { address: temporalServer.address, namespace: 'default', uiUrl: temporalServer.uiUrl };
-      logger.info('Temporal dev server started', { address: temporal.address, ui: temporal.uiUrl, pid: temporalServer.process?.pid });
+      logger.info('Temporal dev server started', {
+        address: temporal.address,
+        ui: temporal.uiUrl,
+        pid: temporalServer.process?.pid,
+      });
     }
 
     const nc = await connectNats(nats, { name: 'orderflow dev' });

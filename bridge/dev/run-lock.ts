@@ -6,19 +6,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import { UserError } from '../errors';
+import { isProcessAlive } from '../servers/process';
 
 export class DevAlreadyRunningError extends UserError {
   override readonly name = 'DevAlreadyRunningError';
   readonly exitCode = 2;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function commandLine(pid: number): string {
@@ -37,7 +29,7 @@ export function acquireDevLock(dataDir: string, runDir: string): () => void {
   fs.mkdirSync(runDir, { recursive: true });
   const lockFile = path.join(dataDir, 'dev.pid');
   const holder = Number(fs.existsSync(lockFile) ? fs.readFileSync(lockFile, 'utf8').trim() : NaN);
-  if (Number.isInteger(holder) && holder !== process.pid && alive(holder)) {
+  if (Number.isInteger(holder) && holder !== process.pid && isProcessAlive(holder)) {
     throw new DevAlreadyRunningError(
       `another orderflow dev (pid ${holder}) is using ${dataDir}; stop it first, or pass --data-dir to use another folder`,
     );
@@ -45,11 +37,13 @@ export function acquireDevLock(dataDir: string, runDir: string): () => void {
   for (const entry of fs.readdirSync(runDir)) {
     const pid = Number(entry);
     const name = fs.readFileSync(path.join(runDir, entry), 'utf8').trim();
-    if (Number.isInteger(pid) && alive(pid) && name && commandLine(pid).includes(name)) process.kill(pid, 'SIGKILL');
+    if (Number.isInteger(pid) && isProcessAlive(pid) && name && commandLine(pid).includes(name))
+      process.kill(pid, 'SIGKILL');
     fs.rmSync(path.join(runDir, entry), { force: true });
   }
   fs.writeFileSync(lockFile, String(process.pid));
   return () => {
-    if (fs.existsSync(lockFile) && fs.readFileSync(lockFile, 'utf8').trim() === String(process.pid)) fs.rmSync(lockFile);
+    if (fs.existsSync(lockFile) && fs.readFileSync(lockFile, 'utf8').trim() === String(process.pid))
+      fs.rmSync(lockFile);
   };
 }

@@ -52,7 +52,11 @@ export function validateCandidates(candidates: readonly Candidate[]): Order[] {
   for (const { label, value } of candidates) {
     const result = validateOrder(value);
     if (!result.ok) {
-      problems.push(...(result.rejection.kind === 'schema' ? result.rejection.issues : [result.rejection.detail]).map((p) => `${label}: ${p}`));
+      problems.push(
+        ...(result.rejection.kind === 'schema' ? result.rejection.issues : [result.rejection.detail]).map(
+          (p) => `${label}: ${p}`,
+        ),
+      );
       continue;
     }
     const earlier = seen.get(result.order.orderId);

@@ -49,7 +49,10 @@ const itemSchema = z.strictObject(
       .nonnegative('must not be negative')
       .max(MAX_UNIT_PRICE, `must be at most ${MAX_UNIT_PRICE}`),
   },
-  { error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown field(s) ${issue.keys.join(', ')}` : 'must be an object') },
+  {
+    error: (issue) =>
+      issue.code === 'unrecognized_keys' ? `unknown field(s) ${issue.keys.join(', ')}` : 'must be an object',
+  },
 );
 
 export const orderSchema = z
@@ -74,7 +77,10 @@ export const orderSchema = z
         .refine((m) => Object.keys(m).length <= 32, 'must hold at most 32 entries')
         .optional(),
     },
-    { error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown field(s) ${issue.keys.join(', ')}` : 'must be a JSON object') },
+    {
+      error: (issue) =>
+        issue.code === 'unrecognized_keys' ? `unknown field(s) ${issue.keys.join(', ')}` : 'must be a JSON object',
+    },
   )
   .superRefine((order, ctx) => {
     const digits = currencyDigits.get(order.currency) ?? 2;
@@ -89,7 +95,11 @@ export const orderSchema = z
       }
       const first = seen.get(item.sku);
       if (first !== undefined) {
-        ctx.addIssue({ code: 'custom', path: ['items', i, 'sku'], message: `repeats items[${first}].sku; merge the lines` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['items', i, 'sku'],
+          message: `repeats items[${first}].sku; merge the lines`,
+        });
       }
       seen.set(item.sku, i);
     });
@@ -105,7 +115,8 @@ export type OrderRejection =
   | { readonly kind: 'not-json'; readonly detail: string }
   | { readonly kind: 'schema'; readonly detail: string; readonly issues: readonly string[] };
 
-export type DecodeResult = { readonly ok: true; readonly order: Order } | { readonly ok: false; readonly rejection: OrderRejection };
+export type DecodeResult =
+  { readonly ok: true; readonly order: Order } | { readonly ok: false; readonly rejection: OrderRejection };
 
 function formatPath(path: ReadonlyArray<PropertyKey>): string {
   return path.reduce<string>(
@@ -137,7 +148,10 @@ export function decodeOrder(bytes: Uint8Array): DecodeResult {
   } catch (err) {
     return {
       ok: false,
-      rejection: { kind: 'not-json', detail: `the payload is not UTF-8 JSON (${err instanceof Error ? err.message : String(err)})` },
+      rejection: {
+        kind: 'not-json',
+        detail: `the payload is not UTF-8 JSON (${err instanceof Error ? err.message : String(err)})`,
+      },
     };
   }
   return validateOrder(value);

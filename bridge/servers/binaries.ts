@@ -22,7 +22,8 @@ export function binaryPath(name: ToolName): string {
   } catch (err) {
     throw new MissingToolError(err instanceof Error ? err.message : String(err));
   }
-  if (!found) throw new MissingToolError(`${tools.installHint(name)}\n(\`npm start\` and \`npm test\` build it for you.)`);
+  if (!found)
+    throw new MissingToolError(`${tools.installHint(name)}\n(\`npm start\` and \`npm test\` build it for you.)`);
   return found.path;
 }
 

@@ -45,7 +45,8 @@ export class ManagedProcess {
     const log = spec.logFile ? fs.createWriteStream(spec.logFile, { flags: 'a' }) : undefined;
     this.child = spawn(spec.binary, [...spec.args], { stdio: ['ignore', 'pipe', 'pipe'] });
     live.add(this.child);
-    const pidFile = spec.pidRegistryDir && this.child.pid ? path.join(spec.pidRegistryDir, String(this.child.pid)) : undefined;
+    const pidFile =
+      spec.pidRegistryDir && this.child.pid ? path.join(spec.pidRegistryDir, String(this.child.pid)) : undefined;
     if (pidFile) fs.writeFileSync(pidFile, `${spec.name}\n`);
     const collect = (chunk: Buffer): void => {
       this.recent = (this.recent + chunk.toString()).slice(-65_536);
@@ -116,7 +117,9 @@ export async function waitUntilReady(
   });
   while (Date.now() < deadline) {
     if (exited || !proc.running) {
-      throw new Error(`${proc.spec.name} exited during startup:\n${proc.output.trim().split('\n').slice(-15).join('\n')}`);
+      throw new Error(
+        `${proc.spec.name} exited during startup:\n${proc.output.trim().split('\n').slice(-15).join('\n')}`,
+      );
     }
     if (await check().catch(() => false)) return;
     await new Promise((r) => setTimeout(r, intervalMs));
@@ -125,4 +128,22 @@ export async function waitUntilReady(
   throw new Error(
     `${proc.spec.name} was not ready after ${timeoutMs} ms:\n${proc.output.trim().split('\n').slice(-15).join('\n')}`,
   );
+}
+
+/**
+ * Whether a process runs. A zombie (exited, not yet reaped by its parent, which for an orphan in
+ * a container may be an init that never reaps) counts as gone.
+ */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true; // no /proc (macOS): the signal check is all there is
+  }
 }

@@ -63,10 +63,20 @@ export class TemporalServer extends LaunchedServer {
     const o = this.options;
     fs.mkdirSync(path.dirname(o.dbFile), { recursive: true });
     if (o.logFile) fs.mkdirSync(path.dirname(o.logFile), { recursive: true });
-    const args = ['server', 'start-dev', '--ip', o.host ?? '127.0.0.1', '--port', String(o.port), '--db-filename', o.dbFile];
+    const args = [
+      'server',
+      'start-dev',
+      '--ip',
+      o.host ?? '127.0.0.1',
+      '--port',
+      String(o.port),
+      '--db-filename',
+      o.dbFile,
+    ];
     args.push(...(o.uiPort ? ['--ui-port', String(o.uiPort)] : ['--headless']));
     for (const pragma of SQLITE_PRAGMAS) args.push('--sqlite-pragma', pragma);
-    for (const [name, type] of Object.entries(o.searchAttributes ?? {})) args.push('--search-attribute', `${name}=${type}`);
+    for (const [name, type] of Object.entries(o.searchAttributes ?? {}))
+      args.push('--search-attribute', `${name}=${type}`);
     args.push('--log-level', 'warn');
     const proc = new ManagedProcess({
       name: 'temporal',

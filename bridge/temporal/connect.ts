@@ -9,7 +9,10 @@ export interface TemporalConnectOptions {
 }
 
 /** Connects a Temporal client, turning a failure into one clear ServerUnreachableError. */
-export async function connectTemporal(settings: TemporalSettings, options: TemporalConnectOptions = {}): Promise<Client> {
+export async function connectTemporal(
+  settings: TemporalSettings,
+  options: TemporalConnectOptions = {},
+): Promise<Client> {
   try {
     const connection = await Connection.connect({
       ...settings.connection,

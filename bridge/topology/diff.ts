@@ -112,6 +112,9 @@ export function updatableChanges(drift: readonly FieldDrift[]): Record<string, u
 
 /** Parses "2.10.1-beta" style versions; unknown parts count as 0. */
 export function serverFeatures(version: string): ServerFeatures {
-  const [major = 0, minor = 0] = version.replace(/^v/, '').split('.').map((p) => Number.parseInt(p, 10) || 0);
+  const [major = 0, minor = 0] = version
+    .replace(/^v/, '')
+    .split('.')
+    .map((p) => Number.parseInt(p, 10) || 0);
   return { updatableFilterSubject: major > 2 || (major === 2 && minor >= 10) };
 }

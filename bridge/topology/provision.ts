@@ -100,7 +100,12 @@ function decide(plan: ObjectPlan, apply: boolean): { action: ObjectAction; remai
   }
 }
 
-async function execute(jsm: JetStreamManager, plan: ObjectPlan, action: ObjectAction, replicas?: number): Promise<void> {
+async function execute(
+  jsm: JetStreamManager,
+  plan: ObjectPlan,
+  action: ObjectAction,
+  replicas?: number,
+): Promise<void> {
   const desiredConsumer = consumerConfigs().find((c) => c.durable_name === plan.name);
   if (action === 'create') {
     if (plan.kind === 'stream') await jsm.streams.add(streamConfig({ replicas }) as unknown as StreamConfig);

@@ -35,7 +35,9 @@ export async function startNats(options: { binary?: string } = {}): Promise<Nats
   return server;
 }
 
-export async function startTemporal(options: { searchAttributes?: Record<string, string> } = {}): Promise<TemporalServer> {
+export async function startTemporal(
+  options: { searchAttributes?: Record<string, string> } = {},
+): Promise<TemporalServer> {
   const dir = tempDir('temporal');
   const server = await TemporalServer.start({
     binary: toolPath('temporal'),

@@ -11,7 +11,10 @@ import { natsServerVersions } from '../harness/tools';
 
 const SECOND = 1_000_000_000;
 
-async function provision(url: string, ...args: string[]): Promise<{ code: number | null; out: string; report?: ProvisionReport }> {
+async function provision(
+  url: string,
+  ...args: string[]
+): Promise<{ code: number | null; out: string; report?: ProvisionReport }> {
   const result = await runCli(['provision', ...args], { env: { NATS_URL: url } });
   expectNoStackTrace(result);
   return {
@@ -112,7 +115,7 @@ describe.each(natsServerVersions())('provision - on nats-server $version', ({ pa
       expect((await jsm.consumers.info('ORDERS', 'DISPATCH')).config.filter_subject).toBe('ORDERS.processed');
     } else {
       expect(result.code).toBe(1);
-      expect(result.out).toContain('cannot change a consumer\'s filter subject in place');
+      expect(result.out).toContain("cannot change a consumer's filter subject in place");
       expect((await jsm.consumers.info('ORDERS', 'DISPATCH')).config.filter_subject).toBe('ORDERS.elsewhere');
     }
   });

@@ -21,7 +21,8 @@ describe('publish - orders into ORDERS.received', () => {
   let url: string;
   let nc: NatsConnection;
   let jsm: JetStreamManager;
-  const received = async () => (await jsm.streams.info('ORDERS', { subjects_filter: 'ORDERS.received' })).state.messages;
+  const received = async () =>
+    (await jsm.streams.info('ORDERS', { subjects_filter: 'ORDERS.received' })).state.messages;
 
   beforeAll(async () => {
     url = (await startNats()).url;
@@ -36,7 +37,10 @@ describe('publish - orders into ORDERS.received', () => {
     fs.writeFileSync(file, JSON.stringify([order('file-1'), order('file-2')]));
     const result = await runCli(['publish', file, '--json'], { env: { NATS_URL: url } });
     expect(result.code).toBe(0);
-    const lines = result.stdout.trim().split('\n').map((l) => JSON.parse(l) as { orderId: string; seq: number; duplicate: boolean });
+    const lines = result.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { orderId: string; seq: number; duplicate: boolean });
     expect(lines.map((l) => [l.orderId, l.duplicate])).toEqual([
       ['file-1', false],
       ['file-2', false],
@@ -79,7 +83,9 @@ describe('publish - orders into ORDERS.received', () => {
 
   it('rejects a batch holding an invalid order, naming the place, field and rule, and publishes none of it', async () => {
     const before = await received();
-    const input = [order('ok-1'), order('bad-1', 0), { ...order('bad-2'), currency: 'euro' }].map((o) => JSON.stringify(o)).join('\n');
+    const input = [order('ok-1'), order('bad-1', 0), { ...order('bad-2'), currency: 'euro' }]
+      .map((o) => JSON.stringify(o))
+      .join('\n');
     const result = await runCli(['publish', '-'], { env: { NATS_URL: url }, input });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('nothing was published');

@@ -33,15 +33,22 @@ const GO_ZERO_TIME = '0001-01-01T00:00:00Z';
  * configured. The Go CLI also sends pause_until as Go's zero time, which means "not paused".
  */
 function configured(config: object): Record<string, unknown> {
-  const { created: _created, metadata, ...rest } = config as Record<string, unknown> & { metadata?: Record<string, string> };
+  const {
+    created: _created,
+    metadata,
+    ...rest
+  } = config as Record<string, unknown> & { metadata?: Record<string, string> };
   if (rest.pause_until === GO_ZERO_TIME) delete rest.pause_until;
   const userMetadata = Object.entries(metadata ?? {}).filter(([key]) => !key.startsWith('_nats.'));
   return userMetadata.length ? { ...rest, metadata: Object.fromEntries(userMetadata) } : rest;
 }
 
 async function topology(jsm: JetStreamManager): Promise<Record<string, Record<string, unknown>>> {
-  const result: Record<string, Record<string, unknown>> = { ORDERS: configured((await jsm.streams.info('ORDERS')).config) };
-  for (const name of ['NEW', 'DISPATCH', 'MONITOR']) result[name] = configured((await jsm.consumers.info('ORDERS', name)).config);
+  const result: Record<string, Record<string, unknown>> = {
+    ORDERS: configured((await jsm.streams.info('ORDERS')).config),
+  };
+  for (const name of ['NEW', 'DISPATCH', 'MONITOR'])
+    result[name] = configured((await jsm.consumers.info('ORDERS', name)).config);
   return result;
 }
 
@@ -80,9 +87,29 @@ describe.each(natsServerVersions())('provision - matches the seed commands on na
       expect({ consumer, diff: differences(seed[consumer]!, ours[consumer]!) }).toEqual({ consumer, diff: {} });
     }
     // The seed's settings themselves, checked once more against the page's values.
-    expect(ours.ORDERS).toMatchObject({ subjects: ['ORDERS.*'], max_age: 31_536_000_000_000_000, storage: 'file', retention: 'limits', discard: 'old', max_msgs: -1, max_bytes: -1, max_msg_size: -1 });
-    expect(ours.NEW).toMatchObject({ filter_subject: 'ORDERS.received', ack_policy: 'explicit', deliver_policy: 'all', max_deliver: -1, sample_freq: '100' });
-    expect(ours.MONITOR).toMatchObject({ deliver_subject: 'monitor.ORDERS', ack_policy: 'none', deliver_policy: 'last', replay_policy: 'instant' });
+    expect(ours.ORDERS).toMatchObject({
+      subjects: ['ORDERS.*'],
+      max_age: 31_536_000_000_000_000,
+      storage: 'file',
+      retention: 'limits',
+      discard: 'old',
+      max_msgs: -1,
+      max_bytes: -1,
+      max_msg_size: -1,
+    });
+    expect(ours.NEW).toMatchObject({
+      filter_subject: 'ORDERS.received',
+      ack_policy: 'explicit',
+      deliver_policy: 'all',
+      max_deliver: -1,
+      sample_freq: '100',
+    });
+    expect(ours.MONITOR).toMatchObject({
+      deliver_subject: 'monitor.ORDERS',
+      ack_policy: 'none',
+      deliver_policy: 'last',
+      replay_policy: 'instant',
+    });
     expect(ours.MONITOR!.filter_subject ?? '').toBe('');
   });
 });

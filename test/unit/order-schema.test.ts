@@ -79,9 +79,12 @@ describe('order schema - orderId', () => {
     expect(issues({ ...validOrder(), orderId: 'a'.repeat(129) })).toEqual(['orderId: must be at most 128 characters']);
   });
 
-  it.each(['ord 1', 'ord/1', 'ord#1', 'ordé'])('order schema - rejects the orderId %j for its characters', (orderId) => {
-    expect(issues({ ...validOrder(), orderId })).toEqual([`orderId: ${ID_RULE}`]);
-  });
+  it.each(['ord 1', 'ord/1', 'ord#1', 'ordé'])(
+    'order schema - rejects the orderId %j for its characters',
+    (orderId) => {
+      expect(issues({ ...validOrder(), orderId })).toEqual([`orderId: ${ID_RULE}`]);
+    },
+  );
 
   it('order schema - rejects a numeric orderId as not a string', () => {
     expect(issues({ ...validOrder(), orderId: 7 })).toEqual(['orderId: must be a string']);

@@ -22,8 +22,12 @@ function summary(stack: DevStack): string {
     `  Temporal    ${stack.temporal.address}  namespace ${stack.temporal.namespace}${stack.temporalStarted ? '  (started here)' : '  (from settings)'}`,
   ];
   if (stack.temporal.uiUrl) lines.push(`  Temporal UI ${stack.temporal.uiUrl}`);
-  for (const o of stack.provision.objects) lines.push(`  ${o.kind.padEnd(11)} ${o.name.padEnd(9)} ${o.action === 'create' ? 'created' : o.action === 'none' ? 'ready' : `differs: ${o.drift.map((d) => d.field).join(', ')}`}`);
-  if (stack.logs.nats || stack.logs.temporal) lines.push(`  logs        ${[stack.logs.nats, stack.logs.temporal].filter(Boolean).join(', ')}`);
+  for (const o of stack.provision.objects)
+    lines.push(
+      `  ${o.kind.padEnd(11)} ${o.name.padEnd(9)} ${o.action === 'create' ? 'created' : o.action === 'none' ? 'ready' : `differs: ${o.drift.map((d) => d.field).join(', ')}`}`,
+    );
+  if (stack.logs.nats || stack.logs.temporal)
+    lines.push(`  logs        ${[stack.logs.nats, stack.logs.temporal].filter(Boolean).join(', ')}`);
   lines.push(
     '',
     'In another terminal:',
@@ -38,7 +42,9 @@ function summary(stack: DevStack): string {
 export function registerDev(program: Command): void {
   program
     .command('dev')
-    .description('run the whole system locally: nats-server and the Temporal dev server (data under .data/), topology provisioned')
+    .description(
+      'run the whole system locally: nats-server and the Temporal dev server (data under .data/), topology provisioned',
+    )
     .option('--data-dir <dir>', 'folder for the servers data and logs (default: ./.data)')
     .addHelpText(
       'after',

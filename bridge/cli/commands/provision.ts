@@ -37,8 +37,11 @@ export function renderReport(report: ProvisionReport, dryRun: boolean): string {
   lines.push(table(rows));
   const immutable = report.objects.flatMap((o) => o.remaining.filter((d) => d.immutable).map((d) => ({ o, d })));
   for (const { o, d } of immutable) lines.push(`${o.kind} ${o.name}, ${d.field}: ${d.immutable}`);
-  if (!report.changed && report.inSync) lines.push('Nothing to change: the ORDERS topology matches the desired configuration.');
-  else if (report.objects.some((o) => o.action === 'report' || (o.remaining.length && !o.remaining.every((d) => d.immutable)))) {
+  if (!report.changed && report.inSync)
+    lines.push('Nothing to change: the ORDERS topology matches the desired configuration.');
+  else if (
+    report.objects.some((o) => o.action === 'report' || (o.remaining.length && !o.remaining.every((d) => d.immutable)))
+  ) {
     lines.push('Run `orderflow provision --apply` to update the fields JetStream can change in place.');
   }
   return lines.join('\n');
@@ -66,7 +69,9 @@ export function registerProvision(program: Command): void {
           dryRun: flags.dryRun ?? false,
           ...(replicas !== undefined ? { replicas } : {}),
         });
-        process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : `${renderReport(report, flags.dryRun ?? false)}\n`);
+        process.stdout.write(
+          flags.json ? `${JSON.stringify(report, null, 2)}\n` : `${renderReport(report, flags.dryRun ?? false)}\n`,
+        );
         process.exitCode = report.inSync ? 0 : 1;
       } finally {
         await nc.close();

@@ -28,7 +28,8 @@ async function readStdin(): Promise<string> {
 
 async function ordersFrom(file: string | undefined, flags: PublishFlags): Promise<Order[]> {
   const sources = [file !== undefined, flags.count !== undefined, flags.orderId !== undefined].filter(Boolean).length;
-  if (sources > 1) throw new UsageError('give orders one way: a file (or - for stdin), --count, or --order-id with --item');
+  if (sources > 1)
+    throw new UsageError('give orders one way: a file (or - for stdin), --count, or --order-id with --item');
   if (flags.count !== undefined) return demoOrders(intFlag('--count', flags.count, 1, 1_000_000));
   if (flags.orderId !== undefined) {
     return validateCandidates([
@@ -67,7 +68,11 @@ export function registerPublish(program: Command): void {
     .option('--order-id <id>', 'publish one order given by flags')
     .option('--customer <id>', 'customer of the --order-id order')
     .option('--currency <code>', 'ISO 4217 currency of the --order-id order (default: EUR)')
-    .option('--item <sku:qty:price>', 'a line of the --order-id order; repeat for more', (v: string, all: string[] = []) => [...all, v])
+    .option(
+      '--item <sku:qty:price>',
+      'a line of the --order-id order; repeat for more',
+      (v: string, all: string[] = []) => [...all, v],
+    )
     .option('--json', 'print one JSON object per order: {orderId, seq, duplicate}')
     .addHelpText(
       'after',

@@ -1,0 +1,111 @@
+/**
+ * `orderflow dev` (what `npm start` runs): brings both servers up with the topology, stops them
+ * on Ctrl-C leaving no process behind, resumes from its data folder, and recovers from a dev
+ * process that was SIGKILLed and left its servers running.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { Client, Connection } from '@temporalio/client';
+
+import { isProcessAlive } from '../../bridge/servers/process';
+import { CLI, cleanEnv } from '../harness/cli';
+
+interface RunningDev {
+  child: ChildProcess;
+  natsUrl: string;
+  temporalAddress: string;
+  output: () => string;
+  pids: number[];
+}
+
+function startDev(dataDir: string): Promise<RunningDev> {
+  const child = spawn(process.execPath, [CLI, 'dev', '--data-dir', dataDir], {
+    env: cleanEnv(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`dev did not come up:\n${output}`)), 60_000);
+    const poll = setInterval(() => {
+      if (!output.includes('Press Ctrl-C to stop.')) return;
+      clearInterval(poll);
+      clearTimeout(timer);
+      const pids = [...output.matchAll(/"pid":(\d+)/g)].map((m) => Number(m[1]));
+      resolve({
+        child,
+        natsUrl: /NATS\s+(nats:\/\/\S+)/.exec(output)![1]!,
+        temporalAddress: /Temporal\s+(\S+:\d+)/.exec(output)![1]!,
+        output: () => output,
+        pids,
+      });
+    }, 100);
+    child.once('exit', () => reject(new Error(`dev exited early:\n${output}`)));
+  });
+}
+
+const alive = isProcessAlive;
+
+describe('dev - the whole local system in one command', () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'orderflow-dev-'));
+  afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+
+  it('starts both servers with the topology, stops them all on SIGINT, and resumes from its data', async () => {
+    const first = await startDev(dataDir);
+    expect(first.pids).toHaveLength(2);
+    expect(first.output()).toMatch(/stream\s+ORDERS\s+created/);
+    const nc = await connect({ servers: first.natsUrl });
+    await jetstream(nc).publish('ORDERS.received', '{}', { msgID: 'kept-1' });
+    await nc.close();
+    const connection = await Connection.connect({ address: first.temporalAddress });
+    await new Client({ connection }).workflow.start('kept', { taskQueue: 'nobody', workflowId: 'kept-run', args: [] });
+    await connection.close();
+
+    first.child.kill('SIGINT');
+    const exitCode = await new Promise((resolve) => first.child.once('exit', resolve));
+    expect(exitCode).toBe(0);
+    expect(first.pids.filter(alive)).toEqual([]);
+
+    const second = await startDev(dataDir);
+    expect(second.output()).toMatch(/stream\s+ORDERS\s+ready/);
+    const nc2 = await connect({ servers: second.natsUrl });
+    expect((await (await jetstreamManager(nc2)).streams.info('ORDERS')).state.messages).toBe(1);
+    await nc2.close();
+    const connection2 = await Connection.connect({ address: second.temporalAddress });
+    const description = await new Client({ connection: connection2 }).workflow.getHandle('kept-run').describe();
+    expect(description.status.name).toBe('RUNNING');
+    await connection2.close();
+    second.child.kill('SIGTERM');
+    await new Promise((resolve) => second.child.once('exit', resolve));
+    expect(second.pids.filter(alive)).toEqual([]);
+  }, 120_000);
+
+  it('refuses a second dev on the same data, and reaps the servers of a dev that was SIGKILLed', async () => {
+    const crashed = await startDev(dataDir);
+    const refused = spawn(process.execPath, [CLI, 'dev', '--data-dir', dataDir], {
+      env: cleanEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let refusal = '';
+    refused.stderr.on('data', (c: Buffer) => (refusal += c.toString()));
+    expect(await new Promise((resolve) => refused.once('exit', resolve))).toBe(2);
+    expect(refusal).toContain(`another orderflow dev (pid ${crashed.child.pid}) is using`);
+
+    crashed.child.kill('SIGKILL');
+    await new Promise((resolve) => crashed.child.once('exit', resolve));
+    expect(crashed.pids.filter(alive)).toHaveLength(2); // orphaned servers still run
+
+    const next = await startDev(dataDir);
+    expect(crashed.pids.filter(alive)).toEqual([]);
+    next.child.kill('SIGINT');
+    await new Promise((resolve) => next.child.once('exit', resolve));
+    expect(next.pids.filter(alive)).toEqual([]);
+  }, 120_000);
+});

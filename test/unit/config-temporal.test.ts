@@ -1,0 +1,180 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+import { DEFAULT_TEMPORAL_ADDRESS, DEFAULT_TEMPORAL_NAMESPACE, temporalSettings } from '../../bridge/config/temporal';
+import { ConfigError } from '../../bridge/errors';
+
+const dirs: string[] = [];
+
+/** A fresh, empty home and config home, so the real user's temporal.toml never leaks in. */
+function emptyHome(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orderflow-unit-temporal-'));
+  dirs.push(dir);
+  return dir;
+}
+
+afterAll(() => {
+  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function envWith(vars: Record<string, string> = {}, home = emptyHome()): NodeJS.ProcessEnv {
+  return { HOME: home, XDG_CONFIG_HOME: home, ...vars };
+}
+
+function writeToml(home: string, text: string): string {
+  const file = path.join(home, 'temporal.toml');
+  fs.writeFileSync(file, text);
+  return file;
+}
+
+/** The ConfigError `fn` throws; fails the test when it returns or throws anything else. */
+function configError(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+  throw new Error('expected a ConfigError, nothing was thrown');
+}
+
+const ADDRESS_FIX = 'use host:port, for example 127.0.0.1:7233 or my-ns.a1b2c.tmprl.cloud:7233';
+
+describe('config temporal - defaults and sources', () => {
+  it('config temporal - defaults to 127.0.0.1:7233 and namespace default with an empty config home', () => {
+    expect(temporalSettings({}, envWith())).toEqual({
+      address: '127.0.0.1:7233',
+      namespace: 'default',
+      connection: { address: '127.0.0.1:7233', apiKey: undefined, tls: undefined, metadata: undefined },
+    });
+    expect([DEFAULT_TEMPORAL_ADDRESS, DEFAULT_TEMPORAL_NAMESPACE]).toEqual(['127.0.0.1:7233', 'default']);
+  });
+
+  it('config temporal - a TEMPORAL_CONFIG_FILE that does not exist falls back to the defaults', () => {
+    const home = emptyHome();
+    const env = envWith({ TEMPORAL_CONFIG_FILE: path.join(home, 'does-not-exist.toml') }, home);
+    const settings = temporalSettings({}, env);
+    expect(settings.address).toBe('127.0.0.1:7233');
+    expect(settings.namespace).toBe('default');
+  });
+
+  it('config temporal - honours TEMPORAL_ADDRESS and TEMPORAL_NAMESPACE', () => {
+    const env = envWith({ TEMPORAL_ADDRESS: 'temporal.internal:7233', TEMPORAL_NAMESPACE: 'orders-prod' });
+    const settings = temporalSettings({}, env);
+    expect(settings.address).toBe('temporal.internal:7233');
+    expect(settings.namespace).toBe('orders-prod');
+    expect(settings.connection?.address).toBe('temporal.internal:7233');
+  });
+
+  it('config temporal - flags override TEMPORAL_ADDRESS and TEMPORAL_NAMESPACE', () => {
+    const env = envWith({ TEMPORAL_ADDRESS: 'from-env:7233', TEMPORAL_NAMESPACE: 'from-env' });
+    const settings = temporalSettings({ temporalAddress: 'from-flag:7234', temporalNamespace: 'from-flag' }, env);
+    expect(settings.address).toBe('from-flag:7234');
+    expect(settings.namespace).toBe('from-flag');
+    expect(settings.connection?.address).toBe('from-flag:7234');
+  });
+
+  it('config temporal - accepts an IPv6 host:port', () => {
+    expect(temporalSettings({}, envWith({ TEMPORAL_ADDRESS: '[::1]:7233' })).address).toBe('[::1]:7233');
+  });
+
+  it('config temporal - TEMPORAL_API_KEY ends up in connection.apiKey and turns TLS on', () => {
+    const settings = temporalSettings({}, envWith({ TEMPORAL_API_KEY: 'key-123' }));
+    expect(settings.connection?.apiKey).toBe('key-123');
+    expect(settings.connection?.tls).toBe(true);
+  });
+
+  it('config temporal - TEMPORAL_GRPC_META_* variables become connection metadata', () => {
+    const settings = temporalSettings({}, envWith({ TEMPORAL_GRPC_META_X_TENANT: 'acme' }));
+    expect(settings.connection?.metadata).toEqual({ 'x-tenant': 'acme' });
+  });
+});
+
+describe('config temporal - TOML profiles', () => {
+  it('config temporal - reads address and namespace from [profile.default] in TEMPORAL_CONFIG_FILE', () => {
+    const home = emptyHome();
+    const file = writeToml(home, '[profile.default]\naddress = "10.1.1.1:7233"\nnamespace = "prod"\n');
+    const settings = temporalSettings({}, envWith({ TEMPORAL_CONFIG_FILE: file }, home));
+    expect(settings.address).toBe('10.1.1.1:7233');
+    expect(settings.namespace).toBe('prod');
+    expect(settings.connection?.address).toBe('10.1.1.1:7233');
+  });
+
+  it('config temporal - reads <XDG_CONFIG_HOME>/temporalio/temporal.toml when TEMPORAL_CONFIG_FILE is unset', () => {
+    const home = emptyHome();
+    fs.mkdirSync(path.join(home, 'temporalio'));
+    fs.writeFileSync(path.join(home, 'temporalio', 'temporal.toml'), '[profile.default]\naddress = "10.2.2.2:7233"\n');
+    expect(temporalSettings({}, envWith({}, home)).address).toBe('10.2.2.2:7233');
+  });
+
+  it('config temporal - TEMPORAL_PROFILE picks another profile', () => {
+    const home = emptyHome();
+    const file = writeToml(
+      home,
+      '[profile.default]\naddress = "10.1.1.1:7233"\n\n[profile.staging]\naddress = "10.3.3.3:7233"\nnamespace = "stg"\n',
+    );
+    const settings = temporalSettings({}, envWith({ TEMPORAL_CONFIG_FILE: file, TEMPORAL_PROFILE: 'staging' }, home));
+    expect(settings.address).toBe('10.3.3.3:7233');
+    expect(settings.namespace).toBe('stg');
+  });
+
+  it('config temporal - TEMPORAL_ADDRESS and the flag override the TOML profile', () => {
+    const home = emptyHome();
+    const file = writeToml(home, '[profile.default]\naddress = "10.1.1.1:7233"\nnamespace = "prod"\n');
+    const env = envWith({ TEMPORAL_CONFIG_FILE: file, TEMPORAL_ADDRESS: 'env-host:7233' }, home);
+    expect(temporalSettings({}, env)).toMatchObject({ address: 'env-host:7233', namespace: 'prod' });
+    expect(temporalSettings({ temporalAddress: 'flag-host:7233' }, env).address).toBe('flag-host:7233');
+  });
+
+  it('config temporal - a TEMPORAL_CONFIG_FILE that is not TOML is a ConfigError naming TEMPORAL_CONFIG_FILE', () => {
+    const home = emptyHome();
+    const file = writeToml(home, '[profile.default\naddress = ');
+    const err = configError(() => temporalSettings({}, envWith({ TEMPORAL_CONFIG_FILE: file }, home)));
+    expect(err.setting).toBe('TEMPORAL_CONFIG_FILE');
+    expect(err.message).toMatch(/^TEMPORAL_CONFIG_FILE: /);
+    expect(err.exitCode).toBe(2);
+  });
+
+  it('config temporal - a TEMPORAL_PROFILE missing from the file is a ConfigError naming the profile', () => {
+    const home = emptyHome();
+    const file = writeToml(home, '[profile.default]\naddress = "10.1.1.1:7233"\n');
+    const err = configError(() =>
+      temporalSettings({}, envWith({ TEMPORAL_CONFIG_FILE: file, TEMPORAL_PROFILE: 'nope' }, home)),
+    );
+    expect(err.message).toContain("Profile 'nope' not found");
+  });
+});
+
+describe('config temporal - invalid values', () => {
+  it.each([
+    ['localhost', 'expected host:port'],
+    ['host:0', 'port must be 1-65535'],
+    ['host:70000', 'port must be 1-65535'],
+    ['http://host:7233', 'expected host:port'],
+  ])('config temporal - rejects TEMPORAL_ADDRESS=%j naming TEMPORAL_ADDRESS', (value, problem) => {
+    const err = configError(() => temporalSettings({}, envWith({ TEMPORAL_ADDRESS: value })));
+    expect(err.setting).toBe('TEMPORAL_ADDRESS');
+    expect(err.message).toBe(`TEMPORAL_ADDRESS: ${JSON.stringify(value)} is not valid (${problem}); ${ADDRESS_FIX}`);
+  });
+
+  it('config temporal - rejects a bad --temporal-address naming --temporal-address', () => {
+    const err = configError(() => temporalSettings({ temporalAddress: 'localhost' }, envWith()));
+    expect(err.setting).toBe('--temporal-address');
+    expect(err.message).toBe(`--temporal-address: "localhost" is not valid (expected host:port); ${ADDRESS_FIX}`);
+  });
+
+  it('config temporal - rejects the namespace "bad ns" naming TEMPORAL_NAMESPACE', () => {
+    const err = configError(() => temporalSettings({}, envWith({ TEMPORAL_NAMESPACE: 'bad ns' })));
+    expect(err.setting).toBe('TEMPORAL_NAMESPACE');
+    expect(err.message).toBe(
+      'TEMPORAL_NAMESPACE: "bad ns" is not valid (expected a namespace name); ' +
+        'use the name of an existing Temporal namespace, for example `default`',
+    );
+  });
+
+  it('config temporal - rejects a bad --temporal-namespace naming --temporal-namespace', () => {
+    const err = configError(() => temporalSettings({ temporalNamespace: '-leading-dash' }, envWith()));
+    expect(err.setting).toBe('--temporal-namespace');
+  });
+});
