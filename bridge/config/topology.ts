@@ -5,6 +5,16 @@
  *
  * Durations are nanoseconds, as the JetStream API takes them.
  */
+import type { ConsumerConfig, StreamConfig } from '@nats-io/jetstream';
+import {
+  AckPolicy,
+  DeliverPolicy,
+  DiscardPolicy,
+  ReplayPolicy,
+  RetentionPolicy,
+  StorageType,
+} from '@nats-io/jetstream';
+
 export const STREAM = 'ORDERS';
 
 export const SUBJECTS = {
@@ -54,19 +64,19 @@ export const CHOSEN = {
 } as const;
 
 /** The stream, as `nats stream add ORDERS --subjects "ORDERS.*" --ack --max-msgs=-1 ...` creates it. */
-export function streamConfig(options: { replicas?: number } = {}) {
+export function streamConfig(options: { replicas?: number } = {}): Partial<StreamConfig> & { name: string } {
   return {
     name: STREAM,
     subjects: ['ORDERS.*'],
-    retention: 'limits',
+    retention: RetentionPolicy.Limits,
     max_consumers: -1,
     max_msgs_per_subject: -1,
     max_msgs: -1,
     max_bytes: -1,
     max_age: 365 * DAY_NS,
     max_msg_size: -1,
-    storage: 'file',
-    discard: 'old',
+    storage: StorageType.File,
+    discard: DiscardPolicy.Old,
     num_replicas: options.replicas ?? CHOSEN.replicas,
     duplicate_window: CHOSEN.duplicateWindowNs,
     sealed: false,
@@ -74,39 +84,38 @@ export function streamConfig(options: { replicas?: number } = {}) {
     deny_purge: false,
     allow_rollup_hdrs: false,
     allow_direct: true,
-  } as const;
+  };
 }
 
-function workQueueConsumer(name: string, filterSubject: string) {
+export type DesiredConsumer = Partial<ConsumerConfig> & { durable_name: string };
+
+function workQueueConsumer(name: string, filterSubject: string): DesiredConsumer {
   return {
     durable_name: name,
     filter_subject: filterSubject,
-    ack_policy: 'explicit',
+    ack_policy: AckPolicy.Explicit,
     ack_wait: CHOSEN.ackWaitNs,
-    deliver_policy: 'all',
+    deliver_policy: DeliverPolicy.All,
     max_deliver: -1,
     max_ack_pending: CHOSEN.maxAckPending,
     max_waiting: CHOSEN.maxWaiting,
-    replay_policy: 'instant',
+    replay_policy: ReplayPolicy.Instant,
     sample_freq: '100',
-  } as const;
+  };
 }
 
 /** The three consumers, as the seed's `nats consumer add` commands create them. */
-export function consumerConfigs() {
+export function consumerConfigs(): DesiredConsumer[] {
   return [
     workQueueConsumer(CONSUMERS.new, SUBJECTS.received),
     workQueueConsumer(CONSUMERS.dispatch, SUBJECTS.processed),
     {
       durable_name: CONSUMERS.monitor,
       deliver_subject: MONITOR_SUBJECT,
-      ack_policy: 'none',
-      deliver_policy: 'last',
+      ack_policy: AckPolicy.None,
+      deliver_policy: DeliverPolicy.Last,
       max_deliver: -1,
-      replay_policy: 'instant',
+      replay_policy: ReplayPolicy.Instant,
     },
-  ] as const;
+  ];
 }
-
-export type DesiredStream = ReturnType<typeof streamConfig>;
-export type DesiredConsumer = ReturnType<typeof consumerConfigs>[number];

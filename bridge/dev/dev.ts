@@ -46,7 +46,7 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
   const { dataDir, logger } = options;
   const runDir = path.join(dataDir, 'run');
   const release = acquireDevLock(dataDir, runDir);
-  const stoppers: Array<() => Promise<void>> = [async () => release()];
+  const stoppers: Array<() => Promise<void>> = [() => Promise.resolve(release())];
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {

@@ -19,7 +19,7 @@ export function parseOrderText(text: string, source: string): Candidate[] {
   try {
     const whole: unknown = JSON.parse(trimmed);
     return Array.isArray(whole)
-      ? whole.map((value, i) => ({ label: `${source}, order ${i + 1}`, value }))
+      ? (whole as unknown[]).map((value, i) => ({ label: `${source}, order ${i + 1}`, value }))
       : [{ label: source, value: whole }];
   } catch {
     // not one JSON document: read it as JSON lines
@@ -71,12 +71,17 @@ export function validateCandidates(candidates: readonly Candidate[]): Order[] {
   return orders;
 }
 
-/** `sku:quantity:unitPrice`, as given to `--item`. */
+/**
+ * `sku:quantity:unitPrice`, as given to `--item`. A SKU may itself contain ':' (the schema allows
+ * it), so the last two parts are quantity and unitPrice and everything before them is the SKU.
+ */
 export function parseItemFlag(value: string): { sku: string; quantity: number; unitPrice: number } {
   const parts = value.split(':');
-  if (parts.length !== 3 || parts.some((p) => p.trim() === '')) {
+  const unitPrice = parts.pop();
+  const quantity = parts.pop();
+  const sku = parts.join(':');
+  if (unitPrice === undefined || quantity === undefined || [sku, quantity, unitPrice].some((p) => p.trim() === '')) {
     throw new InvalidInputError(`--item "${value}": expected sku:quantity:unitPrice, for example KB-101:2:49.90`);
   }
-  const [sku, quantity, unitPrice] = parts as [string, string, string];
   return { sku, quantity: Number(quantity), unitPrice: Number(unitPrice) };
 }

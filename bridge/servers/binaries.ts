@@ -27,5 +27,5 @@ export function binaryPath(name: ToolName): string {
   return found.path;
 }
 
-export const findOnPath = tools.findOnPath;
-export const reportedVersion = tools.reportedVersion;
+export const findOnPath = (binary: string): string | undefined => tools.findOnPath(binary);
+export const reportedVersion = (file: string): string => tools.reportedVersion(file);

@@ -18,7 +18,7 @@ export async function connectTemporal(
       ...settings.connection,
       address: settings.address,
       connectTimeout: options.timeoutMs ?? 5000,
-    } as Parameters<typeof Connection.connect>[0]);
+    });
     return new Client({ connection, namespace: settings.namespace });
   } catch (err) {
     throw new ServerUnreachableError('Temporal', settings.address, messageOf(err), { cause: err });

@@ -2,7 +2,7 @@
  * Brings a NATS account to the ORDERS topology: creates what is missing, reports drift field by
  * field, and (when asked) updates what JetStream can change in place. Idempotent.
  */
-import type { ConsumerConfig, JetStreamManager, StreamConfig } from '@nats-io/jetstream';
+import type { JetStreamManager } from '@nats-io/jetstream';
 import { JetStreamApiError } from '@nats-io/jetstream';
 
 import { STREAM, consumerConfigs, streamConfig } from '../config/topology';
@@ -61,12 +61,12 @@ async function loadOrUndefined<T>(load: () => Promise<T>): Promise<T | undefined
 function planObject(
   kind: ObjectKind,
   name: string,
-  desired: Readonly<Record<string, unknown>>,
-  actual: Readonly<Record<string, unknown>> | undefined,
+  desired: object,
+  actual: object | undefined,
   features: ServerFeatures,
 ): ObjectPlan {
   if (!actual) return { kind, name, state: 'missing', drift: [] };
-  const drift = diffConfig(kind, desired, actual, features);
+  const drift = diffConfig(kind, desired as Record<string, unknown>, actual as Record<string, unknown>, features);
   return { kind, name, state: drift.length ? 'drift' : 'in-sync', drift };
 }
 
@@ -78,10 +78,10 @@ export async function planTopology(
 ): Promise<ObjectPlan[]> {
   const features = serverFeatures(serverVersion);
   const stream = await loadOrUndefined(() => jsm.streams.info(STREAM));
-  const plans = [planObject('stream', STREAM, streamConfig(options), stream?.config as never, features)];
+  const plans = [planObject('stream', STREAM, streamConfig(options), stream?.config, features)];
   for (const desired of consumerConfigs()) {
     const actual = stream ? await loadOrUndefined(() => jsm.consumers.info(STREAM, desired.durable_name)) : undefined;
-    plans.push(planObject('consumer', desired.durable_name, desired, actual?.config as never, features));
+    plans.push(planObject('consumer', desired.durable_name, desired, actual?.config, features));
   }
   return plans;
 }
@@ -108,8 +108,8 @@ async function execute(
 ): Promise<void> {
   const desiredConsumer = consumerConfigs().find((c) => c.durable_name === plan.name);
   if (action === 'create') {
-    if (plan.kind === 'stream') await jsm.streams.add(streamConfig({ replicas }) as unknown as StreamConfig);
-    else await jsm.consumers.add(STREAM, desiredConsumer as unknown as ConsumerConfig);
+    if (plan.kind === 'stream') await jsm.streams.add(streamConfig({ replicas }));
+    else if (desiredConsumer) await jsm.consumers.add(STREAM, desiredConsumer);
   } else if (action === 'update') {
     const changes = updatableChanges(plan.drift);
     if (plan.kind === 'stream') await jsm.streams.update(STREAM, changes);
