@@ -2,7 +2,11 @@
 
 const NS_FIELDS = new Set(['max_age', 'duplicate_window', 'ack_wait', 'idle_heartbeat', 'inactive_threshold']);
 
-/** A nanosecond duration as 1y, 10m, 30s, 1.5s. */
+/**
+ * A nanosecond duration in the largest unit that divides it exactly: 1y, 10m, 30s, 250ms; so 1.5 s
+ * reads 1500ms. A duration no unit divides (not even whole ms) gets two decimals of the largest unit
+ * it reaches: 1.50s for 1.5 s + 1 ns. Below 1 ms: 500ns.
+ */
 export function formatNanos(ns: number): string {
   const units: Array<[string, number]> = [
     ['y', 365 * 86_400e9],

@@ -2,9 +2,18 @@
  * Temporal connection settings, read the way Temporal's environment configuration reads them
  * (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS*, TEMPORAL_PROFILE,
  * TEMPORAL_CONFIG_FILE and its TOML profiles), with flags on top.
+ *
+ * @temporalio/envconfig does the merging (environment over the TOML profile). orderflow reads the
+ * file itself first so that its errors can name where a bad value came from, and it is stricter
+ * than the SDK in two places: a TEMPORAL_CONFIG_FILE that does not exist is an error (the SDK
+ * silently falls back to no file), and empty TEMPORAL_CONFIG_FILE / TEMPORAL_PROFILE count as unset.
  */
-import type { ClientConnectConfig } from '@temporalio/envconfig';
-import { loadClientConfigProfile, toClientOptions } from '@temporalio/envconfig';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+import type { ClientConfig, ClientConfigProfile, ClientConnectConfig } from '@temporalio/envconfig';
+import { loadClientConfig, loadClientConfigProfile, toClientOptions } from '@temporalio/envconfig';
 import { z } from 'zod';
 
 import { ConfigError, messageOf } from '../errors';
@@ -37,26 +46,145 @@ const hostPort = z
 
 const namespaceName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/, 'expected a namespace name');
 
+const DEFAULT_PROFILE = 'default';
+const TOML_HELP = 'see "Environment configuration" in the Temporal docs';
+
+/**
+ * Where Temporal looks for temporal.toml when TEMPORAL_CONFIG_FILE is unset, as @temporalio/envconfig
+ * computes it: <config dir>/temporalio/temporal.toml, the config dir being XDG_CONFIG_HOME (if
+ * absolute) or HOME/.config on Linux, HOME/Library/Application Support on macOS, APPDATA on Windows.
+ */
+function defaultConfigFile(env: NodeJS.ProcessEnv): string | undefined {
+  let dir: string | undefined;
+  switch (os.platform()) {
+    case 'win32':
+      dir = env.APPDATA || undefined;
+      break;
+    case 'darwin':
+      dir = env.HOME ? path.join(env.HOME, 'Library', 'Application Support') : undefined;
+      break;
+    default:
+      if (env.XDG_CONFIG_HOME) dir = path.isAbsolute(env.XDG_CONFIG_HOME) ? env.XDG_CONFIG_HOME : undefined;
+      else dir = env.HOME ? path.join(env.HOME, '.config') : undefined;
+  }
+  return dir === undefined ? undefined : path.join(dir, 'temporalio', 'temporal.toml');
+}
+
+interface ConfigFile {
+  /** The path read or looked for; undefined when no location can be worked out (no HOME). */
+  readonly path: string | undefined;
+  /** True when TEMPORAL_CONFIG_FILE named the file. */
+  readonly explicit: boolean;
+  /** The file's text; undefined when the default file does not exist. */
+  readonly text: string | undefined;
+}
+
+function readConfigFile(env: NodeJS.ProcessEnv): ConfigFile {
+  const explicit = env.TEMPORAL_CONFIG_FILE || undefined;
+  const file = explicit ?? defaultConfigFile(env);
+  if (file === undefined) return { path: undefined, explicit: false, text: undefined };
+  try {
+    return { path: file, explicit: explicit !== undefined, text: fs.readFileSync(file, 'utf8') };
+  } catch (err) {
+    const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
+    if (missing && explicit === undefined) return { path: file, explicit: false, text: undefined };
+    const defaultFile = defaultConfigFile(env);
+    throw new ConfigError(
+      explicit !== undefined ? 'TEMPORAL_CONFIG_FILE' : `Temporal config file ${file}`,
+      missing
+        ? `file ${JSON.stringify(file)} does not exist`
+        : `cannot read ${JSON.stringify(file)} (${messageOf(err)})`,
+      missing
+        ? 'give the path of an existing temporal.toml, create the file, or unset TEMPORAL_CONFIG_FILE' +
+            (defaultFile ? ` to use ${defaultFile}` : '')
+        : 'make it a readable TOML file',
+      { cause: err },
+    );
+  }
+}
+
+/**
+ * One line on what is wrong with a config file. The TOML parser's message spans several lines (it
+ * quotes the source); the SDK fails with a TypeError on a file that parses but has no profile table.
+ */
+function tomlProblem(err: unknown): string {
+  if (err instanceof TypeError) return 'it has no [profile.<name>] table';
+  const { line, column } = err as { line?: unknown; column?: unknown };
+  const first = messageOf(err).split('\n')[0] ?? '';
+  return typeof line === 'number' && typeof column === 'number' ? `${first} at line ${line}, column ${column}` : first;
+}
+
 /** Reads and validates the Temporal settings. Throws ConfigError on the first bad value. */
 export function temporalSettings(flags: TemporalFlags = {}, env: NodeJS.ProcessEnv = process.env): TemporalSettings {
-  let profile;
+  const file = readConfigFile(env);
+  const fileSetting = file.explicit ? 'TEMPORAL_CONFIG_FILE' : `Temporal config file ${file.path ?? ''}`;
+  let config: ClientConfig = { profiles: {} };
+  if (file.text !== undefined) {
+    try {
+      config = loadClientConfig({ configSource: { data: file.text } });
+    } catch (err) {
+      throw new ConfigError(
+        fileSetting,
+        `${JSON.stringify(file.path)} is not a valid Temporal config file (${tomlProblem(err)})`,
+        `fix the TOML (${TOML_HELP})`,
+        { cause: err },
+      );
+    }
+  }
+
+  const profileName = env.TEMPORAL_PROFILE || DEFAULT_PROFILE;
+  const fileProfile: ClientConfigProfile | undefined = Object.hasOwn(config.profiles, profileName)
+    ? config.profiles[profileName]
+    : undefined;
+  if (fileProfile === undefined && env.TEMPORAL_PROFILE) {
+    const quoted = JSON.stringify(profileName);
+    const unset = `or unset TEMPORAL_PROFILE to use "${DEFAULT_PROFILE}"`;
+    if (file.text === undefined) {
+      throw new ConfigError(
+        'TEMPORAL_PROFILE',
+        `profile ${quoted} is asked for, but there is no Temporal config file` +
+          (file.path ? ` (looked for ${file.path})` : ' (HOME is not set)'),
+        `create the file with a [profile.${profileName}] table, set TEMPORAL_CONFIG_FILE to a file that has one, ` +
+          unset,
+      );
+    }
+    const names = Object.keys(config.profiles).map((n) => JSON.stringify(n));
+    throw new ConfigError(
+      'TEMPORAL_PROFILE',
+      `profile ${quoted} is not in ${file.path} (${names.length ? `it has ${names.join(', ')}` : 'it has no profiles'})`,
+      `name a profile the file has, add a [profile.${profileName}] table to it, ${unset}`,
+    );
+  }
+
+  // The profile with the TEMPORAL_* variables applied over it, as the SDK merges them. Without a
+  // file profile (no file, or no [profile.default] in it) the variables alone make the profile.
+  let profile: ClientConfigProfile;
   try {
     profile = loadClientConfigProfile({
-      ...(env.TEMPORAL_PROFILE ? { profile: env.TEMPORAL_PROFILE } : {}),
+      ...(file.text !== undefined && fileProfile !== undefined
+        ? { profile: profileName, configSource: { data: file.text } }
+        : { disableFile: true }),
       overrideEnvVars: Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined)),
     });
   } catch (err) {
     throw new ConfigError(
-      env.TEMPORAL_CONFIG_FILE ? 'TEMPORAL_CONFIG_FILE' : 'Temporal configuration',
+      fileProfile !== undefined ? fileSetting : 'Temporal configuration',
       messageOf(err),
-      'fix the TOML file or the TEMPORAL_* variables (see `temporal config` in the Temporal docs)',
+      `fix the TOML file or the TEMPORAL_* variables (${TOML_HELP})`,
       { cause: err },
     );
   }
-  const address = firstSet(['--temporal-address', flags.temporalAddress], ['TEMPORAL_ADDRESS', profile.address]);
+
+  const fromFile = (field: string) => `Temporal config file ${file.path ?? ''} (profile ${profileName}) ${field}`;
+  const address = firstSet(
+    ['--temporal-address', flags.temporalAddress],
+    ['TEMPORAL_ADDRESS', env.TEMPORAL_ADDRESS],
+    [fromFile('address'), fileProfile?.address],
+  );
   const namespace = firstSet(
     ['--temporal-namespace', flags.temporalNamespace],
-    ['TEMPORAL_NAMESPACE', profile.namespace],
+    ['TEMPORAL_NAMESPACE', env.TEMPORAL_NAMESPACE],
+    [fromFile('namespace'), fileProfile?.namespace],
   );
   const resolvedAddress = parseSetting(
     address?.source ?? 'TEMPORAL_ADDRESS',

@@ -4,6 +4,8 @@
  */
 import { z } from 'zod';
 
+import { minorUnits } from './currencies';
+
 /** Largest encoded order accepted, in bytes. A real order with 100 lines fits in a few KiB. */
 export const MAX_ORDER_BYTES = 64 * 1024;
 export const MAX_ITEMS = 100;
@@ -12,13 +14,13 @@ export const MAX_UNIT_PRICE = 1_000_000_000;
 
 const idPattern = /^[A-Za-z0-9._:-]+$/;
 
-/** ISO 4217 codes this runtime knows, with their minor units (USD 2, JPY 0, KWD 3). */
-const currencyDigits = new Map(
-  Intl.supportedValuesOf('currency').map((code) => [
-    code,
-    new Intl.NumberFormat('en', { style: 'currency', currency: code }).resolvedOptions().maximumFractionDigits ?? 2,
-  ]),
-);
+/**
+ * The error option of a required field's type check: "is required" when the field is absent,
+ * `wrongType` (such as "must be a string") when it holds a value of another type.
+ */
+function required(wrongType: string): { error: (issue: { readonly input?: unknown }) => string } {
+  return { error: (issue) => (issue.input === undefined ? 'is required' : wrongType) };
+}
 
 function decimalPlaces(n: number): number {
   const text = n.toString();
@@ -27,7 +29,7 @@ function decimalPlaces(n: number): number {
 }
 
 export const orderIdSchema = z
-  .string({ error: 'must be a string' })
+  .string(required('must be a string'))
   .min(1, 'must not be empty')
   .max(128, 'must be at most 128 characters')
   .regex(idPattern, 'may contain only letters, digits and . _ : -');
@@ -35,17 +37,17 @@ export const orderIdSchema = z
 const itemSchema = z.strictObject(
   {
     sku: z
-      .string({ error: 'must be a string' })
+      .string(required('must be a string'))
       .min(1, 'must not be empty')
       .max(64, 'must be at most 64 characters')
       .regex(idPattern, 'may contain only letters, digits and . _ : -'),
     quantity: z
-      .number({ error: 'must be a number' })
+      .number(required('must be a number'))
       .int('must be a whole number')
       .positive('must be at least 1')
       .max(MAX_QUANTITY, `must be at most ${MAX_QUANTITY}`),
     unitPrice: z
-      .number({ error: 'must be a number' })
+      .number(required('must be a number'))
       .nonnegative('must not be negative')
       .max(MAX_UNIT_PRICE, `must be at most ${MAX_UNIT_PRICE}`),
   },
@@ -60,20 +62,30 @@ export const orderSchema = z
     {
       orderId: orderIdSchema,
       customerId: z
-        .string({ error: 'must be a string' })
+        .string(required('must be a string'))
         .min(1, 'must not be empty')
         .max(128, 'must be at most 128 characters')
         .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces'),
       items: z
-        .array(itemSchema, { error: 'must be an array' })
+        .array(itemSchema, required('must be an array'))
         .min(1, 'must hold at least one item')
         .max(MAX_ITEMS, `must hold at most ${MAX_ITEMS} items`),
       currency: z
-        .string({ error: 'must be a string' })
-        .refine((c) => currencyDigits.has(c), 'must be an ISO 4217 currency code in upper case, such as USD or EUR'),
+        .string(required('must be a string'))
+        .refine(
+          (c) => minorUnits(c) !== undefined,
+          'must be an ISO 4217 currency code in upper case, such as USD or EUR',
+        ),
       createdAt: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time with a time zone' }).optional(),
       metadata: z
-        .record(z.string().max(64), z.string().max(1024), { error: 'must be an object of strings' })
+        .record(
+          z.string().max(64),
+          z.string({ error: 'must be a string' }).max(1024, 'must be at most 1024 characters'),
+          {
+            error: (issue) =>
+              issue.code === 'invalid_key' ? 'key must be at most 64 characters' : 'must be an object of strings',
+          },
+        )
         .refine((m) => Object.keys(m).length <= 32, 'must hold at most 32 entries')
         .optional(),
     },
@@ -83,7 +95,7 @@ export const orderSchema = z
     },
   )
   .superRefine((order, ctx) => {
-    const digits = currencyDigits.get(order.currency) ?? 2;
+    const digits = minorUnits(order.currency) ?? 2;
     const seen = new Map<string, number>();
     order.items.forEach((item, i) => {
       if (decimalPlaces(item.unitPrice) > digits) {

@@ -29,17 +29,32 @@ function same(a: unknown, b: unknown): boolean {
 export interface ServerFeatures {
   /** nats-server 2.10+ can change a consumer's filter subject in place. */
   readonly updatableFilterSubject: boolean;
+  /** nats-server 2.10+ can switch a stream's retention between limits and interest in place. */
+  readonly updatableRetention: boolean;
 }
 
-function streamImmutability(field: string, actual: unknown, desired: unknown): string | undefined {
+function streamImmutability(
+  field: string,
+  actual: unknown,
+  desired: unknown,
+  features: ServerFeatures,
+): string | undefined {
+  const recreate =
+    'back up the stream (`nats stream backup ORDERS <dir>`), delete it and run `orderflow provision` again, ' +
+    'then republish';
   switch (field) {
     case 'storage':
-    case 'retention':
     case 'max_consumers':
-      return (
-        `JetStream cannot change a stream's ${field} in place; back up the stream ` +
-        '(`nats stream backup ORDERS <dir>`), delete it and run `orderflow provision` again, then republish'
-      );
+      return `JetStream cannot change a stream's ${field} in place; ${recreate}`;
+    case 'retention':
+      // Limits <-> interest is an in-place update since nats-server 2.10; work-queue retention can
+      // be neither entered nor left on an existing stream by any version.
+      if (actual === 'workqueue' || desired === 'workqueue') {
+        return `JetStream cannot change a stream's ${field} in place; ${recreate}`;
+      }
+      return features.updatableRetention
+        ? undefined
+        : `this nats-server (before 2.10) cannot change a stream's retention in place; ${recreate}`;
     case 'deny_delete':
     case 'deny_purge':
     case 'sealed':
@@ -93,13 +108,14 @@ export function diffConfig(
   actual: Readonly<Record<string, unknown>>,
   features: ServerFeatures,
 ): FieldDrift[] {
-  const name = String(desired.durable_name ?? desired.name ?? '');
+  const id = desired.durable_name ?? desired.name;
+  const name = typeof id === 'string' ? id : '';
   return Object.keys(desired)
     .filter((field) => !same(desired[field], actual[field]))
     .map((field) => {
       const immutable =
         kind === 'stream'
-          ? streamImmutability(field, actual[field], desired[field])
+          ? streamImmutability(field, actual[field], desired[field], features)
           : consumerImmutability(name, field, actual[field], desired[field], features);
       return { field, desired: desired[field], actual: actual[field], ...(immutable ? { immutable } : {}) };
     });
@@ -116,5 +132,6 @@ export function serverFeatures(version: string): ServerFeatures {
     .replace(/^v/, '')
     .split('.')
     .map((p) => Number.parseInt(p, 10) || 0);
-  return { updatableFilterSubject: major > 2 || (major === 2 && minor >= 10) };
+  const atLeast210 = major > 2 || (major === 2 && minor >= 10);
+  return { updatableFilterSubject: atLeast210, updatableRetention: atLeast210 };
 }

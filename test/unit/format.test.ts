@@ -17,7 +17,7 @@ describe('format - formatNanos', () => {
     expect(formatNanos(ns)).toBe(expected);
   });
 
-  // Whole milliseconds are shown exactly, so 1.5 s reads 1500ms (not 1.5s as the doc comment suggests).
+  // Whole milliseconds are shown exactly, so 1.5 s reads 1500ms, as the doc comment says.
   it('format - formatNanos shows 1.5 seconds as 1500ms', () => {
     expect(formatNanos(1_500_000_000)).toBe('1500ms');
   });

@@ -107,6 +107,20 @@ describe('order input - validateCandidates', () => {
     );
   });
 
+  it('order input - a missing field reads "is required", a wrongly typed one names the type', () => {
+    const { customerId: _dropped, ...noCustomer } = order('A');
+    const candidates = [
+      { label: 'o.json, order 1', value: noCustomer },
+      { label: 'o.json, order 2', value: order('B', { items: 'KB-101' }) },
+    ];
+    const err = thrown(() => validateCandidates(candidates));
+    expect(err.message).toBe(
+      'nothing was published; fix these and try again:\n' +
+        '  o.json, order 1: customerId: is required\n' +
+        '  o.json, order 2: items: must be an array',
+    );
+  });
+
   it('order input - a non-object line is reported with its label', () => {
     const err = thrown(() => validateCandidates(parseOrderText(`${JSON.stringify(order('A'))}\n42\n`, 'o.jsonl')));
     expect(err.message).toBe(
@@ -120,7 +134,22 @@ describe('order input - parseItemFlag', () => {
     expect(parseItemFlag('KB-101:2:49.90')).toEqual({ sku: 'KB-101', quantity: 2, unitPrice: 49.9 });
   });
 
-  it.each(['bad', 'KB-101:2', 'KB-101::49.90', 'KB-101:2:49.90:extra', ':2:1'])(
+  it.each([
+    ['A:B:2:1.5', { sku: 'A:B', quantity: 2, unitPrice: 1.5 }],
+    ['ns:KB-101:10:0', { sku: 'ns:KB-101', quantity: 10, unitPrice: 0 }],
+    ['a:b:c:1:2', { sku: 'a:b:c', quantity: 1, unitPrice: 2 }],
+  ])('order input - a sku with ":" is split from the right: %j', (value, expected) => {
+    expect(parseItemFlag(value)).toEqual(expected);
+  });
+
+  it('order input - an item parsed from a sku with ":" passes the schema', () => {
+    const item = parseItemFlag('A:B:2:1.5');
+    expect(validateCandidates([{ label: '--item', value: order('A', { items: [item] }) }])).toEqual([
+      order('A', { items: [{ sku: 'A:B', quantity: 2, unitPrice: 1.5 }] }),
+    ]);
+  });
+
+  it.each(['', 'bad', 'KB-101:2', 'KB-101::49.90', 'KB-101:2:', ':2:1', ' :2:1', 'A:B::1'])(
     'order input - rejects the --item %j naming the sku:quantity:unitPrice form',
     (value) => {
       const err = thrown(() => parseItemFlag(value));
@@ -128,6 +157,19 @@ describe('order input - parseItemFlag', () => {
       expect(err.message).toBe(`--item "${value}": expected sku:quantity:unitPrice, for example KB-101:2:49.90`);
     },
   );
+
+  it('order input - an extra trailing part becomes the unitPrice and is left for the schema to reject', () => {
+    const item = parseItemFlag('KB-101:2:49.90:extra');
+    expect(item.sku).toBe('KB-101:2');
+    expect(item.quantity).toBe(49.9);
+    expect(item.unitPrice).toBeNaN();
+    const err = thrown(() => validateCandidates([{ label: '--item', value: order('A', { items: [item] }) }]));
+    expect(err.message).toBe(
+      'nothing was published; fix these and try again:\n' +
+        '  --item: items[0].quantity: must be a whole number\n' +
+        '  --item: items[0].unitPrice: must be a number',
+    );
+  });
 
   it('order input - a non-numeric quantity is left for the schema to reject', () => {
     const item = parseItemFlag('KB-101:two:1');

@@ -89,12 +89,21 @@ describe('order schema - orderId', () => {
   it('order schema - rejects a numeric orderId as not a string', () => {
     expect(issues({ ...validOrder(), orderId: 7 })).toEqual(['orderId: must be a string']);
   });
+
+  it('order schema - rejects a missing orderId as "is required"', () => {
+    const { orderId: _dropped, ...order } = validOrder();
+    expect(issues(order)).toEqual(['orderId: is required']);
+  });
 });
 
 describe('order schema - customerId', () => {
-  it('order schema - rejects a missing customerId naming customerId', () => {
+  it('order schema - rejects a missing customerId as "is required"', () => {
     const { customerId: _dropped, ...order } = validOrder();
-    expect(issues(order)).toEqual(['customerId: must be a string']);
+    expect(issues(order)).toEqual(['customerId: is required']);
+  });
+
+  it.each([null, 42, ['cust-1']])('order schema - rejects the customerId %j as not a string', (customerId) => {
+    expect(issues({ ...validOrder(), customerId })).toEqual(['customerId: must be a string']);
   });
 
   it('order schema - rejects an empty customerId', () => {
@@ -112,9 +121,13 @@ describe('order schema - customerId', () => {
 });
 
 describe('order schema - items', () => {
-  it('order schema - rejects missing items as not an array', () => {
+  it('order schema - rejects missing items as "is required"', () => {
     const { items: _dropped, ...order } = validOrder();
-    expect(issues(order)).toEqual(['items: must be an array']);
+    expect(issues(order)).toEqual(['items: is required']);
+  });
+
+  it.each([null, 'KB-101', { sku: 'KB-101' }])('order schema - rejects items %j as not an array', (items) => {
+    expect(issues({ ...validOrder(), items })).toEqual(['items: must be an array']);
   });
 
   it('order schema - rejects an empty items array', () => {
@@ -178,8 +191,14 @@ describe('order schema - quantity', () => {
     expect(validateOrder(withItem({ sku: 'A', quantity: 10_000, unitPrice: 1 })).ok).toBe(true);
   });
 
-  it('order schema - rejects a missing quantity naming items[0].quantity', () => {
-    expect(issues(withItem({ sku: 'A', unitPrice: 1 }))).toEqual(['items[0].quantity: must be a number']);
+  it('order schema - rejects a missing quantity as "is required"', () => {
+    expect(issues(withItem({ sku: 'A', unitPrice: 1 }))).toEqual(['items[0].quantity: is required']);
+  });
+
+  it('order schema - rejects a null quantity as not a number', () => {
+    expect(issues(withItem({ sku: 'A', quantity: null, unitPrice: 1 }))).toEqual([
+      'items[0].quantity: must be a number',
+    ]);
   });
 });
 
@@ -188,6 +207,11 @@ describe('order schema - unitPrice', () => {
     expect(issues(withItem({ sku: 'A', quantity: 1, unitPrice: -0.01 }))).toEqual([
       'items[0].unitPrice: must not be negative',
     ]);
+  });
+
+  it('order schema - rejects a missing unitPrice and a missing sku as "is required"', () => {
+    expect(issues(withItem({ sku: 'A', quantity: 1 }))).toEqual(['items[0].unitPrice: is required']);
+    expect(issues(withItem({ quantity: 1, unitPrice: 1 }))).toEqual(['items[0].sku: is required']);
   });
 
   it('order schema - rejects a string unitPrice', () => {
@@ -226,6 +250,34 @@ describe('order schema - unitPrice', () => {
     ]);
   });
 
+  it.each([
+    ['COP', 99.99],
+    ['IDR', 15000.5],
+    ['HUF', 12.5],
+    ['PKR', 0.01],
+    ['IQD', 1.5],
+    ['IQD', 1.999],
+    ['TND', 0.001],
+    ['CLF', 1.2345],
+    ['UYW', 0.0001],
+  ])('order schema - accepts %s %d, within the ISO 4217 minor unit', (currency, unitPrice) => {
+    expect(validateOrder(withItem({ sku: 'A', quantity: 1, unitPrice }, { currency })).ok).toBe(true);
+  });
+
+  it.each([
+    ['COP', 99.999, 2],
+    ['IDR', 0.001, 2],
+    ['IQD', 1.9999, 3],
+    ['CLP', 1.5, 0],
+    ['UYI', 0.5, 0],
+    ['XOF', 100.1, 0],
+    ['CLF', 1.23456, 4],
+  ])('order schema - rejects %s %d for having more than %d decimal place(s)', (currency, unitPrice, digits) => {
+    expect(issues(withItem({ sku: 'A', quantity: 1, unitPrice }, { currency }))).toEqual([
+      `items[0].unitPrice: has more than ${digits} decimal place(s), the minor unit of ${currency}`,
+    ]);
+  });
+
   it('order schema - counts decimals of a price written in exponent form (1e-7 USD)', () => {
     expect(issues(withItem({ sku: 'A', quantity: 1, unitPrice: 1e-7 }))).toEqual([
       'items[0].unitPrice: has more than 2 decimal place(s), the minor unit of USD',
@@ -236,13 +288,55 @@ describe('order schema - unitPrice', () => {
 describe('order schema - currency', () => {
   const currencyRule = 'currency: must be an ISO 4217 currency code in upper case, such as USD or EUR';
 
-  it.each(['usd', 'XYZ', ''])('order schema - rejects the currency %j', (currency) => {
+  it.each(['usd', 'XYZ', '', 'US', 'USDD', ' USD'])('order schema - rejects the currency %j', (currency) => {
     expect(issues({ ...validOrder(), currency })).toEqual([currencyRule]);
   });
 
-  it('order schema - rejects a missing currency naming currency', () => {
+  // Withdrawn codes (Croatian kuna, old Zimbabwe dollar and leone, convertible peso) and non-currency
+  // X codes (gold, SDR, testing) are not order currencies, whatever the runtime's CLDR data knows.
+  it.each(['HRK', 'ZWL', 'SLL', 'CUC', 'XAU', 'XDR', 'XTS', 'XXX'])(
+    'order schema - rejects the withdrawn or non-currency code %s',
+    (currency) => {
+      expect(issues({ ...validOrder(), currency })).toEqual([currencyRule]);
+    },
+  );
+
+  it.each(['XCG', 'ZWG', 'SLE', 'VES', 'MRU', 'STN'])(
+    'order schema - accepts the recently introduced code %s',
+    (currency) => {
+      expect(validateOrder({ ...validOrder(), currency }).ok).toBe(true);
+    },
+  );
+
+  it('order schema - rejects a missing currency as "is required"', () => {
     const { currency: _dropped, ...order } = validOrder();
-    expect(issues(order)).toEqual(['currency: must be a string']);
+    expect(issues(order)).toEqual(['currency: is required']);
+  });
+
+  it('order schema - rejects a numeric currency as not a string', () => {
+    expect(issues({ ...validOrder(), currency: 978 })).toEqual(['currency: must be a string']);
+  });
+
+  it('order schema - does not consult Intl: validation works the same when Intl has no currency data', () => {
+    const supported = jest.spyOn(Intl, 'supportedValuesOf').mockImplementation(() => {
+      throw new Error('no ICU currency data');
+    });
+    const format = jest.spyOn(Intl, 'NumberFormat').mockImplementation(() => {
+      throw new Error('no ICU currency data');
+    });
+    try {
+      jest.isolateModules(() => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const fresh = require('../../bridge/orders/schema') as { validateOrder: typeof validateOrder };
+        expect(fresh.validateOrder(withItem({ sku: 'A', quantity: 1, unitPrice: 1.999 }, { currency: 'KWD' })).ok).toBe(
+          true,
+        );
+        expect(fresh.validateOrder({ ...validOrder(), currency: 'XYZ' }).ok).toBe(false);
+      });
+    } finally {
+      supported.mockRestore();
+      format.mockRestore();
+    }
   });
 });
 
@@ -258,7 +352,26 @@ describe('order schema - createdAt and metadata', () => {
 
   it('order schema - rejects a metadata value that is not a string naming metadata.<key>', () => {
     expect(issues({ ...validOrder(), metadata: { channel: 'web', priority: 1 } })).toEqual([
-      'metadata.priority: Invalid input: expected string, received number',
+      'metadata.priority: must be a string',
+    ]);
+    expect(issues({ ...validOrder(), metadata: { flags: ['a'], gift: null } })).toEqual([
+      'metadata.flags: must be a string',
+      'metadata.gift: must be a string',
+    ]);
+  });
+
+  it('order schema - accepts a 1024-character metadata value and rejects 1025 characters', () => {
+    expect(validateOrder({ ...validOrder(), metadata: { note: 'x'.repeat(1024) } }).ok).toBe(true);
+    expect(issues({ ...validOrder(), metadata: { note: 'x'.repeat(1025) } })).toEqual([
+      'metadata.note: must be at most 1024 characters',
+    ]);
+  });
+
+  it('order schema - accepts a 64-character metadata key and rejects 65 characters', () => {
+    const key = 'k'.repeat(65);
+    expect(validateOrder({ ...validOrder(), metadata: { ['k'.repeat(64)]: 'v' } }).ok).toBe(true);
+    expect(issues({ ...validOrder(), metadata: { [key]: 'v' } })).toEqual([
+      `metadata.${key}: key must be at most 64 characters`,
     ]);
   });
 
@@ -276,6 +389,15 @@ describe('order schema - createdAt and metadata', () => {
 describe('order schema - whole order', () => {
   it('order schema - rejects an unknown top-level field saying "unknown field" and naming it', () => {
     expect(issues({ ...validOrder(), coupon: 'SPRING' })).toEqual(['order: unknown field(s) coupon']);
+  });
+
+  it('order schema - an empty object lists every required field as "is required"', () => {
+    expect(issues({})).toEqual([
+      'orderId: is required',
+      'customerId: is required',
+      'items: is required',
+      'currency: is required',
+    ]);
   });
 
   it.each([null, [], 'order', 3])('order schema - rejects %j as not a JSON object', (value) => {

@@ -20,8 +20,8 @@ describe('topology diff - serverFeatures', () => {
     ['3.0.0', true],
     ['', false],
     ['garbage', false],
-  ])('topology diff - serverFeatures(%j) updatableFilterSubject is %s', (version, expected) => {
-    expect(serverFeatures(version)).toEqual({ updatableFilterSubject: expected });
+  ])('topology diff - serverFeatures(%j) updatableFilterSubject and updatableRetention are %s', (version, expected) => {
+    expect(serverFeatures(version)).toEqual({ updatableFilterSubject: expected, updatableRetention: expected });
   });
 });
 
@@ -69,10 +69,50 @@ describe('topology diff - diffConfig', () => {
     );
   });
 
-  it.each(['retention', 'max_consumers'])('topology diff - a changed stream %s is immutable', (field) => {
-    const drift = only(diffConfig('stream', { [field]: 'a' }, { [field]: 'b' }, NEW_SERVER));
-    expect(drift.immutable).toContain(`cannot change a stream's ${field} in place`);
+  it('topology diff - a changed stream max_consumers is immutable', () => {
+    const drift = only(diffConfig('stream', { max_consumers: 10 }, { max_consumers: -1 }, NEW_SERVER));
+    expect(drift.immutable).toContain("cannot change a stream's max_consumers in place");
     expect(drift.immutable).toContain('backup');
+  });
+
+  it.each([
+    ['limits', 'interest'],
+    ['interest', 'limits'],
+  ])('topology diff - stream retention %s -> %s is updatable in place on nats-server 2.10+', (actual, desired) => {
+    const drift = diffConfig(
+      'stream',
+      { name: 'ORDERS', retention: desired },
+      { name: 'ORDERS', retention: actual },
+      NEW_SERVER,
+    );
+    expect(drift).toEqual([{ field: 'retention', desired, actual }]);
+    expect(updatableChanges(drift)).toEqual({ retention: desired });
+    expect(diffConfig('stream', { retention: desired }, { retention: actual }, serverFeatures('2.10.0'))).toEqual([
+      { field: 'retention', desired, actual },
+    ]);
+  });
+
+  it('topology diff - stream retention limits -> interest is immutable before nats-server 2.10', () => {
+    const drift = only(diffConfig('stream', { retention: 'interest' }, { retention: 'limits' }, OLD_SERVER));
+    expect(drift.immutable).toBe(
+      "this nats-server (before 2.10) cannot change a stream's retention in place; back up the stream " +
+        '(`nats stream backup ORDERS <dir>`), delete it and run `orderflow provision` again, then republish',
+    );
+  });
+
+  it.each([
+    ['limits', 'workqueue'],
+    ['workqueue', 'limits'],
+    ['interest', 'workqueue'],
+    ['workqueue', 'interest'],
+  ])('topology diff - stream retention %s -> %s is immutable on any server', (actual, desired) => {
+    for (const features of [OLD_SERVER, NEW_SERVER]) {
+      const drift = only(diffConfig('stream', { retention: desired }, { retention: actual }, features));
+      expect(drift.immutable).toBe(
+        "JetStream cannot change a stream's retention in place; back up the stream " +
+          '(`nats stream backup ORDERS <dir>`), delete it and run `orderflow provision` again, then republish',
+      );
+    }
   });
 
   it.each(['deny_delete', 'deny_purge', 'sealed'])(
