@@ -79,6 +79,11 @@ function compile() {
     stdio: 'inherit',
   });
   if (result.status !== 0) fail('TypeScript compilation failed (see above).');
+  const bundle = spawnSync(process.execPath, [path.join(root, 'dist', 'bridge', 'worker', 'bundle.js')], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+  if (bundle.status !== 0) fail('bundling the workflows failed (see above).');
 }
 
 async function main() {
@@ -95,7 +100,9 @@ async function main() {
     fail(err.message);
   }
   for (const { name, path: file, source } of resolved) {
-    say(`using ${name} ${tools.reportedVersion(file)} from ${source}: ${file}`);
+    say(
+      `using ${name} ${source === 'cache' ? tools.TOOLS[name].version : tools.reportedVersion(file)} from ${source}: ${file}`,
+    );
   }
   compile();
 }

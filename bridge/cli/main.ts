@@ -11,6 +11,7 @@ import { killChildrenOnExit } from '../servers/process';
 import { registerDev } from './commands/dev';
 import { registerProvision } from './commands/provision';
 import { registerPublish } from './commands/publish';
+import { registerRun } from './commands/run';
 import { addGlobalOptions } from './options';
 
 export function buildProgram(): Command {
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerDev(program);
   registerProvision(program);
   registerPublish(program);
+  registerRun(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

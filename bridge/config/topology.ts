@@ -27,6 +27,13 @@ export const CONSUMERS = { new: 'NEW', dispatch: 'DISPATCH', monitor: 'MONITOR' 
 
 export const MONITOR_SUBJECT = 'monitor.ORDERS';
 
+/** Dead letters: messages the bridge terminated, kept with their bytes until an operator acts. */
+export const DLQ_STREAM = 'ORDERS_DLQ';
+export const DLQ_SUBJECT_PREFIX = 'orderflow.dlq';
+
+/** Key/value bucket of side effects (one key per order and step) and stage publishes. */
+export const EFFECTS_BUCKET = 'ORDERFLOW_EFFECTS';
+
 const SECOND_NS = 1_000_000_000;
 const DAY_NS = 86_400 * SECOND_NS;
 
@@ -118,4 +125,22 @@ export function consumerConfigs(): DesiredConsumer[] {
       replay_policy: ReplayPolicy.Instant,
     },
   ];
+}
+
+/**
+ * The dead-letter stream. Nothing expires or is discarded: a dead letter leaves only by an
+ * explicit command. Publishes carry a Nats-Msg-Id per original message, so recording one twice
+ * (a bridge that died between recording and terminating) keeps one copy.
+ */
+export function deadLetterStreamConfig(options: { replicas?: number } = {}): Partial<StreamConfig> & { name: string } {
+  return {
+    name: DLQ_STREAM,
+    subjects: [`${DLQ_SUBJECT_PREFIX}.>`],
+    retention: RetentionPolicy.Limits,
+    storage: StorageType.File,
+    discard: DiscardPolicy.New,
+    max_age: 0,
+    num_replicas: options.replicas ?? CHOSEN.replicas,
+    duplicate_window: CHOSEN.duplicateWindowNs,
+  };
 }

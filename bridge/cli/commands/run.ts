@@ -1,0 +1,92 @@
+/** `orderflow bridge` and `orderflow worker`: long-running processes that stop cleanly on SIGTERM/SIGINT. */
+import type { Command } from 'commander';
+
+import { bridgeOptions, workerOptions } from '../../config/bridge';
+import { Bridge } from '../../consumer/bridge';
+import { connectNats, jetStreamManagerFor } from '../../nats/connect';
+import { connectTemporal } from '../../temporal/connect';
+import { ensureSupportObjects } from '../../topology/support';
+import { createOrderflowWorker, installRuntimeWithoutSignalHandlers } from '../../worker/worker';
+import { loggerFrom, natsFrom, temporalFrom } from '../options';
+
+/** Resolves on the first SIGTERM or SIGINT; a second one exits at once. */
+function untilSignal(onFirst: (signal: NodeJS.Signals) => void): Promise<void> {
+  return new Promise((resolve) => {
+    const handler = (signal: NodeJS.Signals): void => {
+      process.off('SIGINT', handler);
+      process.off('SIGTERM', handler);
+      process.once('SIGINT', () => process.exit(130));
+      process.once('SIGTERM', () => process.exit(143));
+      onFirst(signal);
+      resolve();
+    };
+    process.on('SIGINT', handler);
+    process.on('SIGTERM', handler);
+  });
+}
+
+type Flags = Record<string, string | undefined>;
+
+export function registerRun(program: Command): void {
+  program
+    .command('bridge')
+    .description('pull NEW and DISPATCH and run each order through its stage workflow; ack only after it completed')
+    .option('--max-in-flight <n>', 'orders held at once per stage [env: ORDERFLOW_MAX_IN_FLIGHT] (default: 32)')
+    .option(
+      '--max-deliveries <n>',
+      'deliveries of a failing order before it is dead-lettered [env: ORDERFLOW_MAX_DELIVERIES] (default: 5)',
+    )
+    .option(
+      '--nak-delay-ms <ms>',
+      'first redelivery delay after a failure, doubling [env: ORDERFLOW_NAK_DELAY_MS] (default: 2000)',
+    )
+    .option('--nak-delay-max-ms <ms>', 'largest redelivery delay [env: ORDERFLOW_NAK_DELAY_MAX_MS] (default: 60000)')
+    .option(
+      '--shutdown-grace-ms <ms>',
+      'time in-flight orders get to finish at shutdown [env: ORDERFLOW_SHUTDOWN_GRACE_MS] (default: 30000)',
+    )
+    .option('--fetch-expires-ms <ms>', 'how long one pull waits [env: ORDERFLOW_FETCH_EXPIRES_MS] (default: 2000)')
+    .option('--task-queue <name>', 'Temporal task queue [env: ORDERFLOW_TASK_QUEUE] (default: orderflow)')
+    .option('--stages <list>', 'stages to run, comma-separated [env: ORDERFLOW_STAGES] (default: process,dispatch)')
+    .action(async (flags: Flags, command: Command) => {
+      const logger = loggerFrom(command);
+      const options = bridgeOptions(flags);
+      const temporal = temporalFrom(command);
+      const nc = await connectNats(natsFrom(command), { name: 'orderflow bridge', reconnectForever: true });
+      const client = await connectTemporal(temporal);
+      await ensureSupportObjects(nc, await jetStreamManagerFor(nc));
+      const bridge = new Bridge({ nc, client, logger }, options);
+      await bridge.start();
+      await untilSignal((signal) => logger.info('shutting down', { signal, inFlight: bridge.inFlight }));
+      await bridge.close();
+      await nc.drain();
+      await client.connection.close();
+    });
+
+  program
+    .command('worker')
+    .description('host the stage workflows and their functions (activities) on a Temporal task queue')
+    .option('--task-queue <name>', 'Temporal task queue [env: ORDERFLOW_TASK_QUEUE] (default: orderflow)')
+    .option('--max-activities <n>', 'activities running at once [env: ORDERFLOW_MAX_ACTIVITIES] (default: 100)')
+    .option('--max-workflow-tasks <n>', 'workflow tasks at once [env: ORDERFLOW_MAX_WORKFLOW_TASKS] (default: 40)')
+    .option(
+      '--shutdown-grace-ms <ms>',
+      'time running activities get at shutdown [env: ORDERFLOW_SHUTDOWN_GRACE_MS] (default: 30000)',
+    )
+    .action(async (flags: Flags, command: Command) => {
+      const logger = loggerFrom(command);
+      const options = workerOptions(flags);
+      const temporal = temporalFrom(command);
+      installRuntimeWithoutSignalHandlers();
+      const nc = await connectNats(natsFrom(command), { name: 'orderflow worker', reconnectForever: true });
+      await ensureSupportObjects(nc, await jetStreamManagerFor(nc));
+      const worker = await createOrderflowWorker({ nc, temporal, options });
+      const running = worker.run();
+      logger.info('worker running', { taskQueue: options.taskQueue });
+      await Promise.race([untilSignal((signal) => logger.info('shutting down', { signal })), running]);
+      worker.shutdown();
+      await running;
+      await nc.drain();
+      logger.info('worker stopped');
+    });
+}

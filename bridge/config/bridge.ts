@@ -1,0 +1,120 @@
+/**
+ * Bridge and worker options, each with its default and unit, read from flags then environment
+ * (ORDERFLOW_*), validated once.
+ */
+import { ConfigError } from '../errors';
+import type { StageName } from '../../workflows/stages';
+import { STAGES } from '../../workflows/stages';
+
+export interface BridgeOptions {
+  /** Messages one bridge holds at once per stage; at most the consumer's max ack pending. Default: 32. */
+  readonly maxInFlight: number;
+  /** Deliveries a failing message gets before it is dead-lettered. Default: 5. */
+  readonly maxDeliveries: number;
+  /** First nak delay after a failed workflow, in ms; doubles per delivery. Default: 2000. */
+  readonly nakDelayMs: number;
+  /** Largest nak delay, in ms. Default: 60000. */
+  readonly nakDelayMaxMs: number;
+  /** At shutdown, how long in-flight orders may still finish, in ms. Default: 30000. */
+  readonly shutdownGraceMs: number;
+  /** How long one pull waits for messages, in ms. Default: 2000. */
+  readonly fetchExpiresMs: number;
+  /** Temporal task queue of the stage workflows. Default: `orderflow`. */
+  readonly taskQueue: string;
+  /** Stages this bridge runs. Default: all (process, dispatch). */
+  readonly stages: readonly StageName[];
+}
+
+export interface WorkerOptions {
+  /** Temporal task queue. Default: `orderflow`. */
+  readonly taskQueue: string;
+  /** Activities running at once. Default: 100. */
+  readonly maxConcurrentActivities: number;
+  /** Workflow tasks running at once. Default: 40. */
+  readonly maxConcurrentWorkflowTasks: number;
+  /** At shutdown, how long running activities may still finish, in ms. Default: 30000. */
+  readonly shutdownGraceMs: number;
+}
+
+export const DEFAULT_TASK_QUEUE = 'orderflow';
+
+type Source = Record<string, string | undefined>;
+
+function intSetting(
+  flags: Source,
+  env: Source,
+  flag: string,
+  variable: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  const fromFlag = flags[flag];
+  const raw = fromFlag ?? env[variable];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || n < min || n > max) {
+    throw new ConfigError(
+      fromFlag !== undefined ? `--${flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}` : variable,
+      `"${raw}" is not a whole number from ${min} to ${max}`,
+      'give a number in that range',
+    );
+  }
+  return n;
+}
+
+function taskQueueSetting(flags: Source, env: Source): string {
+  const value = flags.taskQueue ?? env.ORDERFLOW_TASK_QUEUE ?? DEFAULT_TASK_QUEUE;
+  if (!/^[\w.:-]{1,200}$/.test(value)) {
+    throw new ConfigError(
+      flags.taskQueue ? '--task-queue' : 'ORDERFLOW_TASK_QUEUE',
+      `"${value}" is not a task queue name`,
+      'use letters, digits and . _ : -',
+    );
+  }
+  return value;
+}
+
+export function bridgeOptions(flags: Source = {}, env: Source = process.env): BridgeOptions {
+  const stagesRaw = flags.stages ?? env.ORDERFLOW_STAGES ?? Object.keys(STAGES).join(',');
+  const stages = stagesRaw.split(',').map((s) => s.trim());
+  const unknown = stages.filter((s) => !(s in STAGES));
+  if (unknown.length || stages.length === 0) {
+    throw new ConfigError(
+      flags.stages ? '--stages' : 'ORDERFLOW_STAGES',
+      `unknown stage(s) ${unknown.join(', ')}`,
+      `use ${Object.keys(STAGES).join(', ')}`,
+    );
+  }
+  const nakDelayMs = intSetting(flags, env, 'nakDelayMs', 'ORDERFLOW_NAK_DELAY_MS', 2000, 0, 3_600_000);
+  return {
+    maxInFlight: intSetting(flags, env, 'maxInFlight', 'ORDERFLOW_MAX_IN_FLIGHT', 32, 1, 10_000),
+    maxDeliveries: intSetting(flags, env, 'maxDeliveries', 'ORDERFLOW_MAX_DELIVERIES', 5, 1, 1000),
+    nakDelayMs,
+    nakDelayMaxMs: Math.max(
+      nakDelayMs,
+      intSetting(flags, env, 'nakDelayMaxMs', 'ORDERFLOW_NAK_DELAY_MAX_MS', 60_000, 0, 86_400_000),
+    ),
+    shutdownGraceMs: intSetting(flags, env, 'shutdownGraceMs', 'ORDERFLOW_SHUTDOWN_GRACE_MS', 30_000, 0, 3_600_000),
+    fetchExpiresMs: intSetting(flags, env, 'fetchExpiresMs', 'ORDERFLOW_FETCH_EXPIRES_MS', 2000, 500, 60_000),
+    taskQueue: taskQueueSetting(flags, env),
+    stages: stages as StageName[],
+  };
+}
+
+export function workerOptions(flags: Source = {}, env: Source = process.env): WorkerOptions {
+  return {
+    taskQueue: taskQueueSetting(flags, env),
+    maxConcurrentActivities: intSetting(flags, env, 'maxActivities', 'ORDERFLOW_MAX_ACTIVITIES', 100, 1, 10_000),
+    maxConcurrentWorkflowTasks: intSetting(
+      flags,
+      env,
+      'maxWorkflowTasks',
+      'ORDERFLOW_MAX_WORKFLOW_TASKS',
+      40,
+      2,
+      10_000,
+    ),
+    shutdownGraceMs: intSetting(flags, env, 'shutdownGraceMs', 'ORDERFLOW_SHUTDOWN_GRACE_MS', 30_000, 0, 3_600_000),
+  };
+}

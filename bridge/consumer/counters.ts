@@ -1,0 +1,11 @@
+/** What a bridge did, counted (exposed as metrics and in logs). */
+export interface BridgeCounters {
+  received: number;
+  acked: number;
+  naked: number;
+  terminated: number;
+}
+
+export function newCounters(): BridgeCounters {
+  return { received: 0, acked: 0, naked: 0, terminated: 0 };
+}

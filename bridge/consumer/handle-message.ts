@@ -1,0 +1,114 @@
+/**
+ * One message through the delivery contract: decode, start or attach to the stage's workflow,
+ * keep the message alive while it runs, and reach an Outcome. Never acks by itself: the caller
+ * maps the outcome to ack / nak / term in one place (decision.ts).
+ */
+import type { JsMsg } from '@nats-io/jetstream';
+import type { Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError } from '@temporalio/client';
+import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
+
+import { STREAM } from '../config/topology';
+import type { Logger } from '../log';
+import type { Stage } from '../../workflows/stages';
+import { workflowIdFor } from '../../workflows/stages';
+import type { StageInput, StageResult } from '../../workflows/types';
+import { headersOf } from './dead-letters';
+import type { Outcome } from './decision';
+import { decodeStageMessage } from './decode';
+import type { TemporalGate } from './temporal-gate';
+import { isTemporalUnavailable } from './temporal-gate';
+
+export interface HandlerContext {
+  readonly stage: Stage;
+  readonly client: Client;
+  readonly taskQueue: string;
+  readonly gate: TemporalGate;
+  /** How often to tell JetStream the message is still being worked on, in milliseconds. */
+  readonly workingIntervalMs: number;
+  /** Aborted when the bridge gives up waiting at shutdown. */
+  readonly abort: AbortSignal;
+  readonly logger: Logger;
+}
+
+class Interrupted extends Error {
+  override readonly name = 'Interrupted';
+}
+
+function untilAborted(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    if (signal.aborted) reject(new Interrupted());
+    signal.addEventListener('abort', () => reject(new Interrupted()), { once: true });
+  });
+}
+
+function failureReason(err: WorkflowFailedError): string {
+  const parts: string[] = [];
+  for (let e: unknown = err; e instanceof Error && parts.length < 4; e = e.cause) parts.push(e.message);
+  return parts.join(': ');
+}
+
+/** Starts the stage's workflow, or attaches to the one already running; returns its run ID. */
+async function startOrAttach(ctx: HandlerContext, workflowId: string, input: StageInput): Promise<string | undefined> {
+  try {
+    const handle = await ctx.client.workflow.start(ctx.stage.workflowType, {
+      taskQueue: ctx.taskQueue,
+      workflowId,
+      args: [input],
+      // A running execution is joined; a completed one refuses a new start; a failed one may run anew.
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+      memo: { stream: STREAM, subject: input.source.subject, streamSeq: input.source.streamSeq },
+    });
+    return handle.firstExecutionRunId;
+  } catch (err) {
+    // Refused because the order's workflow already completed: its result is what we wait for.
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return undefined;
+    throw err;
+  }
+}
+
+export async function handleMessage(msg: JsMsg, ctx: HandlerContext): Promise<Outcome> {
+  const decoded = decodeStageMessage(ctx.stage.name, msg.data);
+  if (!decoded.ok) return { type: 'poison', reason: decoded.reason };
+  const { order } = decoded.payload;
+  const workflowId = workflowIdFor(ctx.stage.name, order.orderId);
+  const log = ctx.logger.child({ orderId: order.orderId, workflowId });
+  const input: StageInput = {
+    ...decoded.payload,
+    source: {
+      stream: STREAM,
+      subject: msg.subject,
+      streamSeq: msg.seq,
+      deliveryCount: msg.info.deliveryCount,
+      headers: headersOf(msg),
+    },
+  };
+
+  const keepAlive = setInterval(() => msg.working(), ctx.workingIntervalMs);
+  const aborted = untilAborted(ctx.abort);
+  aborted.catch(() => undefined);
+  try {
+    for (;;) {
+      await Promise.race([ctx.gate.whenOpen(), aborted]);
+      try {
+        const runId = await Promise.race([startOrAttach(ctx, workflowId, input), aborted]);
+        log.debug('workflow started or attached', { runId });
+        const handle = ctx.client.workflow.getHandle<(i: StageInput) => Promise<StageResult>>(workflowId, runId);
+        await Promise.race([handle.result(), aborted]);
+        const description = runId ?? (await handle.describe()).runId;
+        return { type: 'completed', workflowId, runId: description };
+      } catch (err) {
+        if (err instanceof Interrupted) return { type: 'interrupted', workflowId };
+        if (err instanceof WorkflowFailedError) return { type: 'failed', workflowId, reason: failureReason(err) };
+        if (isTemporalUnavailable(err)) {
+          ctx.gate.close(err);
+          continue;
+        }
+        return { type: 'failed', workflowId, reason: err instanceof Error ? err.message : String(err) };
+      }
+    }
+  } finally {
+    clearInterval(keepAlive);
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * Pre-builds the workflow bundle so workers start without bundling (run by scripts/ensure.js
+ * after compiling). Rebuilt only when a workflow source is newer than the bundle.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+
+import { bundleWorkflowCode } from '@temporalio/worker';
+
+import { PREBUILT_BUNDLE, WORKFLOWS_PATH } from './worker';
+
+function newestSource(dir: string): number {
+  return Math.max(
+    0,
+    ...fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith('.js'))
+      .map((f) => fs.statSync(path.join(dir, f)).mtimeMs),
+  );
+}
+
+export async function buildBundle(): Promise<boolean> {
+  const dir = path.dirname(WORKFLOWS_PATH);
+  if (fs.existsSync(PREBUILT_BUNDLE) && fs.statSync(PREBUILT_BUNDLE).mtimeMs >= newestSource(dir)) return false;
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    logger: { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} },
+  });
+  fs.writeFileSync(`${PREBUILT_BUNDLE}.tmp`, code);
+  fs.renameSync(`${PREBUILT_BUNDLE}.tmp`, PREBUILT_BUNDLE);
+  return true;
+}
+
+if (require.main === module) {
+  buildBundle().then(
+    (built) => built && process.stderr.write('orderflow: workflow bundle built\n'),
+    (err: unknown) => {
+      process.stderr.write(
+        `orderflow: bundling the workflows failed: ${err instanceof Error ? err.stack : String(err)}\n`,
+      );
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,89 @@
+/**
+ * The Temporal worker hosting the stage workflows and the functions (activities). Any number
+ * may run on the same task queue.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+
+import { jetstream } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { Kvm } from '@nats-io/kv';
+import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
+
+import type { EffectStore } from '../../activities';
+import { createActivities, kvEffectStore } from '../../activities';
+import type { WorkerOptions } from '../config/bridge';
+import type { TemporalSettings } from '../config/temporal';
+import { EFFECTS_BUCKET } from '../config/topology';
+import { ServerUnreachableError, messageOf } from '../errors';
+
+/** Written by `npm run build` / the pretest step (see bundle.ts); bundled at start when absent. */
+export const PREBUILT_BUNDLE = path.resolve(__dirname, '../../workflow-bundle.js');
+export const WORKFLOWS_PATH = require.resolve('../../workflows');
+
+export interface OrderflowWorkerDeps {
+  readonly nc: NatsConnection;
+  readonly temporal: TemporalSettings;
+  readonly options: WorkerOptions;
+  /** A pre-built workflow bundle to load. Default: PREBUILT_BUNDLE when it exists, else bundle at start. */
+  readonly workflowBundlePath?: string;
+  /** Replaces the KV-backed effect store (tests inject slow or failing ones). */
+  readonly wrapEffects?: (store: EffectStore) => EffectStore;
+}
+
+export interface OrderflowWorker {
+  readonly worker: Worker;
+  /** Runs until shutdown() and closes the Temporal connection after. */
+  run(): Promise<void>;
+  /** Stops polling; running activities get the shutdown grace period. Idempotent. */
+  shutdown(): void;
+}
+
+/**
+ * The Temporal runtime, installed so that it leaves SIGINT/SIGTERM to orderflow's entry points,
+ * which stop the bridge before the workers. Call before any worker or native connection exists.
+ */
+export function installRuntimeWithoutSignalHandlers(): void {
+  try {
+    Runtime.install({ shutdownSignals: [] });
+  } catch {
+    // already installed (a second worker in the same process)
+  }
+}
+
+export async function createOrderflowWorker(deps: OrderflowWorkerDeps): Promise<OrderflowWorker> {
+  const kv = await new Kvm(deps.nc).open(EFFECTS_BUCKET);
+  const store = kvEffectStore(kv);
+  let connection: NativeConnection;
+  try {
+    connection = await NativeConnection.connect({ ...deps.temporal.connection, address: deps.temporal.address });
+  } catch (err) {
+    throw new ServerUnreachableError('Temporal', deps.temporal.address, messageOf(err), { cause: err });
+  }
+  const bundlePath = deps.workflowBundlePath ?? (fs.existsSync(PREBUILT_BUNDLE) ? PREBUILT_BUNDLE : undefined);
+  const worker = await Worker.create({
+    connection,
+    namespace: deps.temporal.namespace,
+    taskQueue: deps.options.taskQueue,
+    ...(bundlePath ? { workflowBundle: { codePath: bundlePath } } : { workflowsPath: WORKFLOWS_PATH }),
+    activities: createActivities({
+      effects: deps.wrapEffects ? deps.wrapEffects(store) : store,
+      js: jetstream(deps.nc),
+    }),
+    maxConcurrentActivityTaskExecutions: deps.options.maxConcurrentActivities,
+    maxConcurrentWorkflowTaskExecutions: deps.options.maxConcurrentWorkflowTasks,
+    // The SDK's default of 0 would cancel running activities at once on shutdown.
+    shutdownGraceTime: deps.options.shutdownGraceMs,
+  });
+  let running: Promise<void> | undefined;
+  return {
+    worker,
+    run() {
+      running ??= worker.run().finally(() => connection.close());
+      return running;
+    },
+    shutdown() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+    },
+  };
+}
