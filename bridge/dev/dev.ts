@@ -5,15 +5,25 @@
  */
 import path from 'node:path';
 
+import { jetstream } from '@nats-io/jetstream';
+
+import type { BridgeOptions, WorkerOptions } from '../config/bridge';
 import type { NatsSettings } from '../config/nats';
 import type { TemporalSettings } from '../config/temporal';
 import type { Logger } from '../log';
+import { Bridge } from '../consumer/bridge';
 import { connectNats, jetStreamManagerFor } from '../nats/connect';
+import { demoOrders } from '../orders/demo';
+import type { PublishResult } from '../orders/publish';
+import { publishOrders } from '../orders/publish';
 import { NatsServer } from '../servers/nats-server';
 import { preferredOrFreePort } from '../servers/ports';
 import { TemporalServer } from '../servers/temporal-server';
 import type { ProvisionReport } from '../topology/provision';
 import { provisionTopology } from '../topology/provision';
+import { ensureSupportObjects } from '../topology/support';
+import { connectTemporal } from '../temporal/connect';
+import { createOrderflowWorker, installRuntimeWithoutSignalHandlers } from '../worker/worker';
 import { acquireDevLock } from './run-lock';
 
 export interface DevOptions {
@@ -26,6 +36,10 @@ export interface DevOptions {
   readonly externalNats?: NatsSettings;
   /** Use this Temporal instead of starting one (TEMPORAL_ADDRESS was set). */
   readonly externalTemporal?: TemporalSettings;
+  readonly bridge: BridgeOptions;
+  readonly worker: WorkerOptions;
+  /** Demo orders published once everything runs. Default: 3. */
+  readonly demoOrders?: number;
   readonly logger: Logger;
 }
 
@@ -35,6 +49,7 @@ export interface DevStack {
   readonly temporal: { readonly address: string; readonly namespace: string; readonly uiUrl?: string };
   readonly temporalStarted: boolean;
   readonly provision: ProvisionReport;
+  readonly demo: readonly PublishResult[];
   readonly logs: { readonly nats?: string; readonly temporal?: string };
   /** Stops what dev started, in reverse order. Idempotent. */
   stop(): Promise<void>;
@@ -100,14 +115,29 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
       });
     }
 
-    const nc = await connectNats(nats, { name: 'orderflow dev' });
-    let provision: ProvisionReport;
-    try {
-      provision = await provisionTopology(await jetStreamManagerFor(nc), nc.info?.version ?? 'unknown');
-    } finally {
-      await nc.close();
-    }
+    const nc = await connectNats(nats, { name: 'orderflow dev', reconnectForever: true });
+    stoppers.push(() => nc.drain());
+    const jsm = await jetStreamManagerFor(nc);
+    const provision = await provisionTopology(jsm, nc.info?.version ?? 'unknown');
+    await ensureSupportObjects(nc, jsm);
+
+    const temporalSettings = options.externalTemporal ?? { ...temporal, connection: {} };
+    installRuntimeWithoutSignalHandlers();
+    const worker = await createOrderflowWorker({ nc, temporal: temporalSettings, options: options.worker });
+    const workerRun = worker.run();
+    stoppers.push(async () => {
+      worker.shutdown();
+      await workerRun;
+    });
+    const client = await connectTemporal(temporalSettings);
+    stoppers.push(() => client.connection.close());
+    const bridge = new Bridge({ nc, client, logger }, options.bridge);
+    await bridge.start();
+    stoppers.push(() => bridge.close());
+
+    const demo = await publishOrders(jetstream(nc), demoOrders(options.demoOrders ?? 3));
     return {
+      demo,
       nats,
       natsStarted: Boolean(natsServer),
       temporal,

@@ -1,5 +1,9 @@
 import { killChildrenOnExit } from '../../bridge/servers/process';
+import { stopPipelines } from './pipeline';
 import { stopAllServers } from './servers';
 
 killChildrenOnExit();
-afterAll(stopAllServers, 30_000);
+afterAll(async () => {
+  await stopPipelines();
+  await stopAllServers();
+}, 60_000);

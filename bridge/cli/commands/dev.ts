@@ -7,10 +7,12 @@ import { temporalSettings } from '../../config/temporal';
 import type { DevStack } from '../../dev/dev';
 import { startDev } from '../../dev/dev';
 import { binaryPath } from '../../servers/binaries';
-import { globalFlags, loggerFrom } from '../options';
+import { bridgeOptions, workerOptions } from '../../config/bridge';
+import { globalFlags, intFlag, loggerFrom } from '../options';
 
 interface DevFlags {
   dataDir?: string;
+  demoOrders?: string;
 }
 
 function summary(stack: DevStack): string {
@@ -26,6 +28,9 @@ function summary(stack: DevStack): string {
     lines.push(
       `  ${o.kind.padEnd(11)} ${o.name.padEnd(9)} ${o.action === 'create' ? 'created' : o.action === 'none' ? 'ready' : `differs: ${o.drift.map((d) => d.field).join(', ')}`}`,
     );
+  if (stack.demo.length) {
+    lines.push(`  demo orders ${stack.demo.map((d) => d.orderId).join(', ')} published; watch them in the Temporal UI`);
+  }
   if (stack.logs.nats || stack.logs.temporal)
     lines.push(`  logs        ${[stack.logs.nats, stack.logs.temporal].filter(Boolean).join(', ')}`);
   lines.push(
@@ -46,6 +51,7 @@ export function registerDev(program: Command): void {
       'run the whole system locally: nats-server and the Temporal dev server (data under .data/), topology provisioned',
     )
     .option('--data-dir <dir>', 'folder for the servers data and logs (default: ./.data)')
+    .option('--demo-orders <n>', 'demo orders to publish once running, 0 for none (default: 3)')
     .addHelpText(
       'after',
       '\nStandard ports (4222, 7233, UI 8233) are used when free, free ones otherwise. With NATS_URL or' +
@@ -63,6 +69,9 @@ export function registerDev(program: Command): void {
         temporalBinary: temporalExternal ? '' : binaryPath('temporal'),
         ...(natsExternal ? { externalNats: natsSettings(g, env) } : {}),
         ...(temporalExternal ? { externalTemporal: temporalSettings(g, env) } : {}),
+        bridge: bridgeOptions(),
+        worker: workerOptions(),
+        demoOrders: flags.demoOrders === undefined ? 3 : intFlag('--demo-orders', flags.demoOrders, 0, 10_000),
         logger,
       });
       process.stdout.write(summary(stack));

@@ -1,0 +1,53 @@
+/** Effect stores that misbehave on purpose, injected into the worker's activities. */
+import { ApplicationFailure } from '@temporalio/common';
+
+import type { EffectStore } from '../../activities';
+
+export interface FaultPlan {
+  /** Orders affected: those whose ID starts with this. Default: every order. */
+  readonly orderPrefix?: string;
+  /** Step affected (reserveStock, chargePayment, assignCourier, ship). Default: every step. */
+  readonly step?: string;
+  /** Wait this long before applying, in ms. */
+  readonly slowMs?: number;
+  /** Fail this many times per key before succeeding (a transient fault). */
+  readonly failTimes?: number;
+  /** Fail every time, non-retryably (a permanent fault). */
+  readonly failForGood?: boolean;
+}
+
+function matches(plan: FaultPlan, key: string): boolean {
+  const [step, ...rest] = key.split('.');
+  const orderId = rest.join('.');
+  return (!plan.step || plan.step === step) && (!plan.orderPrefix || orderId.startsWith(plan.orderPrefix));
+}
+
+export function withFaults(plan: FaultPlan): (store: EffectStore) => EffectStore {
+  const failures = new Map<string, number>();
+  return (store) => ({
+    read: (key) => store.read(key),
+    async applyOnce(key, value) {
+      if (matches(plan, key)) {
+        if (plan.slowMs) await new Promise((r) => setTimeout(r, plan.slowMs));
+        if (plan.failForGood)
+          throw ApplicationFailure.nonRetryable(`injected permanent failure at ${key}`, 'InjectedFault');
+        const failed = failures.get(key) ?? 0;
+        if (failed < (plan.failTimes ?? 0)) {
+          failures.set(key, failed + 1);
+          throw new Error(`injected transient failure ${failed + 1} at ${key}`);
+        }
+      }
+      return store.applyOnce(key, value);
+    },
+  });
+}
+
+/** A fault plan from the environment, for worker processes (test/fixtures/faulty-worker.ts). */
+export function faultPlanFromEnv(env: NodeJS.ProcessEnv): FaultPlan {
+  return {
+    ...(env.FAULT_ORDER_PREFIX ? { orderPrefix: env.FAULT_ORDER_PREFIX } : {}),
+    ...(env.FAULT_STEP ? { step: env.FAULT_STEP } : {}),
+    ...(env.FAULT_SLOW_MS ? { slowMs: Number(env.FAULT_SLOW_MS) } : {}),
+    ...(env.FAULT_FAIL_TIMES ? { failTimes: Number(env.FAULT_FAIL_TIMES) } : {}),
+  };
+}

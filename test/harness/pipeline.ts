@@ -1,0 +1,258 @@
+/**
+ * A whole orderflow pipeline on real servers for integration tests: NATS + Temporal started by
+ * the harness, topology provisioned, and bridges and workers either in this process or as their
+ * own processes (to be SIGKILLed). Everything started here is stopped after the test file.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+
+import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
+import { jetstream } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/nats-core';
+import type { KV } from '@nats-io/kv';
+import { Kvm } from '@nats-io/kv';
+import type { Client } from '@temporalio/client';
+
+import type { BridgeOptions } from '../../bridge/config/bridge';
+import { bridgeOptions, workerOptions } from '../../bridge/config/bridge';
+import type { TemporalSettings } from '../../bridge/config/temporal';
+import { EFFECTS_BUCKET, STREAM } from '../../bridge/config/topology';
+import { Bridge } from '../../bridge/consumer/bridge';
+import { silentLogger } from '../../bridge/log';
+import { connectNats, jetStreamManagerFor } from '../../bridge/nats/connect';
+import { demoOrders } from '../../bridge/orders/demo';
+import type { Order } from '../../bridge/orders/schema';
+import type { NatsServer } from '../../bridge/servers/nats-server';
+import type { TemporalServer } from '../../bridge/servers/temporal-server';
+import { connectTemporal } from '../../bridge/temporal/connect';
+import { provisionTopology } from '../../bridge/topology/provision';
+import { ensureSupportObjects } from '../../bridge/topology/support';
+import type { OrderflowWorker } from '../../bridge/worker/worker';
+import { createOrderflowWorker, installRuntimeWithoutSignalHandlers } from '../../bridge/worker/worker';
+import { CLI, cleanEnv } from './cli';
+import type { FaultPlan } from './faults';
+import { withFaults } from './faults';
+import { startNats, startTemporal } from './servers';
+
+const BUNDLE = path.resolve(__dirname, '../../dist/workflow-bundle.js');
+const FAULTY_WORKER = path.resolve(__dirname, '../../dist/test/fixtures/faulty-worker.js');
+
+export interface Pipeline {
+  readonly nats: NatsServer;
+  readonly temporal: TemporalServer;
+  readonly nc: NatsConnection;
+  readonly jsm: JetStreamManager;
+  readonly js: JetStreamClient;
+  readonly kv: KV;
+  readonly client: Client;
+  readonly temporalSettings: TemporalSettings;
+  /** NATS_URL and TEMPORAL_ADDRESS for processes. */
+  readonly env: Record<string, string>;
+}
+
+/** Bridges, workers and processes: stopped after each test (stopComponents). */
+const cleanups: Array<() => Promise<unknown>> = [];
+/** The pipeline's own connections: closed after the test file. */
+const connections: Array<() => Promise<unknown>> = [];
+
+/** Stops every bridge, worker and process started so far, newest first. */
+export async function stopComponents(): Promise<void> {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
+}
+
+/** Stops the components, then closes the pipelines' connections. */
+export async function stopPipelines(): Promise<void> {
+  await stopComponents();
+  for (const close of connections.splice(0).reverse()) await close().catch(() => undefined);
+}
+
+export async function startPipeline(options: { ackWaitMs?: number } = {}): Promise<Pipeline> {
+  const nats = await startNats();
+  const temporal = await startTemporal();
+  const nc = await connectNats({ servers: [nats.url] }, { reconnectForever: true });
+  connections.push(() => nc.close());
+  const jsm = await jetStreamManagerFor(nc);
+  await provisionTopology(jsm, nc.info?.version ?? '');
+  await ensureSupportObjects(nc, jsm);
+  if (options.ackWaitMs) {
+    // Shorter than the production 30 s, so redeliveries after a crash come within the test's time.
+    for (const name of ['NEW', 'DISPATCH'])
+      await jsm.consumers.update(STREAM, name, { ack_wait: options.ackWaitMs * 1e6 });
+  }
+  const temporalSettings: TemporalSettings = { address: temporal.address, namespace: 'default', connection: {} };
+  const client = await connectTemporal(temporalSettings);
+  connections.push(() => client.connection.close());
+  return {
+    nats,
+    temporal,
+    nc,
+    jsm,
+    js: jetstream(nc),
+    kv: await new Kvm(nc).open(EFFECTS_BUCKET),
+    client,
+    temporalSettings,
+    env: { NATS_URL: nats.url, TEMPORAL_ADDRESS: temporal.address },
+  };
+}
+
+export async function startWorker(p: Pipeline, faults?: FaultPlan): Promise<OrderflowWorker> {
+  installRuntimeWithoutSignalHandlers();
+  const nc = await connectNats({ servers: [p.nats.url] }, { reconnectForever: true });
+  const worker = await createOrderflowWorker({
+    nc,
+    temporal: p.temporalSettings,
+    options: workerOptions({ shutdownGraceMs: '5000' }, {}),
+    workflowBundlePath: BUNDLE,
+    ...(faults ? { wrapEffects: withFaults(faults) } : {}),
+  });
+  const running = worker.run();
+  cleanups.push(async () => {
+    worker.shutdown();
+    await running;
+    await nc.close();
+  });
+  return worker;
+}
+
+/** Test defaults: quick naks, so failure paths finish in seconds. */
+export function testBridgeOptions(overrides: Record<string, string> = {}): BridgeOptions {
+  return bridgeOptions(
+    { nakDelayMs: '200', nakDelayMaxMs: '1000', shutdownGraceMs: '10000', fetchExpiresMs: '1000', ...overrides },
+    {},
+  );
+}
+
+export async function startBridge(p: Pipeline, overrides: Record<string, string> = {}): Promise<Bridge> {
+  const nc = await connectNats({ servers: [p.nats.url] }, { reconnectForever: true });
+  const client = await connectTemporal(p.temporalSettings);
+  const bridge = new Bridge({ nc, client, logger: silentLogger }, testBridgeOptions(overrides));
+  await bridge.start();
+  cleanups.push(async () => {
+    await bridge.close();
+    await nc.close();
+    await client.connection.close();
+  });
+  return bridge;
+}
+
+/** A process, killed after the test file if still running. */
+function track(child: ChildProcess): ChildProcess {
+  cleanups.push(async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      await new Promise((r) => child.once('exit', r));
+    }
+  });
+  return child;
+}
+
+function waitForOutput(child: ChildProcess, text: string, timeoutMs = 30_000): Promise<void> {
+  let seen = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no "${text}" within ${timeoutMs} ms:\n${seen}`)), timeoutMs);
+    const onData = (chunk: Buffer): void => {
+      seen += chunk.toString();
+      if (seen.includes(text)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`exited (${code}) before "${text}":\n${seen}`)));
+  });
+}
+
+/** `orderflow bridge` as its own process. */
+export async function spawnBridge(p: Pipeline, env: Record<string, string> = {}): Promise<ChildProcess> {
+  const child = track(
+    spawn(process.execPath, [CLI, 'bridge'], {
+      env: cleanEnv({
+        ...p.env,
+        ORDERFLOW_NAK_DELAY_MS: '200',
+        ORDERFLOW_NAK_DELAY_MAX_MS: '1000',
+        ORDERFLOW_FETCH_EXPIRES_MS: '1000',
+        ...env,
+      }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
+  await waitForOutput(child, 'bridge consuming');
+  return child;
+}
+
+/** A worker process with injected faults (FAULT_* variables; see faults.ts). */
+export async function spawnWorker(p: Pipeline, env: Record<string, string> = {}): Promise<ChildProcess> {
+  const child = track(
+    spawn(process.execPath, [FAULTY_WORKER], {
+      env: cleanEnv({ ...p.env, ORDERFLOW_SHUTDOWN_GRACE_MS: '5000', ...env }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
+  await waitForOutput(child, 'worker ready');
+  return child;
+}
+
+export async function killProcess(child: ChildProcess, signal: NodeJS.Signals = 'SIGKILL'): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  child.kill(signal);
+  return exited;
+}
+
+export function orders(count: number, prefix: string): Order[] {
+  return demoOrders(count, { prefix, seed: 42 });
+}
+
+export async function publish(p: Pipeline, list: readonly Order[]): Promise<void> {
+  for (const order of list) await p.js.publish('ORDERS.received', JSON.stringify(order), { msgID: order.orderId });
+}
+
+export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
+
+/** Messages stored on one subject. */
+export async function countOn(p: Pipeline, subject: string): Promise<number> {
+  const info = await p.jsm.streams.info(STREAM, { subjects_filter: subject });
+  return info.state.subjects?.[subject] ?? 0;
+}
+
+/** Order IDs found in the messages of one subject, with repeats. */
+export async function orderIdsOn(p: Pipeline, subject: string): Promise<string[]> {
+  const ids: string[] = [];
+  const last = (await p.jsm.streams.info(STREAM)).state.last_seq;
+  for (let seq = 1; seq <= last; seq += 1) {
+    const msg = await p.jsm.streams.getMessage(STREAM, { seq }).catch(() => null);
+    if (!msg || msg.subject !== subject) continue;
+    const body = msg.json<{ orderId?: string; order?: { orderId: string } }>();
+    ids.push(body.order?.orderId ?? body.orderId ?? '?');
+  }
+  return ids;
+}
+
+/** Runs Temporal has of one workflow ID (each start of a new run counts). */
+export async function runsOf(p: Pipeline, workflowId: string): Promise<number> {
+  let n = 0;
+  for await (const _ of p.client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) n += 1;
+  return n;
+}
+
+/** Pending and unacknowledged messages of a consumer. */
+export async function backlog(p: Pipeline, consumer: string): Promise<{ pending: number; ackPending: number }> {
+  const info = await p.jsm.consumers.info(STREAM, consumer);
+  return { pending: info.num_pending, ackPending: info.num_ack_pending };
+}
+
+/** The effects bucket's keys. */
+export async function effectKeys(p: Pipeline): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const key of await p.kv.keys()) keys.push(key);
+  return keys.filter((k) => !k.startsWith('published-')).sort();
+}
