@@ -256,3 +256,11 @@ export async function effectKeys(p: Pipeline): Promise<string[]> {
   for await (const key of await p.kv.keys()) keys.push(key);
   return keys.filter((k) => !k.startsWith('published-')).sort();
 }
+
+/**
+ * Deliveries a consumer has made, redeliveries included (its consumer sequence). A test that
+ * knows how many messages it published tells redeliveries from first deliveries with it.
+ */
+export async function deliveries(p: Pipeline, consumer = 'NEW'): Promise<number> {
+  return (await p.jsm.consumers.info(STREAM, consumer)).delivered.consumer_seq;
+}
