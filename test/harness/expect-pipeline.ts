@@ -12,7 +12,12 @@ export async function idsWithPrefix(p: Pipeline, subject: string, prefix: string
  * Every order reached ORDERS.processed and ORDERS.completed exactly once, each of its four
  * effects exists once, and Temporal has exactly one run per order and stage.
  */
-export async function expectCompletedOnce(p: Pipeline, ids: readonly string[], prefix: string, timeoutMs = 90_000): Promise<void> {
+export async function expectCompletedOnce(
+  p: Pipeline,
+  ids: readonly string[],
+  prefix: string,
+  timeoutMs = 90_000,
+): Promise<void> {
   await waitFor(
     `${ids.length} orders completed`,
     async () => (await idsWithPrefix(p, 'ORDERS.completed', prefix)).length >= ids.length,

@@ -4,7 +4,18 @@
  */
 import { expectCompletedOnce, expectDrained } from '../harness/expect-pipeline';
 import type { Pipeline } from '../harness/pipeline';
-import { deliveries, killProcess, orders, publish, spawnBridge, spawnWorker, startBridge, startPipeline, stopComponents, waitFor } from '../harness/pipeline';
+import {
+  deliveries,
+  killProcess,
+  orders,
+  publish,
+  spawnBridge,
+  spawnWorker,
+  startBridge,
+  startPipeline,
+  stopComponents,
+  waitFor,
+} from '../harness/pipeline';
 
 async function statusOf(p: Pipeline, workflowId: string): Promise<string> {
   return (await p.client.workflow.getHandle(workflowId).describe()).status.name;
@@ -62,28 +73,49 @@ describe('bridge - crashes', () => {
     const batch = orders(12, 'term-');
     const before = await deliveries(p);
     await publish(p, batch);
-    await waitFor('the bridge holds orders', async () => (await p.jsm.consumers.info('ORDERS', 'NEW')).num_ack_pending > 0);
+    await waitFor(
+      'the bridge holds orders',
+      async () => (await p.jsm.consumers.info('ORDERS', 'NEW')).num_ack_pending > 0,
+    );
     expect(await killProcess(bridge, 'SIGTERM')).toBe(0);
     // Whatever it held was finished and acked before it exited: nothing waits for a redelivery.
     expect((await p.jsm.consumers.info('ORDERS', 'NEW')).num_ack_pending).toBe(0);
 
     await startBridge(p);
-    await expectCompletedOnce(p, batch.map((o) => o.orderId), 'term-');
+    await expectCompletedOnce(
+      p,
+      batch.map((o) => o.orderId),
+      'term-',
+    );
     expect(await deliveries(p)).toBe(before + batch.length); // not one redelivery
     await expectDrained(p);
   }, 120_000);
 
   it('a worker SIGKILLed mid-activity: the activity is retried on another worker, one effect', async () => {
-    const doomed = await spawnWorker(p, { FAULT_ORDER_PREFIX: 'wk-', FAULT_STEP: 'reserveStock', FAULT_SLOW_MS: '3000' });
+    const doomed = await spawnWorker(p, {
+      FAULT_ORDER_PREFIX: 'wk-',
+      FAULT_STEP: 'reserveStock',
+      FAULT_SLOW_MS: '3000',
+    });
     await startBridge(p);
     const batch = orders(3, 'wk-');
     await publish(p, batch);
-    await waitFor('workflows running on the first worker', () => allStatus(p, batch.map((o) => o.orderId), 'RUNNING'));
+    await waitFor('workflows running on the first worker', () =>
+      allStatus(
+        p,
+        batch.map((o) => o.orderId),
+        'RUNNING',
+      ),
+    );
     await new Promise((r) => setTimeout(r, 500)); // the activities have started on the only worker
     await spawnWorker(p);
     await killProcess(doomed, 'SIGKILL');
 
-    await expectCompletedOnce(p, batch.map((o) => o.orderId), 'wk-');
+    await expectCompletedOnce(
+      p,
+      batch.map((o) => o.orderId),
+      'wk-',
+    );
     for (const order of batch) {
       const result = await p.client.workflow.getHandle(`process-${order.orderId}`).result();
       expect(result.steps.reserveStock.attempt).toBeGreaterThanOrEqual(2);

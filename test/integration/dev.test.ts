@@ -62,6 +62,14 @@ describe('dev - the whole local system in one command', () => {
     expect(first.pids).toHaveLength(2);
     expect(first.output()).toMatch(/stream\s+ORDERS\s+created/);
     const nc = await connect({ servers: first.natsUrl });
+    // The demo orders flow through the bridge and worker that dev runs, to ORDERS.completed.
+    const jsm = await jetstreamManager(nc);
+    const completed = async () =>
+      (await jsm.streams.info('ORDERS', { subjects_filter: 'ORDERS.completed' })).state.subjects?.[
+        'ORDERS.completed'
+      ] ?? 0;
+    for (let i = 0; i < 150 && (await completed()) < 3; i += 1) await new Promise((r) => setTimeout(r, 200));
+    expect(await completed()).toBe(3);
     await jetstream(nc).publish('ORDERS.received', '{}', { msgID: 'kept-1' });
     await nc.close();
     const connection = await Connection.connect({ address: first.temporalAddress });
@@ -76,7 +84,10 @@ describe('dev - the whole local system in one command', () => {
     const second = await startDev(dataDir);
     expect(second.output()).toMatch(/stream\s+ORDERS\s+ready/);
     const nc2 = await connect({ servers: second.natsUrl });
-    expect((await (await jetstreamManager(nc2)).streams.info('ORDERS')).state.messages).toBe(1);
+    // 3 demo orders x 3 subjects, one extra message, and the second run's 3 demo orders received.
+    const subjects = (await (await jetstreamManager(nc2)).streams.info('ORDERS', { subjects_filter: '>' })).state
+      .subjects;
+    expect(subjects?.['ORDERS.received']).toBeGreaterThanOrEqual(7);
     await nc2.close();
     const connection2 = await Connection.connect({ address: second.temporalAddress });
     const description = await new Client({ connection: connection2 }).workflow.getHandle('kept-run').describe();

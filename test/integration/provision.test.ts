@@ -45,6 +45,10 @@ describe.each(natsServerVersions())('provision - on nats-server $version', ({ pa
       ['DISPATCH', 'create'],
       ['MONITOR', 'create'],
     ]);
+    expect((first.report as unknown as { support: object }).support).toEqual({
+      deadLetters: 'created',
+      effects: 'created',
+    });
     const before = await jsm.streams.info('ORDERS');
 
     const second = await provision(url);

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { connectNats, jetStreamManagerFor } from '../../nats/connect';
 import type { ObjectOutcome, ProvisionReport } from '../../topology/provision';
 import { provisionTopology } from '../../topology/provision';
+import { ensureSupportObjects } from '../../topology/support';
 import { formatConfigValue, table } from '../format';
 import { intFlag, natsFrom } from '../options';
 
@@ -69,8 +70,21 @@ export function registerProvision(program: Command): void {
           dryRun: flags.dryRun ?? false,
           ...(replicas !== undefined ? { replicas } : {}),
         });
+        const dryRun = flags.dryRun ?? false;
+        const support = await ensureSupportObjects(nc, jsm, {
+          ...(replicas !== undefined ? { replicas } : {}),
+          dryRun,
+        });
+        const state = (s: 'created' | 'exists'): string =>
+          s === 'exists' ? 'present' : dryRun ? 'would be created' : 'created';
+        const supportLines = [
+          `stream    ORDERS_DLQ         ${state(support.deadLetters)} (dead letters)`,
+          `kv        ORDERFLOW_EFFECTS  ${state(support.effects)} (side effects of the functions)`,
+        ];
         process.stdout.write(
-          flags.json ? `${JSON.stringify(report, null, 2)}\n` : `${renderReport(report, flags.dryRun ?? false)}\n`,
+          flags.json
+            ? `${JSON.stringify({ ...report, support }, null, 2)}\n`
+            : `${renderReport(report, dryRun)}\n${supportLines.join('\n')}\n`,
         );
         process.exitCode = report.inSync ? 0 : 1;
       } finally {
