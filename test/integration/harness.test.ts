@@ -27,6 +27,8 @@ describe('harness - servers survive a crash with their state', () => {
     const server = await startNats();
     const nc = await connect({ servers: server.url });
     server.pause();
+    // Signal delivery is asynchronous: give the kernel a moment to stop every thread.
+    await new Promise((r) => setTimeout(r, 200));
     const silent = new Promise((resolve) => setTimeout(() => resolve('silent'), 500));
     const answer = await Promise.race([nc.flush().then(() => 'answered'), silent]);
     expect(answer).toBe('silent');
