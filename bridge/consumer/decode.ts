@@ -37,5 +37,5 @@ export function decodeStageMessage(stage: StageName, data: Uint8Array): StageDec
   if (!shape.success) return { ok: false, reason: 'schema: expected {"order": {...}, "stages": {...}}' };
   const order = validateOrder(shape.data.order);
   if (!order.ok) return { ok: false, reason: describe(order.rejection) };
-  return { ok: true, payload: { order: order.order, upstream: shape.data.stages as StageInput['upstream'] } };
+  return { ok: true, payload: { order: order.order, upstream: shape.data.stages } };
 }

@@ -11,7 +11,6 @@ import {
   orderIdsOn,
   orders,
   publish,
-  runsOf,
   startBridge,
   startPipeline,
   startWorker,
