@@ -18,7 +18,16 @@ import { killChildrenOnExit } from '../../bridge/servers/process';
 import { STAGES } from '../../workflows/stages';
 import type { StageInput } from '../../workflows/types';
 import type { Pipeline } from '../harness/pipeline';
-import { killProcess, publish, spawnBridge, startBridge, startPipeline, startWorker, stopPipelines, waitFor } from '../harness/pipeline';
+import {
+  killProcess,
+  publish,
+  spawnBridge,
+  startBridge,
+  startPipeline,
+  startWorker,
+  stopPipelines,
+  waitFor,
+} from '../harness/pipeline';
 import { stopAllServers } from '../harness/servers';
 import { median, percentile, pool } from './stats';
 
@@ -36,7 +45,11 @@ async function rawJetStream(p: Pipeline): Promise<number> {
   await p.jsm.streams.add({ name, subjects: [`${name}.>`] });
   const body = JSON.stringify(demoOrders(1)[0]);
   const js = jetstream(p.nc);
-  await pool(Array.from({ length: RAW_MESSAGES }, (_, i) => i), 256, async () => void (await js.publish(`${name}.o`, body)));
+  await pool(
+    Array.from({ length: RAW_MESSAGES }, (_, i) => i),
+    256,
+    async () => void (await js.publish(`${name}.o`, body)),
+  );
   await p.jsm.consumers.add(name, { durable_name: 'RAW', ack_policy: AckPolicy.Explicit });
   const consumer = await js.consumers.get(name, 'RAW');
   const started = performance.now();
@@ -52,11 +65,19 @@ async function rawJetStream(p: Pipeline): Promise<number> {
 }
 
 function stageInput(order: StageInput['order'], seq: number): StageInput {
-  return { order, upstream: {}, source: { stream: STREAM, subject: 'ORDERS.received', streamSeq: seq, deliveryCount: 1, headers: {} } };
+  return {
+    order,
+    upstream: {},
+    source: { stream: STREAM, subject: 'ORDERS.received', streamSeq: seq, deliveryCount: 1, headers: {} },
+  };
 }
 
 /** Workflows started straight from a client, as the bridge would, `CONCURRENCY` at a time. */
-async function temporalDirect(p: Pipeline, count: number, ratePerS?: number): Promise<{ perS: number; latencies: number[] }> {
+async function temporalDirect(
+  p: Pipeline,
+  count: number,
+  ratePerS?: number,
+): Promise<{ perS: number; latencies: number[] }> {
   const list = demoOrders(count, { prefix: prefix('direct'), seed: 7 });
   const latencies: number[] = [];
   const started = performance.now();
@@ -81,7 +102,12 @@ async function temporalDirect(p: Pipeline, count: number, ratePerS?: number): Pr
 }
 
 /** Orders through the bridge: published (all at once, or paced), done when acked. */
-async function throughBridge(p: Pipeline, bridge: Bridge, count: number, ratePerS?: number): Promise<{ perS: number; latencies: number[] }> {
+async function throughBridge(
+  p: Pipeline,
+  bridge: Bridge,
+  count: number,
+  ratePerS?: number,
+): Promise<{ perS: number; latencies: number[] }> {
   const list = demoOrders(count, { prefix: prefix('bridge'), seed: 7 });
   const ackedBefore = bridge.counters.acked;
   const started = performance.now();
@@ -94,7 +120,11 @@ async function throughBridge(p: Pipeline, bridge: Bridge, count: number, ratePer
   } else {
     await pool(list, 256, (o) => publish(p, [o]));
   }
-  await waitFor('the bridge acked every order', () => Promise.resolve(bridge.counters.acked - ackedBefore >= count), 600_000);
+  await waitFor(
+    'the bridge acked every order',
+    () => Promise.resolve(bridge.counters.acked - ackedBefore >= count),
+    600_000,
+  );
   const perS = count / ((performance.now() - started) / 1000);
   const latencies: number[] = [];
   if (ratePerS) {
@@ -111,7 +141,11 @@ async function throughBridge(p: Pipeline, bridge: Bridge, count: number, ratePer
 
 async function peakRss(p: Pipeline): Promise<number> {
   await publish(p, demoOrders(BACKLOG, { prefix: prefix('backlog'), seed: 9 }));
-  const child = await spawnBridge(p, { ORDERFLOW_STAGES: 'process', ORDERFLOW_MAX_IN_FLIGHT: String(CONCURRENCY), ORDERFLOW_LOG_LEVEL: 'warn' });
+  const child = await spawnBridge(p, {
+    ORDERFLOW_STAGES: 'process',
+    ORDERFLOW_MAX_IN_FLIGHT: String(CONCURRENCY),
+    ORDERFLOW_LOG_LEVEL: 'warn',
+  });
   let peakKb = 0;
   for (let i = 0; i < 40; i += 1) {
     const status = fs.readFileSync(`/proc/${child.pid}/status`, 'utf8');
@@ -135,7 +169,9 @@ async function main(): Promise<void> {
     raw.push(await rawJetStream(p));
     direct.push((await temporalDirect(p, ORDERS_PER_PHASE)).perS);
     viaBridge.push((await throughBridge(p, bridge, ORDERS_PER_PHASE)).perS);
-    process.stderr.write(`round ${round}: raw ${raw.at(-1)!.toFixed(0)}/s, direct ${direct.at(-1)!.toFixed(1)}/s, bridge ${viaBridge.at(-1)!.toFixed(1)}/s\n`);
+    process.stderr.write(
+      `round ${round}: raw ${raw.at(-1)!.toFixed(0)}/s, direct ${direct.at(-1)!.toFixed(1)}/s, bridge ${viaBridge.at(-1)!.toFixed(1)}/s\n`,
+    );
   }
   const half = Math.min(median(direct), median(viaBridge)) / 2;
   const directPaced = await temporalDirect(p, 200, half);
@@ -156,14 +192,22 @@ async function main(): Promise<void> {
     direct_latency_p99_ms: Math.round(percentile(directPaced.latencies, 99)),
     bridge_latency_p50_ms: Math.round(percentile(bridgePaced.latencies, 50)),
     bridge_latency_p99_ms: Math.round(percentile(bridgePaced.latencies, 99)),
-    bridge_added_latency_p50_ms: Math.round(percentile(bridgePaced.latencies, 50) - percentile(directPaced.latencies, 50)),
-    bridge_added_latency_p99_ms: Math.round(percentile(bridgePaced.latencies, 99) - percentile(directPaced.latencies, 99)),
+    bridge_added_latency_p50_ms: Math.round(
+      percentile(bridgePaced.latencies, 50) - percentile(directPaced.latencies, 50),
+    ),
+    bridge_added_latency_p99_ms: Math.round(
+      percentile(bridgePaced.latencies, 99) - percentile(directPaced.latencies, 99),
+    ),
     bridge_peak_rss_mb: Number(rss.toFixed(1)),
   };
   const out = process.env.BENCH_OUT ?? path.resolve('bench-results.json');
   fs.writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
   const width = Math.max(...Object.keys(results).map((k) => k.length));
-  process.stdout.write(`${Object.entries(results).map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n')}\n(written to ${out})\n`);
+  process.stdout.write(
+    `${Object.entries(results)
+      .map(([k, v]) => `${k.padEnd(width)}  ${v}`)
+      .join('\n')}\n(written to ${out})\n`,
+  );
   await stopPipelines();
   await stopAllServers();
 }

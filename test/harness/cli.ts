@@ -4,7 +4,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-export const CLI = path.resolve(__dirname, '../../dist/bridge/cli/main.js');
+export { CLI } from './paths';
+import { CLI } from './paths';
 
 export interface CliResult {
   readonly code: number | null;

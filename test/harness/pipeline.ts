@@ -5,7 +5,6 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
-import path from 'node:path';
 
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import { jetstream } from '@nats-io/jetstream';
@@ -30,13 +29,11 @@ import { provisionTopology } from '../../bridge/topology/provision';
 import { ensureSupportObjects } from '../../bridge/topology/support';
 import type { OrderflowWorker } from '../../bridge/worker/worker';
 import { createOrderflowWorker, installRuntimeWithoutSignalHandlers } from '../../bridge/worker/worker';
-import { CLI, cleanEnv } from './cli';
+import { cleanEnv } from './cli';
+import { CLI, FAULTY_WORKER, WORKFLOW_BUNDLE } from './paths';
 import type { FaultPlan } from './faults';
 import { withFaults } from './faults';
 import { startNats, startTemporal } from './servers';
-
-const BUNDLE = path.resolve(__dirname, '../../dist/workflow-bundle.js');
-const FAULTY_WORKER = path.resolve(__dirname, '../../dist/test/fixtures/faulty-worker.js');
 
 export interface Pipeline {
   readonly nats: NatsServer;
@@ -103,7 +100,7 @@ export async function startWorker(p: Pipeline, faults?: FaultPlan): Promise<Orde
     nc,
     temporal: p.temporalSettings,
     options: workerOptions({ shutdownGraceMs: '5000' }, {}),
-    workflowBundlePath: BUNDLE,
+    workflowBundlePath: WORKFLOW_BUNDLE,
     ...(faults ? { wrapEffects: withFaults(faults) } : {}),
   });
   const running = worker.run();
