@@ -35,11 +35,17 @@ class Interrupted extends Error {
   override readonly name = 'Interrupted';
 }
 
-function untilAborted(signal: AbortSignal): Promise<never> {
-  return new Promise((_, reject) => {
-    if (signal.aborted) reject(new Interrupted());
-    signal.addEventListener('abort', () => reject(new Interrupted()), { once: true });
+/** A promise that rejects when `signal` aborts, and a way to drop its listener once done. */
+function untilAborted(signal: AbortSignal): { promise: Promise<never>; dispose: () => void } {
+  let onAbort = (): void => undefined;
+  const promise = new Promise<never>((_, reject) => {
+    onAbort = () => reject(new Interrupted());
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
   });
+  promise.catch(() => undefined);
+  // The signal outlives every message: without this, each message would leave a listener behind.
+  return { promise, dispose: () => signal.removeEventListener('abort', onAbort) };
 }
 
 function failureReason(err: WorkflowFailedError): string {
@@ -86,8 +92,7 @@ export async function handleMessage(msg: JsMsg, ctx: HandlerContext): Promise<Ou
   };
 
   const keepAlive = setInterval(() => msg.working(), ctx.workingIntervalMs);
-  const aborted = untilAborted(ctx.abort);
-  aborted.catch(() => undefined);
+  const { promise: aborted, dispose } = untilAborted(ctx.abort);
   try {
     for (;;) {
       await Promise.race([ctx.gate.whenOpen(), aborted]);
@@ -110,5 +115,6 @@ export async function handleMessage(msg: JsMsg, ctx: HandlerContext): Promise<Ou
     }
   } finally {
     clearInterval(keepAlive);
+    dispose();
   }
 }

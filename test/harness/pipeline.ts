@@ -102,6 +102,9 @@ export async function startWorker(p: Pipeline, faults?: FaultPlan): Promise<Orde
     options: workerOptions({ shutdownGraceMs: '5000' }, {}),
     workflowBundlePath: WORKFLOW_BUNDLE,
     ...(faults ? { wrapEffects: withFaults(faults) } : {}),
+  }).catch(async (err: unknown) => {
+    await nc.close();
+    throw err;
   });
   const running = worker.run();
   cleanups.push(async () => {
