@@ -3,6 +3,8 @@
  * holding more than `maxInFlight` messages: it fetches only as many as there are free slots, and
  * not at all while Temporal is unreachable.
  */
+import { setMaxListeners } from 'node:events';
+
 import type { Consumer, JetStreamClient, JsMsg } from '@nats-io/jetstream';
 import { JetStreamApiError } from '@nats-io/jetstream';
 import type { Client } from '@temporalio/client';
@@ -51,6 +53,8 @@ export class StageConsumer {
     private readonly options: StageConsumerOptions,
   ) {
     this.slots = new Slots(options.maxInFlight);
+    // Each message in flight listens for the shutdown abort: up to maxInFlight listeners, by design.
+    setMaxListeners(options.maxInFlight + 10, this.abort.signal);
     this.log = deps.logger.child({ stage: stage.name, consumer: stage.consumer });
   }
 

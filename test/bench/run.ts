@@ -141,18 +141,20 @@ async function throughBridge(
 
 async function peakRss(p: Pipeline): Promise<number> {
   await publish(p, demoOrders(BACKLOG, { prefix: prefix('backlog'), seed: 9 }));
-  const child = await spawnBridge(p, {
-    ORDERFLOW_STAGES: 'process',
-    ORDERFLOW_MAX_IN_FLIGHT: String(CONCURRENCY),
-    ORDERFLOW_LOG_LEVEL: 'warn',
-  });
+  const ackFloor = async (): Promise<number> => (await p.jsm.consumers.info(STREAM, 'NEW')).ack_floor.stream_seq;
+  const floorBefore = await ackFloor();
+  const child = spawnBridgeProcess(p, { ORDERFLOW_STAGES: 'process', ORDERFLOW_MAX_IN_FLIGHT: String(CONCURRENCY) });
+  child.stdout?.resume();
+  child.stderr?.resume();
   let peakKb = 0;
   for (let i = 0; i < 40; i += 1) {
     const status = fs.readFileSync(`/proc/${child.pid}/status`, 'utf8');
     peakKb = Math.max(peakKb, Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0));
     await new Promise((r) => setTimeout(r, 500));
   }
+  const progressed = (await ackFloor()) - floorBefore;
   await killProcess(child, 'SIGKILL');
+  if (progressed <= 0) throw new Error('the bridge under the backlog acked nothing: its RSS would mean nothing');
   return peakKb / 1024;
 }
 

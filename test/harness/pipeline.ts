@@ -164,9 +164,9 @@ function waitForOutput(child: ChildProcess, text: string, timeoutMs = 30_000): P
   });
 }
 
-/** `orderflow bridge` as its own process. */
-export async function spawnBridge(p: Pipeline, env: Record<string, string> = {}): Promise<ChildProcess> {
-  const child = track(
+/** `orderflow bridge` as its own process, not waited for. */
+export function spawnBridgeProcess(p: Pipeline, env: Record<string, string> = {}): ChildProcess {
+  return track(
     spawn(process.execPath, [CLI, 'bridge'], {
       env: cleanEnv({
         ...p.env,
@@ -178,6 +178,11 @@ export async function spawnBridge(p: Pipeline, env: Record<string, string> = {})
       stdio: ['ignore', 'pipe', 'pipe'],
     }),
   );
+}
+
+/** `orderflow bridge` as its own process, once it consumes. */
+export async function spawnBridge(p: Pipeline, env: Record<string, string> = {}): Promise<ChildProcess> {
+  const child = spawnBridgeProcess(p, env);
   await waitForOutput(child, 'bridge consuming');
   return child;
 }

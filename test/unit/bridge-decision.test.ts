@@ -4,8 +4,14 @@ import { Slots } from '../../bridge/consumer/slots';
 import { isTemporalUnavailable } from '../../bridge/consumer/temporal-gate';
 
 const policy = { maxDeliveries: 3, nakDelayMs: 1000, nakDelayMaxMs: 3000 };
-const encode = (value: unknown): Uint8Array => new TextEncoder().encode(typeof value === 'string' ? value : JSON.stringify(value));
-const order = { orderId: 'A-1', customerId: 'c-1', currency: 'EUR', items: [{ sku: 'KB-101', quantity: 1, unitPrice: 9.5 }] };
+const encode = (value: unknown): Uint8Array =>
+  new TextEncoder().encode(typeof value === 'string' ? value : JSON.stringify(value));
+const order = {
+  orderId: 'A-1',
+  customerId: 'c-1',
+  currency: 'EUR',
+  items: [{ sku: 'KB-101', quantity: 1, unitPrice: 9.5 }],
+};
 
 describe('bridge decision - one outcome, one verb', () => {
   it('acks a completed workflow', () => {
@@ -23,7 +29,10 @@ describe('bridge decision - one outcome, one verb', () => {
     const failed = { type: 'failed', workflowId: 'w', reason: 'boom' } as const;
     expect(decide(failed, 1, policy)).toEqual({ verb: 'nak', delayMs: 1000 });
     expect(decide(failed, 2, policy)).toEqual({ verb: 'nak', delayMs: 2000 });
-    expect(decide(failed, 3, policy)).toEqual({ verb: 'term', deadLetter: { kind: 'failed', reason: 'boom (after 3 deliveries)' } });
+    expect(decide(failed, 3, policy)).toEqual({
+      verb: 'term',
+      deadLetter: { kind: 'failed', reason: 'boom (after 3 deliveries)' },
+    });
     expect(nakDelay(10, policy)).toBe(3000);
   });
 
@@ -36,7 +45,10 @@ describe('bridge decode - what can never succeed is named', () => {
   it('decodes an order for the process stage and an upstream record for dispatch', () => {
     expect(decodeStageMessage('process', encode(order))).toEqual({ ok: true, payload: { order, upstream: {} } });
     const upstream = { process: { reserveStock: { step: 'reserveStock' } } };
-    expect(decodeStageMessage('dispatch', encode({ order, stages: upstream }))).toEqual({ ok: true, payload: { order, upstream } });
+    expect(decodeStageMessage('dispatch', encode({ order, stages: upstream }))).toEqual({
+      ok: true,
+      payload: { order, upstream },
+    });
   });
 
   it.each([
@@ -55,7 +67,9 @@ describe('bridge decode - what can never succeed is named', () => {
 describe('bridge temporal gate - what counts as Temporal being away', () => {
   it('recognises gRPC UNAVAILABLE and connection failures, also as causes', () => {
     expect(isTemporalUnavailable(Object.assign(new Error('x'), { code: 14 }))).toBe(true);
-    expect(isTemporalUnavailable(new Error('outer', { cause: new Error('connect ECONNREFUSED 127.0.0.1:7233') }))).toBe(true);
+    expect(isTemporalUnavailable(new Error('outer', { cause: new Error('connect ECONNREFUSED 127.0.0.1:7233') }))).toBe(
+      true,
+    );
     expect(isTemporalUnavailable(new Error('Workflow execution failed'))).toBe(false);
     expect(isTemporalUnavailable(Object.assign(new Error('denied'), { code: 7 }))).toBe(false);
   });
