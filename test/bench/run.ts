@@ -21,7 +21,7 @@ import type { Pipeline } from '../harness/pipeline';
 import {
   killProcess,
   publish,
-  spawnBridge,
+  spawnBridgeProcess,
   startBridge,
   startPipeline,
   startWorker,

@@ -64,7 +64,7 @@ describe('workflows - stage workflows with mocked functions', () => {
         await Promise.resolve();
         return { subject: 'ORDERS.processed', streamSeq: 42, duplicate: false };
       },
-    } as unknown as OrderflowActivities;
+    };
   }
 
   async function run<T>(taskQueue: string, activities: OrderflowActivities, body: () => Promise<T>): Promise<T> {
@@ -112,7 +112,7 @@ describe('workflows - stage workflows with mocked functions', () => {
         workflowId: 'dispatch-W-1',
         args: [input],
       });
-      return handle.result().catch((err: unknown) => err);
+      return (handle.result() as Promise<unknown>).catch((err: unknown) => err);
     });
     expect(failure).toBeInstanceOf(WorkflowFailedError);
     expect(calls).toEqual(['assignCourier']);
