@@ -2,17 +2,10 @@
  * The demo functions. Each computes its effect from the order alone (deterministic, so every
  * attempt would write the same thing) and records it once under `<step>.<orderId>`.
  */
+import { minorUnits } from '../bridge/orders/currencies';
 import type { StepInput } from '../workflows/types';
 
 type Detail = Record<string, string | number>;
-
-function minorUnits(currency: string): number {
-  return ['JPY', 'KRW', 'CLP', 'ISK', 'VND'].includes(currency)
-    ? 0
-    : ['KWD', 'BHD', 'OMR', 'JOD', 'TND'].includes(currency)
-      ? 3
-      : 2;
-}
 
 function stableIndex(text: string, modulo: number): number {
   let hash = 0;
@@ -27,7 +20,8 @@ export function reserveStock({ order }: StepInput): Detail {
 
 /** NEW stage: charge the order's total. */
 export function chargePayment({ order }: StepInput): Detail {
-  const factor = 10 ** minorUnits(order.currency);
+  // The schema admitted the currency, so its minor unit is known.
+  const factor = 10 ** (minorUnits(order.currency) ?? 2);
   const total = order.items.reduce((sum, item) => sum + Math.round(item.unitPrice * factor) * item.quantity, 0);
   return { amount: total / factor, currency: order.currency, payer: order.customerId };
 }
