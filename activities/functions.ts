@@ -41,3 +41,5 @@ export function ship({ order, previous }: StepInput): Detail {
 
 /** Every function, by the name stages.ts uses for it. */
 export const FUNCTIONS = { reserveStock, chargePayment, assignCourier, ship } as const;
+
+export type FunctionName = keyof typeof FUNCTIONS;

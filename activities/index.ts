@@ -6,10 +6,10 @@ import type { JetStreamClient } from '@nats-io/jetstream';
 import { headers as natsHeaders } from '@nats-io/nats-core';
 import { Context } from '@temporalio/activity';
 
-import type { StepName } from '../workflows/stages';
 import { STAGES, outputMsgIdFor } from '../workflows/stages';
 import type { PublishInput, Published, StepInput, StepResult } from '../workflows/types';
 import type { EffectStore } from './effects';
+import type { FunctionName } from './functions';
 import { FUNCTIONS } from './functions';
 import { effectKey, publishedKey } from './keys';
 
@@ -38,7 +38,7 @@ export function createActivities(deps: ActivityDeps) {
   const everyMs = deps.heartbeatEveryMs ?? 2000;
 
   const step =
-    (name: StepName) =>
+    (name: FunctionName) =>
     async (input: StepInput): Promise<StepResult> => {
       const detail = FUNCTIONS[name](input);
       const key = effectKey(name, input.order.orderId);
@@ -75,13 +75,13 @@ export function createActivities(deps: ActivityDeps) {
     return record.applied ? published : { ...(record.value as unknown as Published), duplicate: true };
   }
 
-  return {
-    reserveStock: step('reserveStock'),
-    chargePayment: step('chargePayment'),
-    assignCourier: step('assignCourier'),
-    ship: step('ship'),
-    publishStageOutput,
+  // Every function in FUNCTIONS becomes an activity of the same name.
+  const functions = Object.fromEntries(
+    (Object.keys(FUNCTIONS) as FunctionName[]).map((name) => [name, step(name)]),
+  ) as {
+    [K in FunctionName]: (input: StepInput) => Promise<StepResult>;
   };
+  return { ...functions, publishStageOutput };
 }
 
 export type OrderflowActivities = ReturnType<typeof createActivities>;

@@ -4,6 +4,8 @@
  * writing the activity (activities/) and naming it here. Plain data: read by workflows, the
  * bridge and the worker alike.
  */
+import type { FunctionName } from '../activities/functions';
+
 export const STAGES = {
   process: {
     name: 'process',
@@ -11,7 +13,7 @@ export const STAGES = {
     inputSubject: 'ORDERS.received',
     outputSubject: 'ORDERS.processed',
     workflowType: 'processOrder',
-    steps: ['reserveStock', 'chargePayment'],
+    steps: ['reserveStock', 'chargePayment'] as const satisfies readonly FunctionName[],
   },
   dispatch: {
     name: 'dispatch',
@@ -19,7 +21,7 @@ export const STAGES = {
     inputSubject: 'ORDERS.processed',
     outputSubject: 'ORDERS.completed',
     workflowType: 'dispatchOrder',
-    steps: ['assignCourier', 'ship'],
+    steps: ['assignCourier', 'ship'] as const satisfies readonly FunctionName[],
   },
 } as const;
 

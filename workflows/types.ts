@@ -23,7 +23,8 @@ export interface SourceMessage {
 
 /** What one function did. */
 export interface StepResult {
-  readonly step: StepName;
+  /** The function's name (activities/functions.ts). */
+  readonly step: string;
   /** Key of the side effect in the effects bucket. */
   readonly effectKey: string;
   /** True when this attempt applied the effect; false when an earlier attempt already had. */
