@@ -9,6 +9,7 @@ import { Command, CommanderError } from 'commander';
 import { isUserError } from '../errors';
 import { killChildrenOnExit } from '../servers/process';
 import { registerDev } from './commands/dev';
+import { registerDlq } from './commands/dlq';
 import { registerProvision } from './commands/provision';
 import { registerPublish } from './commands/publish';
 import { registerRun } from './commands/run';
@@ -24,7 +25,12 @@ export function buildProgram(): Command {
   registerProvision(program);
   registerPublish(program);
   registerRun(program);
-  for (const command of program.commands) command.exitOverride();
+  registerDlq(program);
+  const exitOverride = (command: Command): void => {
+    command.exitOverride();
+    command.commands.forEach(exitOverride);
+  };
+  program.commands.forEach(exitOverride);
   return program;
 }
 
