@@ -13,6 +13,7 @@ import { registerDlq } from './commands/dlq';
 import { registerProvision } from './commands/provision';
 import { registerPublish } from './commands/publish';
 import { registerRun } from './commands/run';
+import { registerStatus } from './commands/status';
 import { addGlobalOptions } from './options';
 
 export function buildProgram(): Command {
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerPublish(program);
   registerRun(program);
   registerDlq(program);
+  registerStatus(program);
   const exitOverride = (command: Command): void => {
     command.exitOverride();
     command.commands.forEach(exitOverride);

@@ -1,4 +1,5 @@
 /** Effect stores that misbehave on purpose, injected into the worker's activities. */
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 
 import type { EffectStore } from '../../activities';
@@ -22,13 +23,16 @@ function matches(plan: FaultPlan, key: string): boolean {
   return (!plan.step || plan.step === step) && (!plan.orderPrefix || orderId.startsWith(plan.orderPrefix));
 }
 
-export function withFaults(plan: FaultPlan): (store: EffectStore) => EffectStore {
+/** Wraps a store so that each plan's faults hit the orders and steps it names. */
+export function withFaults(plans: FaultPlan | readonly FaultPlan[]): (store: EffectStore) => EffectStore {
+  const list = Array.isArray(plans) ? plans : [plans as FaultPlan];
   const failures = new Map<string, number>();
   return (store) => ({
     read: (key) => store.read(key),
     async applyOnce(key, value) {
-      if (matches(plan, key)) {
-        if (plan.slowMs) await new Promise((r) => setTimeout(r, plan.slowMs));
+      for (const plan of list.filter((pl) => matches(pl, key))) {
+        // The activity's own sleep: cancelled, and so ended, when the worker shuts down.
+        if (plan.slowMs) await Context.current().sleep(plan.slowMs);
         if (plan.failForGood)
           throw ApplicationFailure.nonRetryable(`injected permanent failure at ${key}`, 'InjectedFault');
         const failed = failures.get(key) ?? 0;

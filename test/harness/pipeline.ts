@@ -93,7 +93,7 @@ export async function startPipeline(options: { ackWaitMs?: number } = {}): Promi
   };
 }
 
-export async function startWorker(p: Pipeline, faults?: FaultPlan): Promise<OrderflowWorker> {
+export async function startWorker(p: Pipeline, faults?: FaultPlan | FaultPlan[]): Promise<OrderflowWorker> {
   installRuntimeWithoutSignalHandlers();
   const nc = await connectNats({ servers: [p.nats.url] }, { reconnectForever: true });
   const worker = await createOrderflowWorker({

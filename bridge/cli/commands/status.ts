@@ -1,0 +1,94 @@
+import type { Command } from 'commander';
+
+import { connectNats, jetStreamManagerFor } from '../../nats/connect';
+import type { OrderTimeline } from '../../status/order-timeline';
+import { orderTimeline } from '../../status/order-timeline';
+import type { PipelineSummary } from '../../status/pipeline-summary';
+import { pipelineSummary } from '../../status/pipeline-summary';
+import { connectTemporal } from '../../temporal/connect';
+import { table } from '../format';
+import { natsFrom, temporalFrom } from '../options';
+
+function renderTimeline(t: OrderTimeline): string {
+  const rows = [['STAGE', 'WORKFLOW', 'STATUS', 'RUNS', 'IN (SEQ, ACKED)', 'OUT (SEQ)', 'NOW / LAST FAILURE']];
+  for (const s of t.stages) {
+    rows.push([
+      s.stage,
+      s.workflowId,
+      s.status ?? 'not started',
+      String(s.runs.length),
+      s.input
+        ? `${s.input.subject} #${s.input.streamSeq}${s.input.acked === undefined ? '' : s.input.acked ? ' acked' : ' not acked'}`
+        : '-',
+      s.output ? `${s.output.subject} #${s.output.streamSeq}` : '-',
+      s.currentActivity
+        ? `${s.currentActivity.name} attempt ${s.currentActivity.attempt}${s.currentActivity.lastFailure ? ` (${s.currentActivity.lastFailure})` : ''}`
+        : (s.failure ?? ''),
+    ]);
+  }
+  const lines = [`order ${t.orderId}`, table(rows)];
+  for (const s of t.stages) {
+    for (const r of s.runs)
+      lines.push(
+        `  ${s.stage} run ${r.runId}: ${r.status}, started ${r.startTime}${r.closeTime ? `, closed ${r.closeTime}` : ''}`,
+      );
+  }
+  for (const d of t.deadLetters) {
+    lines.push(`  dead letter ${d.id} (${d.consumer}, ${d.kind}, ${d.deliveries} deliveries, ${d.time}): ${d.reason}`);
+  }
+  return lines.join('\n');
+}
+
+function renderSummary(s: PipelineSummary): string {
+  const consumers = [['CONSUMER', 'PENDING', 'ACK PENDING', 'REDELIVERED', 'WAITING PULLS']];
+  for (const c of s.consumers)
+    consumers.push([c.name, String(c.pending), String(c.ackPending), String(c.redelivered), String(c.waiting)]);
+  const statuses = Object.keys(Object.values(s.workflows)[0] ?? {});
+  const workflows = [['STAGE', ...statuses.map((x) => x.toUpperCase())]];
+  for (const [stage, counts] of Object.entries(s.workflows)) {
+    workflows.push([stage, ...statuses.map((x) => String(counts[x as keyof typeof counts]))]);
+  }
+  const dl = Object.entries(s.deadLetters.byConsumer)
+    .map(([c, n]) => `${c} ${n}`)
+    .join(', ');
+  return [table(consumers), '', table(workflows), '', `dead letters: ${s.deadLetters.total} (${dl})`].join('\n');
+}
+
+export function registerStatus(program: Command): void {
+  program
+    .command('status [orderId]')
+    .description("one order's timeline across Temporal and JetStream; without an ID, the pipeline at a glance")
+    .option('--json', 'print JSON')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 found, 1 the order is unknown, 2 bad flags or settings, 3 a server unreachable.',
+    )
+    .action(async (orderId: string | undefined, flags: { json?: boolean }, command: Command) => {
+      const temporal = temporalFrom(command);
+      const nc = await connectNats(natsFrom(command), { name: 'orderflow status' });
+      try {
+        const client = await connectTemporal(temporal);
+        try {
+          const jsm = await jetStreamManagerFor(nc);
+          if (!orderId) {
+            const summary = await pipelineSummary(client, jsm);
+            process.stdout.write(flags.json ? `${JSON.stringify(summary, null, 2)}\n` : `${renderSummary(summary)}\n`);
+            return;
+          }
+          const timeline = await orderTimeline(client, jsm, orderId);
+          if (!timeline.known) {
+            process.stderr.write(
+              `orderflow: order ${orderId} is unknown: no workflow ran for it and it has no dead letter\n`,
+            );
+            process.exitCode = 1;
+            return;
+          }
+          process.stdout.write(flags.json ? `${JSON.stringify(timeline, null, 2)}\n` : `${renderTimeline(timeline)}\n`);
+        } finally {
+          await client.connection.close();
+        }
+      } finally {
+        await nc.close();
+      }
+    });
+}

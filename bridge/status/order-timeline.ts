@@ -1,0 +1,138 @@
+/**
+ * One order's timeline, joined from Temporal (a workflow per stage: runs, status, the function
+ * running now, the last failure) and JetStream (the order's messages, whether they were acked,
+ * dead letters). Finds the messages through the stream sequences the bridge recorded in each
+ * run's memo and the sequences each stage's result holds: no scan of ORDERS.
+ */
+import type { JetStreamManager } from '@nats-io/jetstream';
+import type { Client, WorkflowExecutionDescription } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/client';
+
+import { STREAM } from '../config/topology';
+import type { DeadLetterRecord } from '../dlq/dead-letter-store';
+import { listDeadLetters } from '../dlq/dead-letter-store';
+import type { StageName } from '../../workflows/stages';
+import { STAGES, workflowIdFor } from '../../workflows/stages';
+import type { StageResult } from '../../workflows/types';
+
+export interface MessageRef {
+  readonly subject: string;
+  readonly streamSeq: number;
+  readonly time?: string;
+  /** Whether the stage's consumer has acknowledged it (absent for ORDERS.completed, which no stage consumes). */
+  readonly acked?: boolean;
+}
+
+export interface StageTimeline {
+  readonly stage: StageName;
+  readonly workflowId: string;
+  readonly runs: ReadonlyArray<{ runId: string; status: string; startTime: string; closeTime?: string }>;
+  readonly status?: string;
+  readonly input?: MessageRef;
+  readonly output?: MessageRef;
+  readonly currentActivity?: { readonly name: string; readonly attempt: number; readonly lastFailure?: string };
+  readonly failure?: string;
+}
+
+export interface OrderTimeline {
+  readonly orderId: string;
+  readonly stages: readonly StageTimeline[];
+  readonly deadLetters: readonly Omit<DeadLetterRecord, 'payload'>[];
+  readonly known: boolean;
+}
+
+async function messageRef(jsm: JetStreamManager, subject: string, seq: number, consumer?: string): Promise<MessageRef> {
+  const stored = await jsm.streams.getMessage(STREAM, { seq }).catch(() => null);
+  let acked: boolean | undefined;
+  if (consumer) {
+    const info = await jsm.consumers.info(STREAM, consumer).catch(() => null);
+    // At or below the ack floor: acknowledged. Above it, still pending or waiting for its ack.
+    acked = info ? seq <= info.ack_floor.stream_seq : undefined;
+  }
+  return {
+    subject,
+    streamSeq: seq,
+    ...(stored ? { time: stored.time.toISOString() } : {}),
+    ...(acked !== undefined ? { acked } : {}),
+  };
+}
+
+async function describe(client: Client, workflowId: string): Promise<WorkflowExecutionDescription | undefined> {
+  try {
+    return await client.workflow.getHandle(workflowId).describe();
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return undefined;
+    throw err;
+  }
+}
+
+async function stageTimeline(
+  client: Client,
+  jsm: JetStreamManager,
+  stage: StageName,
+  orderId: string,
+): Promise<StageTimeline> {
+  const workflowId = workflowIdFor(stage, orderId);
+  const runs: Array<{ runId: string; status: string; startTime: string; closeTime?: string }> = [];
+  for await (const run of client.workflow.list({ query: `WorkflowId = '${workflowId.replace(/'/g, "\\'")}'` })) {
+    runs.push({
+      runId: run.runId,
+      status: run.status.name,
+      startTime: run.startTime.toISOString(),
+      ...(run.closeTime ? { closeTime: run.closeTime.toISOString() } : {}),
+    });
+  }
+  runs.sort((a, b) => a.startTime.localeCompare(b.startTime));
+  const latest = await describe(client, workflowId);
+  if (!latest) return { stage, workflowId, runs };
+  const spec = STAGES[stage];
+  const memo = (latest.memo ?? {}) as { streamSeq?: number };
+  const input = memo.streamSeq ? await messageRef(jsm, spec.inputSubject, memo.streamSeq, spec.consumer) : undefined;
+  let output: MessageRef | undefined;
+  let failure: string | undefined;
+  if (latest.status.name === 'COMPLETED') {
+    const result = (await client.workflow.getHandle(workflowId).result()) as StageResult;
+    const next = Object.values(STAGES).find((s) => s.inputSubject === result.published.subject);
+    output = await messageRef(jsm, result.published.subject, result.published.streamSeq, next?.consumer);
+  } else if (latest.status.name === 'FAILED') {
+    failure = await client.workflow
+      .getHandle(workflowId)
+      .result()
+      .then(
+        () => undefined,
+        (err: unknown) => {
+          const parts: string[] = [];
+          for (let e: unknown = err; e instanceof Error && parts.length < 4; e = e.cause) parts.push(e.message);
+          return parts.join(': ');
+        },
+      );
+  }
+  const pending = latest.raw.pendingActivities?.[0];
+  return {
+    stage,
+    workflowId,
+    runs,
+    status: latest.status.name,
+    ...(input ? { input } : {}),
+    ...(output ? { output } : {}),
+    ...(pending
+      ? {
+          currentActivity: {
+            name: pending.activityType?.name ?? '?',
+            attempt: pending.attempt ?? 1,
+            ...(pending.lastFailure?.message ? { lastFailure: pending.lastFailure.message } : {}),
+          },
+        }
+      : {}),
+    ...(failure ? { failure } : {}),
+  };
+}
+
+export async function orderTimeline(client: Client, jsm: JetStreamManager, orderId: string): Promise<OrderTimeline> {
+  const stages: StageTimeline[] = [];
+  for (const stage of Object.keys(STAGES) as StageName[]) stages.push(await stageTimeline(client, jsm, stage, orderId));
+  const deadLetters = (await listDeadLetters(jsm).catch(() => []))
+    .filter((d) => d.orderId === orderId)
+    .map(({ payload: _payload, ...rest }) => rest);
+  return { orderId, stages, deadLetters, known: stages.some((s) => s.runs.length > 0) || deadLetters.length > 0 };
+}
