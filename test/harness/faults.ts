@@ -25,7 +25,7 @@ function matches(plan: FaultPlan, key: string): boolean {
 
 /** Wraps a store so that each plan's faults hit the orders and steps it names. */
 export function withFaults(plans: FaultPlan | readonly FaultPlan[]): (store: EffectStore) => EffectStore {
-  const list = Array.isArray(plans) ? plans : [plans as FaultPlan];
+  const list: readonly FaultPlan[] = Array.isArray(plans) ? (plans as readonly FaultPlan[]) : [plans as FaultPlan];
   const failures = new Map<string, number>();
   return (store) => ({
     read: (key) => store.read(key),
