@@ -118,3 +118,18 @@ export function workerOptions(flags: Source = {}, env: Source = process.env): Wo
     shutdownGraceMs: intSetting(flags, env, 'shutdownGraceMs', 'ORDERFLOW_SHUTDOWN_GRACE_MS', 30_000, 0, 3_600_000),
   };
 }
+
+export interface MetricsSettings {
+  /** Port of /metrics, /healthz, /readyz; 0 for any free one; undefined when off. */
+  readonly port?: number;
+  /** Default: 127.0.0.1 (not reachable from other machines). */
+  readonly host: string;
+}
+
+/** Default ports: 9464 for the bridge, 9465 for the worker. */
+export function metricsSettings(flags: Source, env: Source, defaultPort: number): MetricsSettings {
+  const raw = flags.metricsPort ?? env.ORDERFLOW_METRICS_PORT;
+  const host = flags.metricsHost ?? env.ORDERFLOW_METRICS_HOST ?? '127.0.0.1';
+  if (raw === 'off') return { host };
+  return { host, port: intSetting(flags, env, 'metricsPort', 'ORDERFLOW_METRICS_PORT', defaultPort, 0, 65_535) };
+}

@@ -12,6 +12,7 @@ import type { Logger } from '../log';
 import { STAGES } from '../../workflows/stages';
 import type { BridgeCounters } from './counters';
 import { newCounters } from './counters';
+import { renderBridgeMetrics } from './metrics';
 import { StageConsumer } from './stage-consumer';
 import { TemporalGate } from './temporal-gate';
 
@@ -22,11 +23,15 @@ export interface BridgeDeps {
 }
 
 export class Bridge {
-  readonly counters: BridgeCounters = newCounters();
   private readonly js: JetStreamClient;
   private readonly gate: TemporalGate;
   private readonly consumers: StageConsumer[];
   private closing: Promise<void> | undefined;
+  private started = false;
+  private natsConnected = true;
+  private healthTimer: NodeJS.Timeout | undefined;
+  /** Aborted when closed: cancels a probe still in flight, so nothing outlives the bridge. */
+  private readonly closed = new AbortController();
 
   constructor(
     private readonly deps: BridgeDeps,
@@ -34,17 +39,40 @@ export class Bridge {
   ) {
     this.js = jetstream(deps.nc);
     this.gate = new TemporalGate({
-      probe: () => deps.client.workflowService.getSystemInfo({}),
+      probe: () => this.probeTemporal(),
       logger: deps.logger,
     });
     this.consumers = options.stages.map(
       (name) =>
         new StageConsumer(
           STAGES[name],
-          { js: this.js, client: deps.client, gate: this.gate, counters: this.counters, logger: deps.logger },
+          { js: this.js, client: deps.client, gate: this.gate, logger: deps.logger },
           options,
         ),
     );
+  }
+
+  /** Totals over every stage. */
+  get counters(): BridgeCounters {
+    const total = newCounters();
+    for (const c of this.consumers) {
+      for (const key of Object.keys(total) as Array<keyof BridgeCounters>) total[key] += c.counters[key];
+    }
+    return total;
+  }
+
+  /** Ready: consuming, with NATS connected and Temporal reachable. */
+  get ready(): boolean {
+    return this.started && !this.closing && !this.deps.nc.isClosed() && this.natsConnected && this.gate.isOpen;
+  }
+
+  /** Prometheus text for /metrics. */
+  metrics(): string {
+    return renderBridgeMetrics(this.consumers, {
+      ready: this.ready,
+      natsConnected: this.natsConnected,
+      temporalReachable: this.gate.isOpen,
+    });
   }
 
   get inFlight(): number {
@@ -56,11 +84,36 @@ export class Bridge {
   }
 
   async start(): Promise<void> {
+    void this.watchNats();
+    this.watchTemporal();
     for (const consumer of this.consumers) await consumer.start();
+    this.started = true;
     this.deps.logger.info('bridge consuming', {
       stages: this.options.stages.join(','),
       maxInFlight: this.options.maxInFlight,
     });
+  }
+
+  private probeTemporal(): Promise<unknown> {
+    const client = this.deps.client;
+    return client.withAbortSignal(this.closed.signal, () =>
+      client.withDeadline(Date.now() + 2000, () => client.workflowService.getSystemInfo({})),
+    );
+  }
+
+  /** Notices Temporal going away even while no order is in flight, so readiness tells the truth. */
+  private watchTemporal(): void {
+    this.healthTimer = setInterval(() => {
+      if (this.gate.isOpen) this.probeTemporal().catch((err: unknown) => this.gate.close(err));
+    }, 2000);
+    this.healthTimer.unref();
+  }
+
+  private async watchNats(): Promise<void> {
+    for await (const status of this.deps.nc.status()) {
+      if (status.type === 'disconnect') this.natsConnected = false;
+      if (status.type === 'reconnect') this.natsConnected = true;
+    }
   }
 
   /**
@@ -69,8 +122,10 @@ export class Bridge {
    */
   close(): Promise<void> {
     this.closing ??= (async () => {
+      clearInterval(this.healthTimer);
       await Promise.all(this.consumers.map((c) => c.stop(this.options.shutdownGraceMs)));
       this.gate.stop();
+      this.closed.abort();
       this.deps.logger.info('bridge stopped', { ...this.counters });
     })();
     return this.closing;

@@ -29,6 +29,8 @@ export interface HandlerContext {
   /** Aborted when the bridge gives up waiting at shutdown. */
   readonly abort: AbortSignal;
   readonly logger: Logger;
+  /** Called with the seconds a workflow start (or attach) took. */
+  readonly onStarted?: (seconds: number) => void;
 }
 
 class Interrupted extends Error {
@@ -96,15 +98,20 @@ export async function handleMessage(msg: JsMsg, ctx: HandlerContext): Promise<Ou
   try {
     for (;;) {
       await Promise.race([ctx.gate.whenOpen(), aborted]);
+      // Calls are cancelled with the abort, so none is left running against a closed connection.
+      const call = <T>(fn: () => Promise<T>): Promise<T> =>
+        Promise.race([ctx.client.withAbortSignal(ctx.abort, fn), aborted]);
       try {
-        const runId = await Promise.race([startOrAttach(ctx, workflowId, input), aborted]);
+        const startedAt = performance.now();
+        const runId = await call(() => startOrAttach(ctx, workflowId, input));
+        ctx.onStarted?.((performance.now() - startedAt) / 1000);
         log.debug('workflow started or attached', { runId });
         const handle = ctx.client.workflow.getHandle<(i: StageInput) => Promise<StageResult>>(workflowId, runId);
-        await Promise.race([handle.result(), aborted]);
-        const description = runId ?? (await handle.describe()).runId;
+        await call(() => handle.result());
+        const description = runId ?? (await call(() => handle.describe())).runId;
         return { type: 'completed', workflowId, runId: description };
       } catch (err) {
-        if (err instanceof Interrupted) return { type: 'interrupted', workflowId };
+        if (err instanceof Interrupted || ctx.abort.aborted) return { type: 'interrupted', workflowId };
         if (err instanceof WorkflowFailedError) return { type: 'failed', workflowId, reason: failureReason(err) };
         if (isTemporalUnavailable(err)) {
           ctx.gate.close(err);

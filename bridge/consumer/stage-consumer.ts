@@ -17,7 +17,7 @@ import { recordDeadLetter } from './dead-letters';
 import type { DecisionPolicy } from './decision';
 import { decide, nakDelay } from './decision';
 import { handleMessage } from './handle-message';
-import type { BridgeCounters } from './counters';
+import { Histogram, newCounters } from './counters';
 import { Slots } from './slots';
 import type { TemporalGate } from './temporal-gate';
 
@@ -33,11 +33,15 @@ export interface StageConsumerDeps {
   readonly js: JetStreamClient;
   readonly client: Client;
   readonly gate: TemporalGate;
-  readonly counters: BridgeCounters;
   readonly logger: Logger;
 }
 
 export class StageConsumer {
+  readonly counters = newCounters();
+  /** Seconds from the message's arrival in the stream to its confirmed ack. */
+  readonly endToEnd = new Histogram();
+  /** Seconds to start the workflow or attach to it. */
+  readonly workflowStart = new Histogram();
   private readonly slots: Slots;
   private readonly abort = new AbortController();
   private readonly log: Logger;
@@ -53,8 +57,8 @@ export class StageConsumer {
     private readonly options: StageConsumerOptions,
   ) {
     this.slots = new Slots(options.maxInFlight);
-    // Each message in flight listens for the shutdown abort: up to maxInFlight listeners, by design.
-    setMaxListeners(options.maxInFlight + 10, this.abort.signal);
+    // Each message in flight listens for the shutdown abort, itself and through its Temporal call.
+    setMaxListeners(options.maxInFlight * 3 + 10, this.abort.signal);
     this.log = deps.logger.child({ stage: stage.name, consumer: stage.consumer });
   }
 
@@ -117,7 +121,7 @@ export class StageConsumer {
   private async process(msg: JsMsg): Promise<void> {
     const deliveryCount = msg.info.deliveryCount;
     const log = this.log.child({ streamSeq: msg.seq, deliveryCount });
-    this.deps.counters.received += 1;
+    this.counters.received += 1;
     const outcome = await handleMessage(msg, {
       stage: this.stage,
       client: this.deps.client,
@@ -126,6 +130,7 @@ export class StageConsumer {
       workingIntervalMs: this.workingIntervalMs,
       abort: this.abort.signal,
       logger: log,
+      onStarted: (seconds) => this.workflowStart.observe(seconds),
     });
     const decision = decide(outcome, deliveryCount, this.options);
     const fields = { outcome: outcome.type, ...('workflowId' in outcome ? { workflowId: outcome.workflowId } : {}) };
@@ -139,14 +144,15 @@ export class StageConsumer {
           return false;
         });
         if (confirmed) {
-          this.deps.counters.acked += 1;
+          this.counters.acked += 1;
+          this.endToEnd.observe(Math.max(0, Date.now() - msg.info.timestampNanos / 1e6) / 1000);
           log.info('order stage completed and acked', fields);
         }
         return;
       }
       case 'nak':
         msg.nak(decision.delayMs);
-        this.deps.counters.naked += 1;
+        this.counters.naked += 1;
         log[outcome.type === 'interrupted' ? 'info' : 'warn']('order not done; handed back', {
           ...fields,
           delayMs: decision.delayMs,
@@ -162,12 +168,12 @@ export class StageConsumer {
         } catch (err) {
           // Without a durable record the message must not go: try again later.
           msg.nak(nakDelay(deliveryCount, this.options));
-          this.deps.counters.naked += 1;
+          this.counters.naked += 1;
           log.error('dead letter not recorded; message handed back', { ...fields, error: messageOf(err) });
           return;
         }
         msg.term(decision.deadLetter.reason.slice(0, 200));
-        this.deps.counters.terminated += 1;
+        this.counters.terminated += 1;
         log.error('order dead-lettered', {
           ...fields,
           kind: decision.deadLetter.kind,

@@ -173,6 +173,7 @@ export function spawnBridgeProcess(p: Pipeline, env: Record<string, string> = {}
         ORDERFLOW_NAK_DELAY_MS: '200',
         ORDERFLOW_NAK_DELAY_MAX_MS: '1000',
         ORDERFLOW_FETCH_EXPIRES_MS: '1000',
+        ORDERFLOW_METRICS_PORT: '0',
         ...env,
       }),
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,7 +1,8 @@
 /** `orderflow bridge` and `orderflow worker`: long-running processes that stop cleanly on SIGTERM/SIGINT. */
 import type { Command } from 'commander';
 
-import { bridgeOptions, workerOptions } from '../../config/bridge';
+import { bridgeOptions, metricsSettings, workerOptions } from '../../config/bridge';
+import { startHealthServer } from '../../observability/health-server';
 import { Bridge } from '../../consumer/bridge';
 import { connectNats, jetStreamManagerFor } from '../../nats/connect';
 import { connectTemporal } from '../../temporal/connect';
@@ -48,17 +49,34 @@ export function registerRun(program: Command): void {
     .option('--fetch-expires-ms <ms>', 'how long one pull waits [env: ORDERFLOW_FETCH_EXPIRES_MS] (default: 2000)')
     .option('--task-queue <name>', 'Temporal task queue [env: ORDERFLOW_TASK_QUEUE] (default: orderflow)')
     .option('--stages <list>', 'stages to run, comma-separated [env: ORDERFLOW_STAGES] (default: process,dispatch)')
+    .option(
+      '--metrics-port <port|off>',
+      '/metrics, /healthz, /readyz port, 0 for any [env: ORDERFLOW_METRICS_PORT] (default: 9464)',
+    )
+    .option('--metrics-host <host>', 'address they bind to [env: ORDERFLOW_METRICS_HOST] (default: 127.0.0.1)')
     .action(async (flags: Flags, command: Command) => {
       const logger = loggerFrom(command);
       const options = bridgeOptions(flags);
+      const metrics = metricsSettings(flags, process.env, 9464);
       const temporal = temporalFrom(command);
       const nc = await connectNats(natsFrom(command), { name: 'orderflow bridge', reconnectForever: true });
       const client = await connectTemporal(temporal);
       await ensureSupportObjects(nc, await jetStreamManagerFor(nc));
       const bridge = new Bridge({ nc, client, logger }, options);
       await bridge.start();
+      const health =
+        metrics.port === undefined
+          ? undefined
+          : await startHealthServer({
+              host: metrics.host,
+              port: metrics.port,
+              metrics: () => bridge.metrics(),
+              ready: () => bridge.ready,
+            });
+      if (health) logger.info('serving /metrics, /healthz, /readyz', { url: `http://${metrics.host}:${health.port}` });
       await untilSignal((signal) => logger.info('shutting down', { signal, inFlight: bridge.inFlight }));
       await bridge.close();
+      await health?.close();
       await nc.drain();
       await client.connection.close();
     });
@@ -73,19 +91,53 @@ export function registerRun(program: Command): void {
       '--shutdown-grace-ms <ms>',
       'time running activities get at shutdown [env: ORDERFLOW_SHUTDOWN_GRACE_MS] (default: 30000)',
     )
+    .option(
+      '--metrics-port <port|off>',
+      '/metrics, /healthz, /readyz port, 0 for any [env: ORDERFLOW_METRICS_PORT] (default: 9465)',
+    )
+    .option('--metrics-host <host>', 'address they bind to [env: ORDERFLOW_METRICS_HOST] (default: 127.0.0.1)')
     .action(async (flags: Flags, command: Command) => {
       const logger = loggerFrom(command);
       const options = workerOptions(flags);
+      const metrics = metricsSettings(flags, process.env, 9465);
       const temporal = temporalFrom(command);
       installRuntimeWithoutSignalHandlers();
       const nc = await connectNats(natsFrom(command), { name: 'orderflow worker', reconnectForever: true });
       await ensureSupportObjects(nc, await jetStreamManagerFor(nc));
       const worker = await createOrderflowWorker({ nc, temporal, options });
       const running = worker.run();
-      logger.info('worker running', { taskQueue: options.taskQueue });
+      let natsConnected = true;
+      void (async () => {
+        for await (const s of nc.status()) {
+          if (s.type === 'disconnect') natsConnected = false;
+          if (s.type === 'reconnect') natsConnected = true;
+        }
+      })();
+      const ready = (): boolean => worker.worker.getState() === 'RUNNING' && natsConnected;
+      const health =
+        metrics.port === undefined
+          ? undefined
+          : await startHealthServer({
+              host: metrics.host,
+              port: metrics.port,
+              ready,
+              metrics: () =>
+                [
+                  '# TYPE orderflow_worker_running gauge',
+                  `orderflow_worker_running ${worker.worker.getState() === 'RUNNING' ? 1 : 0}`,
+                  '# TYPE orderflow_nats_connected gauge',
+                  `orderflow_nats_connected ${natsConnected ? 1 : 0}`,
+                  '',
+                ].join('\n'),
+            });
+      logger.info('worker running', {
+        taskQueue: options.taskQueue,
+        ...(health ? { metrics: `http://${metrics.host}:${health.port}` } : {}),
+      });
       await Promise.race([untilSignal((signal) => logger.info('shutting down', { signal })), running]);
       worker.shutdown();
       await running;
+      await health?.close();
       await nc.drain();
       logger.info('worker stopped');
     });

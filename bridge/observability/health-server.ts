@@ -1,0 +1,57 @@
+/**
+ * /metrics (Prometheus text), /healthz (the process runs) and /readyz (it can do its work) over
+ * plain HTTP, bound to 127.0.0.1 unless told otherwise.
+ */
+import http from 'node:http';
+
+import { ConfigError } from '../errors';
+
+export interface HealthServerOptions {
+  /** Default: 127.0.0.1. */
+  readonly host?: string;
+  /** 0 picks a free port. */
+  readonly port: number;
+  readonly metrics: () => string;
+  readonly ready: () => boolean;
+}
+
+export interface HealthServer {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+export async function startHealthServer(options: HealthServerOptions): Promise<HealthServer> {
+  const server = http.createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/metrics') {
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(options.metrics());
+    } else if (path === '/healthz') {
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+    } else if (path === '/readyz') {
+      const ready = options.ready();
+      res.writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' }).end(ready ? 'ready\n' : 'not ready\n');
+    } else {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('try /metrics, /healthz or /readyz\n');
+    }
+  });
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(
+        err.code === 'EADDRINUSE'
+          ? new ConfigError(
+              '--metrics-port',
+              `${host}:${options.port} is already in use`,
+              'give another port (ORDERFLOW_METRICS_PORT), 0 for any free one, or off',
+            )
+          : err,
+      ),
+    );
+    server.listen(options.port, host, resolve);
+  });
+  const address = server.address();
+  return {
+    port: typeof address === 'object' && address ? address.port : options.port,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}

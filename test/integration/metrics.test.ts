@@ -1,0 +1,77 @@
+/**
+ * The bridge's /metrics, /healthz and /readyz: counters match what was published, and readiness
+ * follows NATS and Temporal going away and coming back.
+ */
+import { expectCompletedOnce } from '../harness/expect-pipeline';
+import type { Pipeline } from '../harness/pipeline';
+import {
+  orders,
+  publish,
+  spawnBridgeProcess,
+  startPipeline,
+  startWorker,
+  stopComponents,
+  waitFor,
+} from '../harness/pipeline';
+
+async function get(url: string): Promise<{ status: number; body: string }> {
+  const res = await fetch(url);
+  return { status: res.status, body: await res.text() };
+}
+
+function metric(body: string, name: string, labels: string): number {
+  const line = body.split('\n').find((l) => l.startsWith(`${name}{${labels}`));
+  return line ? Number(line.split(' ').at(-1)) : Number.NaN;
+}
+
+describe('metrics - /metrics, /healthz and /readyz of the bridge', () => {
+  let p: Pipeline;
+  beforeAll(async () => {
+    p = await startPipeline({ ackWaitMs: 2000 });
+  }, 60_000);
+  afterAll(stopComponents, 60_000);
+
+  it('counts what happened and turns not-ready while NATS or Temporal is down', async () => {
+    await startWorker(p);
+    const bridge = spawnBridgeProcess(p);
+    let output = '';
+    bridge.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+    bridge.stdout!.on('data', (c: Buffer) => (output += c.toString()));
+    await waitFor('the metrics address', () => Promise.resolve(/serving \/metrics.*"url":"(http:[^"]+)"/.test(output)));
+    const base = /"url":"(http:[^"]+)"/.exec(output)![1]!;
+    expect(base).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+
+    const batch = orders(5, 'm-');
+    await publish(p, batch);
+    await p.js.publish('ORDERS.received', 'poison');
+    await expectCompletedOnce(
+      p,
+      batch.map((o) => o.orderId),
+      'm-',
+    );
+    await waitFor(
+      'counters settle',
+      async () =>
+        metric((await get(`${base}/metrics`)).body, 'orderflow_messages_acked_total', 'stage="dispatch"') === 5,
+    );
+    const body = (await get(`${base}/metrics`)).body;
+    expect(metric(body, 'orderflow_messages_received_total', 'stage="process"')).toBe(6);
+    expect(metric(body, 'orderflow_messages_acked_total', 'stage="process"')).toBe(5);
+    expect(metric(body, 'orderflow_messages_terminated_total', 'stage="process"')).toBe(1);
+    expect(metric(body, 'orderflow_stage_end_to_end_seconds_count', 'stage="process"')).toBe(5);
+    expect(metric(body, 'orderflow_workflow_start_seconds_count', 'stage="dispatch"')).toBe(5);
+    expect((await get(`${base}/healthz`)).status).toBe(200);
+    expect((await get(`${base}/readyz`)).status).toBe(200);
+
+    await p.temporal.kill();
+    await waitFor('not ready without Temporal', async () => (await get(`${base}/readyz`)).status === 503, 30_000);
+    await p.temporal.restart();
+    await waitFor('ready again with Temporal', async () => (await get(`${base}/readyz`)).status === 200, 60_000);
+
+    await p.nats.kill();
+    await waitFor('not ready without NATS', async () => (await get(`${base}/readyz`)).status === 503, 30_000);
+    expect((await get(`${base}/healthz`)).status).toBe(200);
+    await p.nats.restart();
+    await waitFor('ready again with NATS', async () => (await get(`${base}/readyz`)).status === 200, 60_000);
+  }, 180_000);
+});
