@@ -12,6 +12,7 @@ import { registerDev } from './commands/dev';
 import { registerDlq } from './commands/dlq';
 import { registerProvision } from './commands/provision';
 import { registerPublish } from './commands/publish';
+import { registerReplay } from './commands/replay';
 import { registerRun } from './commands/run';
 import { registerStatus } from './commands/status';
 import { addGlobalOptions } from './options';
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerRun(program);
   registerDlq(program);
   registerStatus(program);
+  registerReplay(program);
   const exitOverride = (command: Command): void => {
     command.exitOverride();
     command.commands.forEach(exitOverride);
