@@ -10,6 +10,7 @@ import { isUserError } from '../errors';
 import { killChildrenOnExit } from '../servers/process';
 import { registerDev } from './commands/dev';
 import { registerDlq } from './commands/dlq';
+import { registerMonitor } from './commands/monitor';
 import { registerProvision } from './commands/provision';
 import { registerPublish } from './commands/publish';
 import { registerReplay } from './commands/replay';
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerDlq(program);
   registerStatus(program);
   registerReplay(program);
+  registerMonitor(program);
   const exitOverride = (command: Command): void => {
     command.exitOverride();
     command.commands.forEach(exitOverride);

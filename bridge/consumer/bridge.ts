@@ -4,14 +4,15 @@
  */
 import type { JetStreamClient } from '@nats-io/jetstream';
 import { jetstream } from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/nats-core';
+import type { NatsConnection, Subscription } from '@nats-io/nats-core';
 import type { Client } from '@temporalio/client';
 
 import type { BridgeOptions } from '../config/bridge';
 import type { Logger } from '../log';
 import { STAGES } from '../../workflows/stages';
 import type { BridgeCounters } from './counters';
-import { newCounters } from './counters';
+import { Histogram, newCounters } from './counters';
+import { ACK_METRICS_SUBJECT, systemEvent } from '../monitor/events';
 import { renderBridgeMetrics } from './metrics';
 import { StageConsumer } from './stage-consumer';
 import { TemporalGate } from './temporal-gate';
@@ -30,6 +31,8 @@ export class Bridge {
   private started = false;
   private natsConnected = true;
   private healthTimer: NodeJS.Timeout | undefined;
+  private ackSamples: Subscription | undefined;
+  private readonly ackDelays = new Map<string, Histogram>();
   /** Aborted when closed: cancels a probe still in flight, so nothing outlives the bridge. */
   private readonly closed = new AbortController();
 
@@ -68,10 +71,23 @@ export class Bridge {
 
   /** Prometheus text for /metrics. */
   metrics(): string {
-    return renderBridgeMetrics(this.consumers, {
-      ready: this.ready,
-      natsConnected: this.natsConnected,
-      temporalReachable: this.gate.isOpen,
+    return renderBridgeMetrics(
+      this.consumers,
+      { ready: this.ready, natsConnected: this.natsConnected, temporalReachable: this.gate.isOpen },
+      this.ackDelays,
+    );
+  }
+
+  /** JetStream's sampled ack metrics of every stage consumer, as a histogram per consumer. */
+  private watchAckSamples(): void {
+    this.ackSamples = this.deps.nc.subscribe(ACK_METRICS_SUBJECT, {
+      callback: (err, msg) => {
+        const event = err ? undefined : systemEvent(msg.subject, msg.data);
+        if (event?.type !== 'ack') return;
+        let histogram = this.ackDelays.get(event.consumer);
+        if (!histogram) this.ackDelays.set(event.consumer, (histogram = new Histogram()));
+        histogram.observe(event.ackDelayMs / 1000);
+      },
     });
   }
 
@@ -85,6 +101,7 @@ export class Bridge {
 
   async start(): Promise<void> {
     void this.watchNats();
+    this.watchAckSamples();
     this.watchTemporal();
     for (const consumer of this.consumers) await consumer.start();
     this.started = true;
@@ -123,6 +140,7 @@ export class Bridge {
   close(): Promise<void> {
     this.closing ??= (async () => {
       clearInterval(this.healthTimer);
+      this.ackSamples?.unsubscribe();
       await Promise.all(this.consumers.map((c) => c.stop(this.options.shutdownGraceMs)));
       this.gate.stop();
       this.closed.abort();

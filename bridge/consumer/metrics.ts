@@ -1,4 +1,5 @@
 /** The bridge's /metrics, in Prometheus text format. */
+import type { Histogram } from './counters';
 import type { StageConsumer } from './stage-consumer';
 
 export interface BridgeHealth {
@@ -20,7 +21,11 @@ const COUNTERS = {
   ],
 } as const;
 
-export function renderBridgeMetrics(consumers: readonly StageConsumer[], health: BridgeHealth): string {
+export function renderBridgeMetrics(
+  consumers: readonly StageConsumer[],
+  health: BridgeHealth,
+  ackDelays: ReadonlyMap<string, Histogram> = new Map(),
+): string {
   const lines: string[] = [];
   for (const [key, [name, help]] of Object.entries(COUNTERS) as Array<
     [keyof typeof COUNTERS, readonly [string, string]]
@@ -43,6 +48,12 @@ export function renderBridgeMetrics(consumers: readonly StageConsumer[], health:
   );
   for (const c of consumers)
     lines.push(...c.endToEnd.render('orderflow_stage_end_to_end_seconds', `stage="${c.stage.name}"`));
+  lines.push(
+    "# HELP orderflow_ack_delay_seconds Delivery to ack, from JetStream's sampled ack metrics (every bridge's acks).",
+    '# TYPE orderflow_ack_delay_seconds histogram',
+  );
+  for (const [consumer, h] of ackDelays)
+    lines.push(...h.render('orderflow_ack_delay_seconds', `consumer="${consumer}"`));
   lines.push(
     '# HELP orderflow_ready 1 when consuming with NATS connected and Temporal reachable.',
     '# TYPE orderflow_ready gauge',

@@ -1,8 +1,10 @@
 /** The pipeline at a glance: each work queue's backlog, workflows per stage and status, dead letters. */
 import type { JetStreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/nats-core';
 import type { Client } from '@temporalio/client';
 
 import { DLQ_STREAM, STREAM } from '../config/topology';
+import { ACK_METRICS_SUBJECT, systemEvent } from '../monitor/events';
 import type { StageName } from '../../workflows/stages';
 import { STAGES } from '../../workflows/stages';
 
@@ -18,9 +20,54 @@ export interface PipelineSummary {
   }>;
   readonly workflows: Readonly<Record<StageName, Readonly<Record<(typeof STATUSES)[number], number>>>>;
   readonly deadLetters: { readonly total: number; readonly byConsumer: Readonly<Record<string, number>> };
+  /** Ack delays JetStream sampled while the summary was taken (acks made in that window). */
+  readonly recentAcks: ReadonlyArray<{
+    consumer: string;
+    samples: number;
+    redelivered: number;
+    p50Ms: number;
+    p99Ms: number;
+  }>;
 }
 
-export async function pipelineSummary(client: Client, jsm: JetStreamManager): Promise<PipelineSummary> {
+function percentile(sorted: readonly number[], p: number): number {
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]! : 0;
+}
+
+/** Listens to the sampled ack metrics for `ms` milliseconds (they are not stored anywhere). */
+async function sampleAcks(nc: NatsConnection, ms: number): Promise<PipelineSummary['recentAcks']> {
+  const seen = new Map<string, { delays: number[]; redelivered: number }>();
+  const sub = nc.subscribe(ACK_METRICS_SUBJECT, {
+    callback: (err, msg) => {
+      const event = err ? undefined : systemEvent(msg.subject, msg.data);
+      if (event?.type !== 'ack') return;
+      const entry = seen.get(event.consumer) ?? { delays: [], redelivered: 0 };
+      entry.delays.push(event.ackDelayMs);
+      if (event.deliveries > 1) entry.redelivered += 1;
+      seen.set(event.consumer, entry);
+    },
+  });
+  await new Promise((r) => setTimeout(r, ms));
+  sub.unsubscribe();
+  return [...seen].map(([consumer, { delays, redelivered }]) => {
+    const sorted = [...delays].sort((a, b) => a - b);
+    return {
+      consumer,
+      samples: sorted.length,
+      redelivered,
+      p50Ms: percentile(sorted, 50),
+      p99Ms: percentile(sorted, 99),
+    };
+  });
+}
+
+export async function pipelineSummary(
+  client: Client,
+  nc: NatsConnection,
+  jsm: JetStreamManager,
+  sampleMs = 2000,
+): Promise<PipelineSummary> {
+  const recentAcks = sampleAcks(nc, sampleMs);
   const consumers = [];
   for (const stage of Object.values(STAGES)) {
     const info = await jsm.consumers.info(STREAM, stage.consumer);
@@ -50,5 +97,5 @@ export async function pipelineSummary(client: Client, jsm: JetStreamManager): Pr
     byConsumer[stage.consumer] = info?.state.subjects?.[subject] ?? 0;
     total += byConsumer[stage.consumer] ?? 0;
   }
-  return { consumers, workflows, deadLetters: { total, byConsumer } };
+  return { consumers, workflows, deadLetters: { total, byConsumer }, recentAcks: await recentAcks };
 }

@@ -2,6 +2,9 @@
  * The bridge's /metrics, /healthz and /readyz: counters match what was published, and readiness
  * follows NATS and Temporal going away and coming back.
  */
+import { spawn } from 'node:child_process';
+
+import { CLI, cleanEnv } from '../harness/cli';
 import { expectCompletedOnce } from '../harness/expect-pipeline';
 import type { Pipeline } from '../harness/pipeline';
 import {
@@ -60,6 +63,8 @@ describe('metrics - /metrics, /healthz and /readyz of the bridge', () => {
     expect(metric(body, 'orderflow_messages_terminated_total', 'stage="process"')).toBe(1);
     expect(metric(body, 'orderflow_stage_end_to_end_seconds_count', 'stage="process"')).toBe(5);
     expect(metric(body, 'orderflow_workflow_start_seconds_count', 'stage="dispatch"')).toBe(5);
+    // Every ack of NEW is sampled (sample 100): 5 acks; the poison was terminated, not acked.
+    expect(metric(body, 'orderflow_ack_delay_seconds_count', 'consumer="NEW"')).toBe(5);
     expect((await get(`${base}/healthz`)).status).toBe(200);
     expect((await get(`${base}/readyz`)).status).toBe(200);
 
@@ -74,4 +79,21 @@ describe('metrics - /metrics, /healthz and /readyz of the bridge', () => {
     await p.nats.restart();
     await waitFor('ready again with NATS', async () => (await get(`${base}/readyz`)).status === 200, 60_000);
   }, 180_000);
+
+  it('the worker serves /healthz, /readyz and /metrics too, and stops cleanly on SIGTERM', async () => {
+    const worker = spawn(process.execPath, [CLI, 'worker'], {
+      env: cleanEnv({ ...p.env, ORDERFLOW_METRICS_PORT: '0' }),
+    });
+    let output = '';
+    worker.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    worker.stdout.on('data', (c: Buffer) => (output += c.toString()));
+    await waitFor('the worker running', () => Promise.resolve(/"metrics":"(http:[^"]+)"/.test(output)), 60_000);
+    const base = /"metrics":"(http:[^"]+)"/.exec(output)![1]!;
+    expect((await get(`${base}/healthz`)).status).toBe(200);
+    expect((await get(`${base}/readyz`)).status).toBe(200);
+    expect((await get(`${base}/metrics`)).body).toContain('orderflow_worker_running 1');
+    const exit = new Promise((resolve) => worker.once('exit', resolve));
+    worker.kill('SIGTERM');
+    expect(await exit).toBe(0);
+  }, 90_000);
 });

@@ -83,5 +83,14 @@ describe('status - one timeline per order, and the pipeline at a glance', () => 
     expect(summary.deadLetters).toEqual({ total: 2, byConsumer: { NEW: 2, DISPATCH: 0 } });
     expect(summary.consumers.find((c) => c.name === 'NEW')).toMatchObject({ pending: 0, ackPending: 1 });
     expect((await status()).stdout).toMatch(/NEW\s+0\s+1/);
+
+    // Recent ack delays come from JetStream's sampled ack metrics, listened to while summarising.
+    const sampling = status('--json', '--sample-seconds', '5');
+    await new Promise((r) => setTimeout(r, 1500));
+    await publish(p, orders(2, 'late-'));
+    const withAcks = JSON.parse((await sampling).stdout) as PipelineSummary;
+    const newAcks = withAcks.recentAcks.find((a) => a.consumer === 'NEW');
+    expect(newAcks?.samples).toBeGreaterThanOrEqual(2);
+    expect(newAcks?.p99Ms).toBeGreaterThan(0);
   }, 150_000);
 });

@@ -7,7 +7,7 @@ import type { PipelineSummary } from '../../status/pipeline-summary';
 import { pipelineSummary } from '../../status/pipeline-summary';
 import { connectTemporal } from '../../temporal/connect';
 import { table } from '../format';
-import { natsFrom, temporalFrom } from '../options';
+import { intFlag, natsFrom, temporalFrom } from '../options';
 
 function renderTimeline(t: OrderTimeline): string {
   const rows = [['STAGE', 'WORKFLOW', 'STATUS', 'RUNS', 'IN (SEQ, ACKED)', 'OUT (SEQ)', 'NOW / LAST FAILURE']];
@@ -51,7 +51,22 @@ function renderSummary(s: PipelineSummary): string {
   const dl = Object.entries(s.deadLetters.byConsumer)
     .map(([c, n]) => `${c} ${n}`)
     .join(', ');
-  return [table(consumers), '', table(workflows), '', `dead letters: ${s.deadLetters.total} (${dl})`].join('\n');
+  const acks = s.recentAcks.length
+    ? s.recentAcks
+        .map(
+          (a) =>
+            `${a.consumer} ${a.samples} acks, ${a.redelivered} redelivered, p50 ${a.p50Ms.toFixed(1)} ms, p99 ${a.p99Ms.toFixed(1)} ms`,
+        )
+        .join('; ')
+    : 'none in the sampling window';
+  return [
+    table(consumers),
+    '',
+    table(workflows),
+    '',
+    `dead letters: ${s.deadLetters.total} (${dl})`,
+    `recent ack delays: ${acks}`,
+  ].join('\n');
 }
 
 export function registerStatus(program: Command): void {
@@ -59,36 +74,47 @@ export function registerStatus(program: Command): void {
     .command('status [orderId]')
     .description("one order's timeline across Temporal and JetStream; without an ID, the pipeline at a glance")
     .option('--json', 'print JSON')
+    .option('--sample-seconds <n>', "summary: how long to collect JetStream's sampled ack delays (default: 2)")
     .addHelpText(
       'after',
       '\nExit codes: 0 found, 1 the order is unknown, 2 bad flags or settings, 3 a server unreachable.',
     )
-    .action(async (orderId: string | undefined, flags: { json?: boolean }, command: Command) => {
-      const temporal = temporalFrom(command);
-      const nc = await connectNats(natsFrom(command), { name: 'orderflow status' });
-      try {
-        const client = await connectTemporal(temporal);
+    .action(
+      async (orderId: string | undefined, flags: { json?: boolean; sampleSeconds?: string }, command: Command) => {
+        const temporal = temporalFrom(command);
+        const nc = await connectNats(natsFrom(command), { name: 'orderflow status' });
         try {
-          const jsm = await jetStreamManagerFor(nc);
-          if (!orderId) {
-            const summary = await pipelineSummary(client, jsm);
-            process.stdout.write(flags.json ? `${JSON.stringify(summary, null, 2)}\n` : `${renderSummary(summary)}\n`);
-            return;
-          }
-          const timeline = await orderTimeline(client, jsm, orderId);
-          if (!timeline.known) {
-            process.stderr.write(
-              `orderflow: order ${orderId} is unknown: no workflow ran for it and it has no dead letter\n`,
+          const client = await connectTemporal(temporal);
+          try {
+            const jsm = await jetStreamManagerFor(nc);
+            if (!orderId) {
+              const sampleMs =
+                flags.sampleSeconds === undefined
+                  ? 2000
+                  : intFlag('--sample-seconds', flags.sampleSeconds, 0, 600) * 1000;
+              const summary = await pipelineSummary(client, nc, jsm, sampleMs);
+              process.stdout.write(
+                flags.json ? `${JSON.stringify(summary, null, 2)}\n` : `${renderSummary(summary)}\n`,
+              );
+              return;
+            }
+            const timeline = await orderTimeline(client, jsm, orderId);
+            if (!timeline.known) {
+              process.stderr.write(
+                `orderflow: order ${orderId} is unknown: no workflow ran for it and it has no dead letter\n`,
+              );
+              process.exitCode = 1;
+              return;
+            }
+            process.stdout.write(
+              flags.json ? `${JSON.stringify(timeline, null, 2)}\n` : `${renderTimeline(timeline)}\n`,
             );
-            process.exitCode = 1;
-            return;
+          } finally {
+            await client.connection.close();
           }
-          process.stdout.write(flags.json ? `${JSON.stringify(timeline, null, 2)}\n` : `${renderTimeline(timeline)}\n`);
         } finally {
-          await client.connection.close();
+          await nc.close();
         }
-      } finally {
-        await nc.close();
-      }
-    });
+      },
+    );
 }
