@@ -44,7 +44,11 @@ function orderIdOf(data: Uint8Array): string | undefined {
   }
 }
 
-/** A MONITOR delivery: the stream sequence is in the ack reply subject ($JS.ACK.<stream>.<consumer>.<n>.<sseq>...). */
+/**
+ * A MONITOR delivery. Its stream sequence is in the ack reply subject, in one of two layouts:
+ * `$JS.ACK.<stream>.<consumer>.<delivered>.<sseq>.<cseq>.<ts>.<pending>` (9 tokens, older
+ * servers) or `$JS.ACK.<domain>.<account>.<stream>.<consumer>.<delivered>.<sseq>...` (11 or 12).
+ */
 export function messageEvent(
   subject: string,
   reply: string | undefined,
@@ -52,7 +56,8 @@ export function messageEvent(
   now = new Date(),
 ): MonitorEvent {
   const parts = reply?.split('.') ?? [];
-  const streamSeq = parts[0] === '$JS' && parts[1] === 'ACK' ? Number(parts.at(-5)) : undefined;
+  const isAck = parts[0] === '$JS' && parts[1] === 'ACK';
+  const streamSeq = isAck ? Number(parts[parts.length === 9 ? 5 : 7]) : undefined;
   const orderId = orderIdOf(data);
   return {
     type: 'message',
