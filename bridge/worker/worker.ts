@@ -37,6 +37,8 @@ export interface OrderflowWorker {
   run(): Promise<void>;
   /** Stops polling; running activities get the shutdown grace period. Idempotent. */
   shutdown(): void;
+  /** Resolves when Temporal answers within 2 s, rejects otherwise. */
+  probeTemporal(): Promise<unknown>;
 }
 
 /**
@@ -84,6 +86,9 @@ export async function createOrderflowWorker(deps: OrderflowWorkerDeps): Promise<
     },
     shutdown() {
       if (worker.getState() === 'RUNNING') worker.shutdown();
+    },
+    probeTemporal() {
+      return connection.withDeadline(Date.now() + 2000, () => connection.workflowService.getSystemInfo({}));
     },
   };
 }

@@ -92,6 +92,18 @@ describe('metrics - /metrics, /healthz and /readyz of the bridge', () => {
     expect((await get(`${base}/healthz`)).status).toBe(200);
     expect((await get(`${base}/readyz`)).status).toBe(200);
     expect((await get(`${base}/metrics`)).body).toContain('orderflow_worker_running 1');
+    await p.temporal.kill();
+    await waitFor(
+      'worker not ready without Temporal',
+      async () => (await get(`${base}/readyz`)).status === 503,
+      30_000,
+    );
+    await p.temporal.restart();
+    await waitFor('worker ready again', async () => (await get(`${base}/readyz`)).status === 200, 60_000);
+    await p.nats.kill();
+    await waitFor('worker not ready without NATS', async () => (await get(`${base}/readyz`)).status === 503, 30_000);
+    await p.nats.restart();
+    await waitFor('worker ready again with NATS', async () => (await get(`${base}/readyz`)).status === 200, 60_000);
     const exit = new Promise((resolve) => worker.once('exit', resolve));
     worker.kill('SIGTERM');
     expect(await exit).toBe(0);

@@ -113,7 +113,14 @@ export function registerRun(program: Command): void {
           if (s.type === 'reconnect') natsConnected = true;
         }
       })();
-      const ready = (): boolean => worker.worker.getState() === 'RUNNING' && natsConnected;
+      let temporalReachable = true;
+      const probe = setInterval(() => {
+        worker.probeTemporal().then(
+          () => (temporalReachable = true),
+          () => (temporalReachable = false),
+        );
+      }, 2000);
+      const ready = (): boolean => worker.worker.getState() === 'RUNNING' && natsConnected && temporalReachable;
       const health =
         metrics.port === undefined
           ? undefined
@@ -127,6 +134,8 @@ export function registerRun(program: Command): void {
                   `orderflow_worker_running ${worker.worker.getState() === 'RUNNING' ? 1 : 0}`,
                   '# TYPE orderflow_nats_connected gauge',
                   `orderflow_nats_connected ${natsConnected ? 1 : 0}`,
+                  '# TYPE orderflow_temporal_reachable gauge',
+                  `orderflow_temporal_reachable ${temporalReachable ? 1 : 0}`,
                   '',
                 ].join('\n'),
             });
@@ -135,6 +144,7 @@ export function registerRun(program: Command): void {
         ...(health ? { metrics: `http://${metrics.host}:${health.port}` } : {}),
       });
       await Promise.race([untilSignal((signal) => logger.info('shutting down', { signal })), running]);
+      clearInterval(probe);
       worker.shutdown();
       await running;
       await health?.close();
