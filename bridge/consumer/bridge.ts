@@ -8,6 +8,7 @@ import type { NatsConnection, Subscription } from '@nats-io/nats-core';
 import type { Client } from '@temporalio/client';
 
 import type { BridgeOptions } from '../config/bridge';
+import { trackConnection } from '../nats/connection-state';
 import type { Logger } from '../log';
 import { STAGES } from '../../workflows/stages';
 import type { BridgeCounters } from './counters';
@@ -29,7 +30,7 @@ export class Bridge {
   private readonly consumers: StageConsumer[];
   private closing: Promise<void> | undefined;
   private started = false;
-  private natsConnected = true;
+  private readonly nats: { readonly connected: boolean };
   private healthTimer: NodeJS.Timeout | undefined;
   private ackSamples: Subscription | undefined;
   private readonly ackDelays = new Map<string, Histogram>();
@@ -41,6 +42,7 @@ export class Bridge {
     private readonly options: BridgeOptions,
   ) {
     this.js = jetstream(deps.nc);
+    this.nats = trackConnection(deps.nc);
     this.gate = new TemporalGate({
       probe: () => this.probeTemporal(),
       logger: deps.logger,
@@ -66,14 +68,14 @@ export class Bridge {
 
   /** Ready: consuming, with NATS connected and Temporal reachable. */
   get ready(): boolean {
-    return this.started && !this.closing && !this.deps.nc.isClosed() && this.natsConnected && this.gate.isOpen;
+    return this.started && !this.closing && !this.deps.nc.isClosed() && this.nats.connected && this.gate.isOpen;
   }
 
   /** Prometheus text for /metrics. */
   metrics(): string {
     return renderBridgeMetrics(
       this.consumers,
-      { ready: this.ready, natsConnected: this.natsConnected, temporalReachable: this.gate.isOpen },
+      { ready: this.ready, natsConnected: this.nats.connected, temporalReachable: this.gate.isOpen },
       this.ackDelays,
     );
   }
@@ -100,7 +102,6 @@ export class Bridge {
   }
 
   async start(): Promise<void> {
-    void this.watchNats();
     this.watchAckSamples();
     this.watchTemporal();
     for (const consumer of this.consumers) await consumer.start();
@@ -124,13 +125,6 @@ export class Bridge {
       if (this.gate.isOpen) this.probeTemporal().catch((err: unknown) => this.gate.close(err));
     }, 2000);
     this.healthTimer.unref();
-  }
-
-  private async watchNats(): Promise<void> {
-    for await (const status of this.deps.nc.status()) {
-      if (status.type === 'disconnect') this.natsConnected = false;
-      if (status.type === 'reconnect') this.natsConnected = true;
-    }
   }
 
   /**

@@ -10,6 +10,7 @@ import { headers } from '@nats-io/nats-core';
 import { DLQ_STREAM } from '../config/topology';
 import { DLQ_HEADERS } from '../consumer/dead-letters';
 import { InvalidInputError } from '../errors';
+import { orderIdOf } from '../orders/order-id';
 
 export interface DeadLetterRecord {
   /** Sequence in ORDERS_DLQ: the ID to show or redrive. */
@@ -31,16 +32,6 @@ export interface DeadLetterRecord {
 }
 
 const DLQ_HEADER_NAMES = new Set(Object.values(DLQ_HEADERS).map((h) => h.toLowerCase()));
-
-function orderIdOf(payload: Uint8Array): string | undefined {
-  try {
-    const value = JSON.parse(new TextDecoder().decode(payload)) as { orderId?: unknown; order?: { orderId?: unknown } };
-    const id = value.orderId ?? value.order?.orderId;
-    return typeof id === 'string' ? id : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 function toRecord(msg: StoredMsg): DeadLetterRecord {
   const h = (name: string): string => msg.header.get(name);

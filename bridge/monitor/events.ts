@@ -3,6 +3,8 @@
  * sampled ack metrics of NEW and DISPATCH, and the max-deliveries / terminated advisories. Pure,
  * so that a CLI and a web page can share it.
  */
+import { orderIdOf } from '../orders/order-id';
+
 export type MonitorEvent =
   | {
       readonly type: 'message';
@@ -33,16 +35,6 @@ export type MonitorEvent =
 export const ACK_METRICS_SUBJECT = '$JS.EVENT.METRIC.CONSUMER.ACK.ORDERS.*';
 export const MAX_DELIVERIES_SUBJECT = '$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.ORDERS.*';
 export const TERMINATED_SUBJECT = '$JS.EVENT.ADVISORY.CONSUMER.MSG_TERMINATED.ORDERS.*';
-
-function orderIdOf(data: Uint8Array): string | undefined {
-  try {
-    const value = JSON.parse(new TextDecoder().decode(data)) as { orderId?: unknown; order?: { orderId?: unknown } };
-    const id = value.orderId ?? value.order?.orderId;
-    return typeof id === 'string' ? id : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * A MONITOR delivery. Its stream sequence is in the ack reply subject, in one of two layouts:

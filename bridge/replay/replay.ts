@@ -3,11 +3,12 @@
  * sequence, up to a time or a sequence, filtered by subject and order, instantly or at the
  * recorded pace. Never touches the durable consumers.
  */
-import type { JetStreamClient, JetStreamManager, JsMsg, OrderedConsumerOptions } from '@nats-io/jetstream';
+import type { JetStreamClient, JetStreamManager, OrderedConsumerOptions } from '@nats-io/jetstream';
 import { DeliverPolicy } from '@nats-io/jetstream';
 
 import { STREAM } from '../config/topology';
 import { headersOf } from '../consumer/dead-letters';
+import { orderIdOf } from '../orders/order-id';
 
 export interface ReplayOptions {
   readonly fromSeq?: number;
@@ -33,16 +34,6 @@ export interface ReplayProgress {
   readonly done: number;
   /** Messages left in the range, as JetStream counts them (before the order filter). */
   readonly pending: number;
-}
-
-function orderIdOf(msg: JsMsg): string | undefined {
-  try {
-    const value = msg.json<{ orderId?: unknown; order?: { orderId?: unknown } }>();
-    const id = value.orderId ?? value.order?.orderId;
-    return typeof id === 'string' ? id : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** Replays the range; `emit` is awaited for each message, in stream order. Returns the count. */
@@ -80,7 +71,7 @@ export async function replay(
       const beyond = msg.seq > lastSeq || (options.until && time > options.until.getTime());
       if (!beyond) {
         scanned += 1;
-        if (!options.orderId || orderIdOf(msg) === options.orderId) {
+        if (!options.orderId || orderIdOf(msg.data) === options.orderId) {
           if (options.pace === 'original' && previous !== undefined && time > previous) {
             await new Promise((r) => setTimeout(r, time - previous!));
           }

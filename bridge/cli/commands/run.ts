@@ -5,6 +5,7 @@ import { bridgeOptions, metricsSettings, workerOptions } from '../../config/brid
 import { startHealthServer } from '../../observability/health-server';
 import { Bridge } from '../../consumer/bridge';
 import { connectNats, jetStreamManagerFor } from '../../nats/connect';
+import { trackConnection } from '../../nats/connection-state';
 import { connectTemporal } from '../../temporal/connect';
 import { ensureSupportObjects } from '../../topology/support';
 import { createOrderflowWorker, installRuntimeWithoutSignalHandlers } from '../../worker/worker';
@@ -106,13 +107,7 @@ export function registerRun(program: Command): void {
       await ensureSupportObjects(nc, await jetStreamManagerFor(nc));
       const worker = await createOrderflowWorker({ nc, temporal, options });
       const running = worker.run();
-      let natsConnected = true;
-      void (async () => {
-        for await (const s of nc.status()) {
-          if (s.type === 'disconnect') natsConnected = false;
-          if (s.type === 'reconnect') natsConnected = true;
-        }
-      })();
+      const nats = trackConnection(nc);
       let temporalReachable = true;
       const probe = setInterval(() => {
         worker.probeTemporal().then(
@@ -120,7 +115,7 @@ export function registerRun(program: Command): void {
           () => (temporalReachable = false),
         );
       }, 2000);
-      const ready = (): boolean => worker.worker.getState() === 'RUNNING' && natsConnected && temporalReachable;
+      const ready = (): boolean => worker.worker.getState() === 'RUNNING' && nats.connected && temporalReachable;
       const health =
         metrics.port === undefined
           ? undefined
@@ -133,7 +128,7 @@ export function registerRun(program: Command): void {
                   '# TYPE orderflow_worker_running gauge',
                   `orderflow_worker_running ${worker.worker.getState() === 'RUNNING' ? 1 : 0}`,
                   '# TYPE orderflow_nats_connected gauge',
-                  `orderflow_nats_connected ${natsConnected ? 1 : 0}`,
+                  `orderflow_nats_connected ${nats.connected ? 1 : 0}`,
                   '# TYPE orderflow_temporal_reachable gauge',
                   `orderflow_temporal_reachable ${temporalReachable ? 1 : 0}`,
                   '',
