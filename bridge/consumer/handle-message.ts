@@ -66,7 +66,12 @@ async function startOrAttach(ctx: HandlerContext, workflowId: string, input: Sta
       // A running execution is joined; a completed one refuses a new start; a failed one may run anew.
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
       workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
-      memo: { stream: STREAM, subject: input.source.subject, streamSeq: input.source.streamSeq },
+      memo: {
+        stream: STREAM,
+        subject: input.source.subject,
+        streamSeq: input.source.streamSeq,
+        deliveryCount: input.source.deliveryCount,
+      },
     });
     return handle.firstExecutionRunId;
   } catch (err) {

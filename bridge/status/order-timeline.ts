@@ -21,6 +21,11 @@ export interface MessageRef {
   readonly time?: string;
   /** Whether the stage's consumer has acknowledged it (absent for ORDERS.completed, which no stage consumes). */
   readonly acked?: boolean;
+  /**
+   * The delivery that started the stage's latest run (1 = first delivery). JetStream tells a
+   * message's delivery count only to whoever it delivers it to, so this is the last one known.
+   */
+  readonly deliveryCount?: number;
 }
 
 export interface StageTimeline {
@@ -86,8 +91,9 @@ async function stageTimeline(
   const latest = await describe(client, workflowId);
   if (!latest) return { stage, workflowId, runs };
   const spec = STAGES[stage];
-  const memo = (latest.memo ?? {}) as { streamSeq?: number };
-  const input = memo.streamSeq ? await messageRef(jsm, spec.inputSubject, memo.streamSeq, spec.consumer) : undefined;
+  const memo = (latest.memo ?? {}) as { streamSeq?: number; deliveryCount?: number };
+  const ref = memo.streamSeq ? await messageRef(jsm, spec.inputSubject, memo.streamSeq, spec.consumer) : undefined;
+  const input = ref && memo.deliveryCount ? { ...ref, deliveryCount: memo.deliveryCount } : ref;
   let output: MessageRef | undefined;
   let failure: string | undefined;
   if (latest.status.name === 'COMPLETED') {

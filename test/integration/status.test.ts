@@ -55,7 +55,7 @@ describe('status - one timeline per order, and the pipeline at a glance', () => 
       status: 'RUNNING',
       currentActivity: { name: 'reserveStock', attempt: 1 },
     });
-    expect(running.stages[0]!.input!.acked).toBe(false);
+    expect(running.stages[0]!.input).toMatchObject({ acked: false, deliveryCount: 1 });
     expect(running.stages[1]!.status).toBeUndefined();
 
     const failed = await timeline(doomed!.orderId);

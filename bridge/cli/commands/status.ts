@@ -18,7 +18,7 @@ function renderTimeline(t: OrderTimeline): string {
       s.status ?? 'not started',
       String(s.runs.length),
       s.input
-        ? `${s.input.subject} #${s.input.streamSeq}${s.input.acked === undefined ? '' : s.input.acked ? ' acked' : ' not acked'}`
+        ? `${s.input.subject} #${s.input.streamSeq}${s.input.acked === undefined ? '' : s.input.acked ? ' acked' : ` not acked, delivery ${s.input.deliveryCount ?? '?'}`}`
         : '-',
       s.output ? `${s.output.subject} #${s.output.streamSeq}` : '-',
       s.currentActivity
