@@ -2,8 +2,8 @@
  * What became of one message, and the one place that maps it to a JetStream verb.
  */
 export type Outcome =
-  /** The stage's workflow completed (now or in an earlier delivery). */
-  | { readonly type: 'completed'; readonly workflowId: string; readonly runId: string }
+  /** The stage's workflow completed (now, or in an earlier delivery: then no run ID is known). */
+  | { readonly type: 'completed'; readonly workflowId: string; readonly runId?: string }
   /** The message can never succeed: not JSON, fails the schema, too large, empty. */
   | { readonly type: 'poison'; readonly reason: string }
   /** The workflow failed (a function failed for good or ran out of attempts). */

@@ -100,21 +100,21 @@ export async function handleMessage(msg: JsMsg, ctx: HandlerContext): Promise<Ou
 
   const keepAlive = setInterval(() => msg.working(), ctx.workingIntervalMs);
   const { promise: aborted, dispose } = untilAborted(ctx.abort);
+  // Calls are cancelled with the abort, so none is left running against a closed connection.
+  const call = <T>(fn: () => Promise<T>): Promise<T> =>
+    Promise.race([ctx.client.withAbortSignal(ctx.abort, fn), aborted]);
   try {
     for (;;) {
-      await Promise.race([ctx.gate.whenOpen(), aborted]);
-      // Calls are cancelled with the abort, so none is left running against a closed connection.
-      const call = <T>(fn: () => Promise<T>): Promise<T> =>
-        Promise.race([ctx.client.withAbortSignal(ctx.abort, fn), aborted]);
       try {
+        await Promise.race([ctx.gate.whenOpen(), aborted]);
         const startedAt = performance.now();
         const runId = await call(() => startOrAttach(ctx, workflowId, input));
         ctx.onStarted?.((performance.now() - startedAt) / 1000);
         log.debug('workflow started or attached', { runId });
-        const handle = ctx.client.workflow.getHandle<(i: StageInput) => Promise<StageResult>>(workflowId, runId);
-        await call(() => handle.result());
-        const description = runId ?? (await call(() => handle.describe())).runId;
-        return { type: 'completed', workflowId, runId: description };
+        await call(() =>
+          ctx.client.workflow.getHandle<(i: StageInput) => Promise<StageResult>>(workflowId, runId).result(),
+        );
+        return { type: 'completed', workflowId, ...(runId ? { runId } : {}) };
       } catch (err) {
         if (err instanceof Interrupted || ctx.abort.aborted) return { type: 'interrupted', workflowId };
         if (err instanceof WorkflowFailedError) return { type: 'failed', workflowId, reason: failureReason(err) };

@@ -106,7 +106,15 @@ export class StageConsumer {
         this.currentFetch = batch;
         for await (const msg of batch) {
           this.slots.take();
-          void this.process(msg).finally(() => this.slots.release());
+          this.process(msg)
+            .catch((err: unknown) => {
+              // Not acked, so JetStream redelivers it after the ack wait: logged, never lost.
+              this.log.error('message left for redelivery after an unexpected error', {
+                streamSeq: msg.seq,
+                error: messageOf(err),
+              });
+            })
+            .finally(() => this.slots.release());
         }
       } catch (err) {
         if (this.stopping) break;

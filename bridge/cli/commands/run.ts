@@ -29,9 +29,18 @@ function untilSignal(onFirst: (signal: NodeJS.Signals) => void): Promise<void> {
 
 type Flags = Record<string, string | undefined>;
 
+/** The health server's flags, shared by bridge and worker; each has its own default port. */
+function withHealthOptions(command: Command, defaultPort: number): Command {
+  return command
+    .option(
+      '--metrics-port <port|off>',
+      `/metrics, /healthz, /readyz port, 0 for any [env: ORDERFLOW_METRICS_PORT] (default: ${defaultPort})`,
+    )
+    .option('--metrics-host <host>', 'address they bind to [env: ORDERFLOW_METRICS_HOST] (default: 127.0.0.1)');
+}
+
 export function registerRun(program: Command): void {
-  program
-    .command('bridge')
+  withHealthOptions(program.command('bridge'), 9464)
     .description('pull NEW and DISPATCH and run each order through its stage workflow; ack only after it completed')
     .option('--max-in-flight <n>', 'orders held at once per stage [env: ORDERFLOW_MAX_IN_FLIGHT] (default: 32)')
     .option(
@@ -50,11 +59,6 @@ export function registerRun(program: Command): void {
     .option('--fetch-expires-ms <ms>', 'how long one pull waits [env: ORDERFLOW_FETCH_EXPIRES_MS] (default: 2000)')
     .option('--task-queue <name>', 'Temporal task queue [env: ORDERFLOW_TASK_QUEUE] (default: orderflow)')
     .option('--stages <list>', 'stages to run, comma-separated [env: ORDERFLOW_STAGES] (default: process,dispatch)')
-    .option(
-      '--metrics-port <port|off>',
-      '/metrics, /healthz, /readyz port, 0 for any [env: ORDERFLOW_METRICS_PORT] (default: 9464)',
-    )
-    .option('--metrics-host <host>', 'address they bind to [env: ORDERFLOW_METRICS_HOST] (default: 127.0.0.1)')
     .action(async (flags: Flags, command: Command) => {
       const logger = loggerFrom(command);
       const options = bridgeOptions(flags);
@@ -82,8 +86,7 @@ export function registerRun(program: Command): void {
       await client.connection.close();
     });
 
-  program
-    .command('worker')
+  withHealthOptions(program.command('worker'), 9465)
     .description('host the stage workflows and their functions (activities) on a Temporal task queue')
     .option('--task-queue <name>', 'Temporal task queue [env: ORDERFLOW_TASK_QUEUE] (default: orderflow)')
     .option('--max-activities <n>', 'activities running at once [env: ORDERFLOW_MAX_ACTIVITIES] (default: 100)')
@@ -92,11 +95,6 @@ export function registerRun(program: Command): void {
       '--shutdown-grace-ms <ms>',
       'time running activities get at shutdown [env: ORDERFLOW_SHUTDOWN_GRACE_MS] (default: 30000)',
     )
-    .option(
-      '--metrics-port <port|off>',
-      '/metrics, /healthz, /readyz port, 0 for any [env: ORDERFLOW_METRICS_PORT] (default: 9465)',
-    )
-    .option('--metrics-host <host>', 'address they bind to [env: ORDERFLOW_METRICS_HOST] (default: 127.0.0.1)')
     .action(async (flags: Flags, command: Command) => {
       const logger = loggerFrom(command);
       const options = workerOptions(flags);
