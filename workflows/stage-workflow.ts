@@ -37,7 +37,13 @@ export async function runStage(stageName: StageName, input: StageInput): Promise
 
   for (const step of stage.steps as readonly StepName[]) {
     status = { ...status, currentStep: step };
-    const result = await steps[step]({ stage: stageName, step, order: input.order, previous: results });
+    const result = await steps[step]({
+      stage: stageName,
+      step,
+      order: input.order,
+      revision: input.revision,
+      previous: results,
+    });
     results[step] = result;
     status = {
       ...status,
@@ -50,6 +56,7 @@ export async function runStage(stageName: StageName, input: StageInput): Promise
   status = { ...status, state: 'publishing' };
   const published = await steps.publishStageOutput({
     stage: stageName,
+    revision: input.revision,
     output: { order: input.order, stages: { ...input.upstream, [stageName]: results } },
     headers: input.source.headers,
   });

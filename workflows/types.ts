@@ -42,6 +42,11 @@ export interface StageOutput {
 
 export interface StageInput {
   readonly order: OrderData;
+  /**
+   * Digest of the order's content (bridge/orders/revision.ts). Part of every idempotency key and
+   * output message ID, so a corrected order never mixes its effects with the old content's.
+   */
+  readonly revision: string;
   /** Results of earlier stages (empty for the first). */
   readonly upstream: StageOutput['stages'];
   readonly source: SourceMessage;
@@ -51,11 +56,15 @@ export interface StepInput {
   readonly stage: StageName;
   readonly step: StepName;
   readonly order: OrderData;
+  /** StageInput.revision. */
+  readonly revision: string;
   readonly previous: Readonly<Record<string, StepResult>>;
 }
 
 export interface PublishInput {
   readonly stage: StageName;
+  /** StageInput.revision. */
+  readonly revision: string;
   readonly output: StageOutput;
   readonly headers: Readonly<Record<string, string>>;
 }

@@ -10,6 +10,7 @@ import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/com
 
 import { STREAM } from '../config/topology';
 import type { Logger } from '../log';
+import { orderRevision } from '../orders/revision';
 import type { Stage } from '../../workflows/stages';
 import { workflowIdFor } from '../../workflows/stages';
 import type { StageInput, StageResult } from '../../workflows/types';
@@ -89,6 +90,7 @@ export async function handleMessage(msg: JsMsg, ctx: HandlerContext): Promise<Ou
   const log = ctx.logger.child({ orderId: order.orderId, workflowId });
   const input: StageInput = {
     ...decoded.payload,
+    revision: orderRevision(order),
     source: {
       stream: STREAM,
       subject: msg.subject,

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 
+import { ORDER_ID_PATTERN } from '../../workflows/message-ids';
 import { minorUnits } from './currencies';
 
 /** Largest encoded order accepted, in bytes. A real order with 100 lines fits in a few KiB. */
@@ -12,7 +13,8 @@ export const MAX_ITEMS = 100;
 export const MAX_QUANTITY = 10_000;
 export const MAX_UNIT_PRICE = 1_000_000_000;
 
-const idPattern = /^[A-Za-z0-9._:-]+$/;
+/** Order IDs and SKUs: no '/', which marks orderflow's own message IDs (workflows/message-ids.ts). */
+const idPattern = ORDER_ID_PATTERN;
 
 /**
  * The error option of a required field's type check: "is required" when the field is absent,

@@ -14,6 +14,7 @@ import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/com
 import { STREAM } from '../../bridge/config/topology';
 import type { Bridge } from '../../bridge/consumer/bridge';
 import { demoOrders } from '../../bridge/orders/demo';
+import { orderRevision } from '../../bridge/orders/revision';
 import { killChildrenOnExit } from '../../bridge/servers/process';
 import { STAGES } from '../../workflows/stages';
 import type { StageInput } from '../../workflows/types';
@@ -67,6 +68,7 @@ async function rawJetStream(p: Pipeline): Promise<number> {
 function stageInput(order: StageInput['order'], seq: number): StageInput {
   return {
     order,
+    revision: orderRevision(order),
     upstream: {},
     source: { stream: STREAM, subject: 'ORDERS.received', streamSeq: seq, deliveryCount: 1, headers: {} },
   };

@@ -20,6 +20,7 @@ const order = {
 };
 const input: StageInput = {
   order,
+  revision: 'r1',
   upstream: {},
   source: {
     stream: 'ORDERS',
