@@ -46,6 +46,18 @@ export interface Pipeline {
   readonly temporalSettings: TemporalSettings;
   /** NATS_URL and TEMPORAL_ADDRESS for processes. */
   readonly env: Record<string, string>;
+  /**
+   * Stops the components, closes this pipeline's connections and stops its servers, so a file
+   * that runs one pipeline per nats-server version holds one Temporal at a time. Idempotent.
+   */
+  readonly stop: () => Promise<void>;
+}
+
+export interface PipelineOptions {
+  /** nats-server binary to run (see natsServerVersions()). Default: the pinned build. */
+  readonly natsBinary?: string;
+  /** Ack wait of NEW and DISPATCH, in milliseconds. Default: the topology's (production) value. */
+  readonly ackWaitMs?: number;
 }
 
 /** Bridges, workers and processes: stopped after each test (stopComponents). */
@@ -64,11 +76,12 @@ export async function stopPipelines(): Promise<void> {
   for (const close of connections.splice(0).reverse()) await close().catch(() => undefined);
 }
 
-export async function startPipeline(options: { ackWaitMs?: number } = {}): Promise<Pipeline> {
-  const nats = await startNats();
+export async function startPipeline(options: PipelineOptions = {}): Promise<Pipeline> {
+  const nats = await startNats(options.natsBinary ? { binary: options.natsBinary } : {});
   const temporal = await startTemporal();
+  const own: Array<() => Promise<unknown>> = [];
   const nc = await connectNats({ servers: [nats.url] }, { reconnectForever: true });
-  connections.push(() => nc.close());
+  own.push(() => nc.close());
   const jsm = await jetStreamManagerFor(nc);
   await provisionTopology(jsm, nc.info?.version ?? '');
   await ensureSupportObjects(nc, jsm);
@@ -79,7 +92,11 @@ export async function startPipeline(options: { ackWaitMs?: number } = {}): Promi
   }
   const temporalSettings: TemporalSettings = { address: temporal.address, namespace: 'default', connection: {} };
   const client = await connectTemporal(temporalSettings);
-  connections.push(() => client.connection.close());
+  own.push(() => client.connection.close());
+  const closeOwn = async (): Promise<void> => {
+    for (const close of own.splice(0).reverse()) await close().catch(() => undefined);
+  };
+  connections.push(closeOwn);
   return {
     nats,
     temporal,
@@ -90,6 +107,11 @@ export async function startPipeline(options: { ackWaitMs?: number } = {}): Promi
     client,
     temporalSettings,
     env: { NATS_URL: nats.url, TEMPORAL_ADDRESS: temporal.address },
+    stop: async () => {
+      await stopComponents();
+      await closeOwn();
+      await Promise.all([nats.stop(5000), temporal.stop(5000)]);
+    },
   };
 }
 

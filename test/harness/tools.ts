@@ -6,6 +6,8 @@ export const toolPath = binaryPath;
 export interface NatsServerBinary {
   readonly path: string;
   readonly version: string;
+  /** The build `npm test` pins (the newest supported); false for the older one. */
+  readonly pinned: boolean;
 }
 
 /**
@@ -15,11 +17,11 @@ export interface NatsServerBinary {
  */
 export function natsServerVersions(): NatsServerBinary[] {
   const pinned = binaryPath('nats-server');
-  const versions = [{ path: pinned, version: reportedVersion(pinned) }];
+  const versions: NatsServerBinary[] = [{ path: pinned, version: reportedVersion(pinned), pinned: true }];
   const legacy = process.env.NATS_SERVER_LEGACY_BIN ?? findOnPath('nats-server');
   if (legacy && legacy !== pinned) {
     const version = reportedVersion(legacy);
-    if (version !== versions[0]!.version) versions.push({ path: legacy, version });
+    if (version !== versions[0]!.version) versions.push({ path: legacy, version, pinned: false });
   }
   if (process.env.CI && versions.length < 2) {
     throw new Error(
@@ -27,4 +29,12 @@ export function natsServerVersions(): NatsServerBinary[] {
     );
   }
   return versions;
+}
+
+/**
+ * A describe block per nats-server version, its title ending in the version, so a contract test
+ * that fails on one server says which: `forEachNatsServer('bridge - x', (server) => { ... })`.
+ */
+export function forEachNatsServer(title: string, body: (server: NatsServerBinary) => void): void {
+  describe.each(natsServerVersions())(`${title} (nats-server $version)`, body);
 }

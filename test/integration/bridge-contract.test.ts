@@ -1,6 +1,7 @@
 /**
  * The delivery contract against real servers: every order through NEW and DISPATCH, acked only
- * after its workflow completed, each side effect once (DESIGN.md, "The delivery contract").
+ * after its workflow completed, each side effect once (DESIGN.md, "The delivery contract"), on
+ * every supported nats-server version, since a verb an older server ignores breaks it silently.
  */
 import { DLQ_HEADERS } from '../../bridge/consumer/dead-letters';
 import { DLQ_STREAM } from '../../bridge/config/topology';
@@ -17,6 +18,7 @@ import {
   stopComponents,
   waitFor,
 } from '../harness/pipeline';
+import { forEachNatsServer } from '../harness/tools';
 
 async function deadLetters(p: Pipeline): Promise<Array<{ data: string; headers: Record<string, string> }>> {
   const out: Array<{ data: string; headers: Record<string, string> }> = [];
@@ -31,12 +33,13 @@ async function deadLetters(p: Pipeline): Promise<Array<{ data: string; headers: 
   return out;
 }
 
-describe('bridge - the delivery contract', () => {
+forEachNatsServer('bridge - the delivery contract', (server) => {
   let p: Pipeline;
   beforeAll(async () => {
-    p = await startPipeline({ ackWaitMs: 2000 });
+    p = await startPipeline({ natsBinary: server.path, ackWaitMs: 2000 });
   }, 60_000);
   afterEach(stopComponents, 60_000);
+  afterAll(() => p?.stop(), 60_000);
 
   it('N valid orders reach ORDERS.completed once each, every effect once, nothing left pending', async () => {
     await startWorker(p);

@@ -16,6 +16,7 @@ import {
   stopComponents,
   waitFor,
 } from '../harness/pipeline';
+import { forEachNatsServer } from '../harness/tools';
 
 async function statusOf(p: Pipeline, workflowId: string): Promise<string> {
   return (await p.client.workflow.getHandle(workflowId).describe()).status.name;
@@ -26,12 +27,42 @@ async function allStatus(p: Pipeline, ids: readonly string[], status: string): P
   return true;
 }
 
-describe('bridge - crashes', () => {
+forEachNatsServer('bridge - crashes', (server) => {
   let p: Pipeline;
   beforeAll(async () => {
-    p = await startPipeline({ ackWaitMs: 2000 });
+    p = await startPipeline({ natsBinary: server.path, ackWaitMs: 2000 });
   }, 60_000);
   afterEach(stopComponents, 60_000);
+  afterAll(() => p?.stop(), 60_000);
+
+  // Shutdown is part of the delivery contract: on every server version.
+  it('SIGTERM under load: in-flight orders finish and are acked, the rest stay for the next bridge', async () => {
+    await spawnWorker(p, { FAULT_ORDER_PREFIX: 'term-', FAULT_STEP: 'reserveStock', FAULT_SLOW_MS: '1500' });
+    const bridge = await spawnBridge(p, { ORDERFLOW_MAX_IN_FLIGHT: '4', ORDERFLOW_SHUTDOWN_GRACE_MS: '15000' });
+    const batch = orders(12, 'term-');
+    const before = await deliveries(p);
+    await publish(p, batch);
+    await waitFor(
+      'the bridge holds orders',
+      async () => (await p.jsm.consumers.info('ORDERS', 'NEW')).num_ack_pending > 0,
+    );
+    expect(await killProcess(bridge, 'SIGTERM')).toBe(0);
+    // Whatever it held was finished and acked before it exited: nothing waits for a redelivery.
+    expect((await p.jsm.consumers.info('ORDERS', 'NEW')).num_ack_pending).toBe(0);
+
+    await startBridge(p);
+    await expectCompletedOnce(
+      p,
+      batch.map((o) => o.orderId),
+      'term-',
+    );
+    expect(await deliveries(p)).toBe(before + batch.length); // not one redelivery
+    await expectDrained(p);
+  }, 120_000);
+
+  // The crashes below depend on the ack wait and on Temporal, which behave the same on every
+  // nats-server version the bridge supports: once, on the pinned one, is enough.
+  if (!server.pinned) return;
 
   it('a bridge SIGKILLed while workflows run: the redelivery attaches to the same run', async () => {
     await spawnWorker(p, { FAULT_ORDER_PREFIX: 'k3-', FAULT_STEP: 'reserveStock', FAULT_SLOW_MS: '4000' });
@@ -64,30 +95,6 @@ describe('bridge - crashes', () => {
 
     await startBridge(p);
     await expectCompletedOnce(p, [order!.orderId], 'k4-');
-    await expectDrained(p);
-  }, 120_000);
-
-  it('SIGTERM under load: in-flight orders finish and are acked, the rest stay for the next bridge', async () => {
-    await spawnWorker(p, { FAULT_ORDER_PREFIX: 'term-', FAULT_STEP: 'reserveStock', FAULT_SLOW_MS: '1500' });
-    const bridge = await spawnBridge(p, { ORDERFLOW_MAX_IN_FLIGHT: '4', ORDERFLOW_SHUTDOWN_GRACE_MS: '15000' });
-    const batch = orders(12, 'term-');
-    const before = await deliveries(p);
-    await publish(p, batch);
-    await waitFor(
-      'the bridge holds orders',
-      async () => (await p.jsm.consumers.info('ORDERS', 'NEW')).num_ack_pending > 0,
-    );
-    expect(await killProcess(bridge, 'SIGTERM')).toBe(0);
-    // Whatever it held was finished and acked before it exited: nothing waits for a redelivery.
-    expect((await p.jsm.consumers.info('ORDERS', 'NEW')).num_ack_pending).toBe(0);
-
-    await startBridge(p);
-    await expectCompletedOnce(
-      p,
-      batch.map((o) => o.orderId),
-      'term-',
-    );
-    expect(await deliveries(p)).toBe(before + batch.length); // not one redelivery
     await expectDrained(p);
   }, 120_000);
 

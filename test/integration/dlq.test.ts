@@ -6,6 +6,7 @@ import { expectCompletedOnce } from '../harness/expect-pipeline';
 import { expectNoStackTrace, runCli } from '../harness/cli';
 import type { Pipeline } from '../harness/pipeline';
 import { orders, startBridge, startPipeline, startWorker, stopComponents, waitFor } from '../harness/pipeline';
+import { forEachNatsServer } from '../harness/tools';
 
 interface Listed {
   id: number;
@@ -16,7 +17,8 @@ interface Listed {
   subject: string;
 }
 
-describe('dlq - list, show, redrive and purge dead letters', () => {
+// On every nats-server version: a dead letter must be terminated, not redelivered, to be redriven once.
+forEachNatsServer('dlq - list, show, redrive and purge dead letters', (server) => {
   let p: Pipeline;
   const cli = (args: string[]) => runCli(args, { env: p.env });
   const listed = async (): Promise<Listed[]> =>
@@ -27,9 +29,10 @@ describe('dlq - list, show, redrive and purge dead letters', () => {
       .map((l) => JSON.parse(l) as Listed);
 
   beforeAll(async () => {
-    p = await startPipeline({ ackWaitMs: 2000 });
+    p = await startPipeline({ natsBinary: server.path, ackWaitMs: 2000 });
   }, 60_000);
   afterEach(stopComponents, 60_000);
+  afterAll(() => p?.stop(), 60_000);
 
   it('a poison order shows up in the list, and after a redrive with a corrected payload it completes', async () => {
     await startWorker(p);
