@@ -9,7 +9,10 @@ import { STAGES } from '../../workflows/stages';
 export interface BridgeOptions {
   /** Messages one bridge holds at once per stage; at most the consumer's max ack pending. Default: 32. */
   readonly maxInFlight: number;
-  /** Deliveries a failing message gets before it is dead-lettered. Default: 5. */
+  /**
+   * Failed runs of an order's own workflow before its message is dead-lettered. Redeliveries
+   * after a crash, a shutdown or a lapsed ack wait, and the system's faults, are not counted. Default: 5.
+   */
   readonly maxDeliveries: number;
   /** First nak delay after a failed workflow, in ms; doubles per delivery. Default: 2000. */
   readonly nakDelayMs: number;
@@ -23,6 +26,14 @@ export interface BridgeOptions {
   readonly taskQueue: string;
   /** Stages this bridge runs. Default: all (process, dispatch). */
   readonly stages: readonly StageName[];
+  /** A run whose workflow task keeps failing this long is parked as a `stuck` dead letter, in ms. Default: 300000. */
+  readonly stuckAfterMs: number;
+  /** How often a run still going after this long is checked for a failing workflow task, in ms. Default: 10000. */
+  readonly stuckCheckMs: number;
+  /** How often the task queue is checked for a polling worker, in ms. Default: 5000. */
+  readonly workerCheckMs: number;
+  /** A worker not seen polling for this long is gone, in ms (an idle long poll lasts ~70 s). Default: 120000. */
+  readonly workerStaleMs: number;
 }
 
 export interface WorkerOptions {
@@ -99,6 +110,10 @@ export function bridgeOptions(flags: Source = {}, env: Source = process.env): Br
     fetchExpiresMs: intSetting(flags, env, 'fetchExpiresMs', 'ORDERFLOW_FETCH_EXPIRES_MS', 2000, 500, 60_000),
     taskQueue: taskQueueSetting(flags, env),
     stages: stages as StageName[],
+    stuckAfterMs: intSetting(flags, env, 'stuckAfterMs', 'ORDERFLOW_STUCK_AFTER_MS', 300_000, 0, 86_400_000),
+    stuckCheckMs: intSetting(flags, env, 'stuckCheckMs', 'ORDERFLOW_STUCK_CHECK_MS', 10_000, 100, 3_600_000),
+    workerCheckMs: intSetting(flags, env, 'workerCheckMs', 'ORDERFLOW_WORKER_CHECK_MS', 5000, 100, 3_600_000),
+    workerStaleMs: intSetting(flags, env, 'workerStaleMs', 'ORDERFLOW_WORKER_STALE_MS', 120_000, 1000, 86_400_000),
   };
 }
 

@@ -1,6 +1,8 @@
 /**
- * The bridge: one StageConsumer per stage over shared NATS and Temporal connections, with an
- * ordered, idempotent shutdown. Several bridges may share the same durable consumers.
+ * The bridge: one StageConsumer per stage over shared NATS and Temporal connections, each behind
+ * its intake gate, which the Temporal health watch and the worker-presence watch close when the
+ * system (not an order) is at fault. Ordered, idempotent shutdown. Several bridges may share the
+ * same durable consumers.
  */
 import type { JetStreamClient } from '@nats-io/jetstream';
 import { jetstream } from '@nats-io/jetstream';
@@ -8,15 +10,19 @@ import type { NatsConnection, Subscription } from '@nats-io/nats-core';
 import type { Client } from '@temporalio/client';
 
 import type { BridgeOptions } from '../config/bridge';
+import { nakAfter, terminate } from '../nats/acks';
 import { trackConnection } from '../nats/connection-state';
+import { featuresOf } from '../nats/server-features';
 import type { Logger } from '../log';
+import { TemporalHealth } from '../temporal/health';
+import { WorkerPresence } from '../temporal/worker-presence';
 import { STAGES } from '../../workflows/stages';
 import type { BridgeCounters } from './counters';
 import { Histogram, newCounters } from './counters';
+import { IntakeGate } from './intake-gate';
 import { ACK_METRICS_SUBJECT, systemEvent } from '../monitor/events';
 import { renderBridgeMetrics } from './metrics';
 import { StageConsumer } from './stage-consumer';
-import { TemporalGate } from './temporal-gate';
 
 export interface BridgeDeps {
   readonly nc: NatsConnection;
@@ -24,18 +30,21 @@ export interface BridgeDeps {
   readonly logger: Logger;
 }
 
+/** Gate keys: one per kind of system fault. */
+const TEMPORAL_KEY = 'temporal';
+const NO_WORKER_KEY = 'no-worker';
+
 export class Bridge {
   private readonly js: JetStreamClient;
-  private readonly gate: TemporalGate;
+  private readonly health: TemporalHealth;
+  private readonly presence: WorkerPresence;
+  private readonly gates: IntakeGate[];
   private readonly consumers: StageConsumer[];
   private closing: Promise<void> | undefined;
   private started = false;
   private readonly nats: { readonly connected: boolean };
-  private healthTimer: NodeJS.Timeout | undefined;
   private ackSamples: Subscription | undefined;
   private readonly ackDelays = new Map<string, Histogram>();
-  /** Aborted when closed: cancels a probe still in flight, so nothing outlives the bridge. */
-  private readonly closed = new AbortController();
 
   constructor(
     private readonly deps: BridgeDeps,
@@ -43,16 +52,51 @@ export class Bridge {
   ) {
     this.js = jetstream(deps.nc);
     this.nats = trackConnection(deps.nc);
-    this.gate = new TemporalGate({
-      probe: () => this.probeTemporal(),
+    // Verbs whose form depends on the server's version are chosen once, from what it reports.
+    const features = featuresOf(deps.nc);
+    this.gates = options.stages.map(() => new IntakeGate());
+    const each = (key: string) => (reason: string | undefined) => {
+      for (const gate of this.gates) {
+        if (reason) gate.close(key, reason);
+        else gate.open(key);
+      }
+    };
+    const client = deps.client;
+    this.health = new TemporalHealth({
+      probe: (signal) =>
+        client.withAbortSignal(signal, () =>
+          client.withDeadline(Date.now() + 2000, () =>
+            // Namespace-scoped: a missing namespace or a refused identity is a fault too.
+            client.workflowService.describeNamespace({ namespace: client.options.namespace }),
+          ),
+        ),
+      onChange: each(TEMPORAL_KEY),
       logger: deps.logger,
     });
+    // Every stage's workflows run on the one task queue the bridge starts them on.
+    this.presence = new WorkerPresence({
+      client,
+      taskQueue: options.taskQueue,
+      onChange: each(NO_WORKER_KEY),
+      reportFault: (err) => this.health.report(err),
+      logger: deps.logger,
+      checkEveryMs: options.workerCheckMs,
+      staleAfterMs: options.workerStaleMs,
+    });
     this.consumers = options.stages.map(
-      (name) =>
+      (name, i) =>
         new StageConsumer(
           STAGES[name],
-          { js: this.js, client: deps.client, gate: this.gate, logger: deps.logger },
-          options,
+          {
+            js: this.js,
+            client,
+            gate: this.gates[i]!,
+            reportFault: (err) => this.health.report(err),
+            terminate: (msg, reason) => terminate(msg, reason, features),
+            nak: (msg, delayMs) => nakAfter(msg, delayMs, features),
+            logger: deps.logger,
+          },
+          { ...options, stuck: { afterMs: options.stuckAfterMs, checkEveryMs: options.stuckCheckMs } },
         ),
     );
   }
@@ -66,16 +110,28 @@ export class Bridge {
     return total;
   }
 
-  /** Ready: consuming, with NATS connected and Temporal reachable. */
+  /** Why the bridge is not ready, one line each; empty when ready. */
+  get notReadyReasons(): string[] {
+    const reasons: string[] = [];
+    if (!this.started) reasons.push('starting');
+    if (this.closing) reasons.push('shutting down');
+    if (this.deps.nc.isClosed() || !this.nats.connected) reasons.push('NATS disconnected');
+    for (const [i, gate] of this.gates.entries()) {
+      for (const reason of gate.reasons) reasons.push(`${this.options.stages[i]}: ${reason}`);
+    }
+    return reasons;
+  }
+
+  /** Ready: consuming, NATS connected, and every stage's intake open. */
   get ready(): boolean {
-    return this.started && !this.closing && !this.deps.nc.isClosed() && this.nats.connected && this.gate.isOpen;
+    return this.notReadyReasons.length === 0;
   }
 
   /** Prometheus text for /metrics. */
   metrics(): string {
     return renderBridgeMetrics(
       this.consumers,
-      { ready: this.ready, natsConnected: this.nats.connected, temporalReachable: this.gate.isOpen },
+      { ready: this.ready, natsConnected: this.nats.connected, temporalReachable: this.health.healthy },
       this.ackDelays,
     );
   }
@@ -98,12 +154,14 @@ export class Bridge {
   }
 
   get temporalReachable(): boolean {
-    return this.gate.isOpen;
+    return this.health.healthy;
   }
 
   async start(): Promise<void> {
     this.watchAckSamples();
-    this.watchTemporal();
+    this.health.start();
+    // Before the first pull, so a bridge started without workers takes nothing.
+    await this.presence.start();
     for (const consumer of this.consumers) await consumer.start();
     this.started = true;
     this.deps.logger.info('bridge consuming', {
@@ -112,32 +170,15 @@ export class Bridge {
     });
   }
 
-  private probeTemporal(): Promise<unknown> {
-    const client = this.deps.client;
-    return client.withAbortSignal(this.closed.signal, () =>
-      client.withDeadline(Date.now() + 2000, () => client.workflowService.getSystemInfo({})),
-    );
-  }
-
-  /** Notices Temporal going away even while no order is in flight, so readiness tells the truth. */
-  private watchTemporal(): void {
-    this.healthTimer = setInterval(() => {
-      if (this.gate.isOpen) this.probeTemporal().catch((err: unknown) => this.gate.close(err));
-    }, 2000);
-    this.healthTimer.unref();
-  }
-
   /**
    * Stops pulling, lets in-flight orders finish within the grace period (acking them), hands the
-   * rest back, then stops probing Temporal. Connections belong to the caller. Idempotent.
+   * rest back, then stops watching Temporal. Connections belong to the caller. Idempotent.
    */
   close(): Promise<void> {
     this.closing ??= (async () => {
-      clearInterval(this.healthTimer);
       this.ackSamples?.unsubscribe();
       await Promise.all(this.consumers.map((c) => c.stop(this.options.shutdownGraceMs)));
-      this.gate.stop();
-      this.closed.abort();
+      await Promise.all([this.health.stop(), this.presence.stop()]);
       this.deps.logger.info('bridge stopped', { ...this.counters });
     })();
     return this.closing;

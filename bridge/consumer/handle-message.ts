@@ -1,37 +1,55 @@
 /**
- * One message through the delivery contract: decode, start or attach to the stage's workflow,
- * keep the message alive while it runs, and reach an Outcome. Never acks by itself: the caller
- * maps the outcome to ack / nak / term in one place (decision.ts).
+ * One message through the delivery contract: decode, find or start the order's run for the stage,
+ * wait for it while watching that it can still finish, and reach an Outcome. Never acks by
+ * itself: the caller maps the outcome to ack / nak / term in one place (decision.ts). Keeping the
+ * message alive while it runs is the caller's too (one shared ticker, not a timer per message).
  */
 import type { JsMsg } from '@nats-io/jetstream';
 import type { Client } from '@temporalio/client';
-import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError } from '@temporalio/client';
-import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
+import { WorkflowFailedError } from '@temporalio/client';
+import { CancelledFailure, TerminatedFailure, TimeoutFailure } from '@temporalio/common';
 
 import { STREAM } from '../config/topology';
+import { messageOf } from '../errors';
 import type { Logger } from '../log';
 import { orderRevision } from '../orders/revision';
+import { sleep } from '../util/sleep';
 import type { Stage } from '../../workflows/stages';
 import { workflowIdFor } from '../../workflows/stages';
-import type { StageInput, StageResult } from '../../workflows/types';
+import type { StageInput } from '../../workflows/types';
 import { headersOf } from './dead-letters';
-import type { Outcome } from './decision';
+import type { Outcome, ParkKind } from './decision';
 import { decodeStageMessage } from './decode';
-import type { TemporalGate } from './temporal-gate';
-import { isTemporalUnavailable } from './temporal-gate';
+import type { IntakeGate } from './intake-gate';
+import type { Call, RunContext } from './stage-run';
+import { failedRunsOf, resolveRun } from './stage-run';
+
+/** Header a redrive puts on the message it re-publishes (bridge/dlq). */
+export const REDRIVEN_HEADER = 'Orderflow-Redriven-From';
+
+export interface StuckPolicy {
+  /** How often a run that has not finished is checked for a failing workflow task, in ms. */
+  readonly checkEveryMs: number;
+  /** A run whose workflow task keeps failing this long is parked as a dead letter of kind `stuck`, in ms. */
+  readonly afterMs: number;
+}
 
 export interface HandlerContext {
   readonly stage: Stage;
   readonly client: Client;
   readonly taskQueue: string;
-  readonly gate: TemporalGate;
-  /** How often to tell JetStream the message is still being worked on, in milliseconds. */
-  readonly workingIntervalMs: number;
+  /** The stage's intake gate: closed while the system (not the order) is at fault. */
+  readonly gate: IntakeGate;
+  /** Reports a failed Temporal call; true when it was a system fault (the gate is then closed). */
+  readonly reportFault: (err: unknown) => boolean;
+  readonly stuck: StuckPolicy;
   /** Aborted when the bridge gives up waiting at shutdown. */
   readonly abort: AbortSignal;
   readonly logger: Logger;
   /** Called with the seconds a workflow start (or attach) took. */
   readonly onStarted?: (seconds: number) => void;
+  /** Called when a run's workflow task is seen failing (true) and when that ends (false). */
+  readonly onStuckChange?: (stuck: boolean) => void;
 }
 
 class Interrupted extends Error {
@@ -57,28 +75,86 @@ function failureReason(err: WorkflowFailedError): string {
   return parts.join(': ');
 }
 
-/** Starts the stage's workflow, or attaches to the one already running; returns its run ID. */
-async function startOrAttach(ctx: HandlerContext, workflowId: string, input: StageInput): Promise<string | undefined> {
+/** The kind an operator's action gives a run's failure, or undefined when the order failed on its own. */
+function operatorKindOf(err: WorkflowFailedError): ParkKind | undefined {
+  if (err.cause instanceof TerminatedFailure) return 'terminated';
+  if (err.cause instanceof CancelledFailure) return 'cancelled';
+  if (err.cause instanceof TimeoutFailure) return 'timed-out';
+  return undefined;
+}
+
+/**
+ * Resolves with a `stuck` outcome once the run's workflow task has kept failing (a bug, a
+ * non-determinism after a code change) for the policy's bound while workers poll; never resolves
+ * otherwise. A run waiting for a worker that does not exist is the system's fault: not stuck.
+ */
+async function watchStuck(
+  ctx: HandlerContext,
+  call: Call,
+  workflowId: string,
+  runId: string,
+  done: AbortSignal,
+  log: Logger,
+): Promise<Outcome> {
+  let failingSince: number | undefined;
+  for (;;) {
+    await sleep(ctx.stuck.checkEveryMs, done);
+    if (done.aborted) return new Promise<never>(() => undefined);
+    const run = await call(() => ctx.client.workflow.getHandle(workflowId, runId).describe()).catch(() => undefined);
+    const attempt = run?.raw.pendingWorkflowTask?.attempt ?? 0;
+    if (attempt >= 2 && ctx.gate.isOpen) {
+      if (failingSince === undefined) {
+        failingSince = Date.now();
+        ctx.onStuckChange?.(true);
+        log.warn('workflow task keeps failing; the run cannot progress', { runId, attempt });
+      }
+      if (Date.now() - failingSince >= ctx.stuck.afterMs) {
+        return {
+          type: 'parked',
+          kind: 'stuck',
+          workflowId,
+          reason: `run ${runId}: its workflow task failed ${attempt - 1} times over ${Math.round((Date.now() - failingSince) / 1000)} s (a bug or a non-determinism in the workflow code); fix the workers, then redrive`,
+        };
+      }
+    } else if (failingSince !== undefined && attempt < 2) {
+      failingSince = undefined;
+      ctx.onStuckChange?.(false);
+    }
+  }
+}
+
+async function awaitRun(
+  ctx: HandlerContext,
+  run: RunContext,
+  workflowId: string,
+  runId: string,
+  input: StageInput,
+  log: Logger,
+): Promise<Outcome> {
+  // Ends the stuck watch when the result comes, and the result's long poll when the run is parked.
+  const done = new AbortController();
+  const signal = AbortSignal.any([ctx.abort, done.signal]);
+  const result = run
+    .call(() => ctx.client.withAbortSignal(signal, () => ctx.client.workflow.getHandle(workflowId, runId).result()))
+    .then((): Outcome => ({ type: 'completed', workflowId, runId }));
   try {
-    const handle = await ctx.client.workflow.start(ctx.stage.workflowType, {
-      taskQueue: ctx.taskQueue,
-      workflowId,
-      args: [input],
-      // A running execution is joined; a completed one refuses a new start; a failed one may run anew.
-      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
-      memo: {
-        stream: STREAM,
-        subject: input.source.subject,
-        streamSeq: input.source.streamSeq,
-        deliveryCount: input.source.deliveryCount,
-      },
-    });
-    return handle.firstExecutionRunId;
+    return await Promise.race([result, watchStuck(ctx, run.call, workflowId, runId, done.signal, log)]);
   } catch (err) {
-    // Refused because the order's workflow already completed: its result is what we wait for.
-    if (err instanceof WorkflowExecutionAlreadyStartedError) return undefined;
-    throw err;
+    if (!(err instanceof WorkflowFailedError)) throw err;
+    const operatorKind = operatorKindOf(err);
+    if (operatorKind) {
+      return {
+        type: 'parked',
+        kind: operatorKind,
+        workflowId,
+        reason: `run ${runId} was ${operatorKind}: ${failureReason(err)}; redrive the dead letter to run the order again`,
+      };
+    }
+    const failures = await failedRunsOf(run, workflowId, input.source.streamSeq, runId);
+    return { type: 'failed', workflowId, runId, failures, reason: failureReason(err) };
+  } finally {
+    done.abort();
+    result.catch(() => undefined);
   }
 }
 
@@ -99,36 +175,31 @@ export async function handleMessage(msg: JsMsg, ctx: HandlerContext): Promise<Ou
       headers: headersOf(msg),
     },
   };
+  const redriven = msg.headers?.has(REDRIVEN_HEADER) ?? false;
 
-  const keepAlive = setInterval(() => msg.working(), ctx.workingIntervalMs);
   const { promise: aborted, dispose } = untilAborted(ctx.abort);
   // Calls are cancelled with the abort, so none is left running against a closed connection.
-  const call = <T>(fn: () => Promise<T>): Promise<T> =>
-    Promise.race([ctx.client.withAbortSignal(ctx.abort, fn), aborted]);
+  const call: Call = (fn) => Promise.race([ctx.client.withAbortSignal(ctx.abort, fn), aborted]);
+  const run: RunContext = { stage: ctx.stage, client: ctx.client, taskQueue: ctx.taskQueue, call };
   try {
     for (;;) {
+      await ctx.gate.whenOpen(ctx.abort);
+      if (ctx.abort.aborted) return { type: 'interrupted', workflowId };
       try {
-        await Promise.race([ctx.gate.whenOpen(), aborted]);
         const startedAt = performance.now();
-        const runId = await call(() => startOrAttach(ctx, workflowId, input));
+        const verdict = await resolveRun(run, workflowId, input, redriven);
         ctx.onStarted?.((performance.now() - startedAt) / 1000);
-        log.debug('workflow started or attached', { runId });
-        await call(() =>
-          ctx.client.workflow.getHandle<(i: StageInput) => Promise<StageResult>>(workflowId, runId).result(),
-        );
-        return { type: 'completed', workflowId, ...(runId ? { runId } : {}) };
+        if (verdict.type !== 'await') return verdict;
+        log.debug('waiting for the run', { runId: verdict.runId });
+        return await awaitRun(ctx, run, workflowId, verdict.runId, input, log);
       } catch (err) {
         if (err instanceof Interrupted || ctx.abort.aborted) return { type: 'interrupted', workflowId };
-        if (err instanceof WorkflowFailedError) return { type: 'failed', workflowId, reason: failureReason(err) };
-        if (isTemporalUnavailable(err)) {
-          ctx.gate.close(err);
-          continue;
-        }
-        return { type: 'failed', workflowId, reason: err instanceof Error ? err.message : String(err) };
+        // The system's fault (Temporal away, throttling, refusing): wait for the gate, uncharged.
+        if (ctx.reportFault(err)) continue;
+        return { type: 'retry-later', workflowId, reason: messageOf(err) };
       }
     }
   } finally {
-    clearInterval(keepAlive);
     dispose();
   }
 }

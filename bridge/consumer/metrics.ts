@@ -37,6 +37,16 @@ export function renderBridgeMetrics(
   lines.push('# HELP orderflow_in_flight Messages held now.', '# TYPE orderflow_in_flight gauge');
   for (const c of consumers) lines.push(`orderflow_in_flight{stage="${c.stage.name}"} ${c.inFlight}`);
   lines.push(
+    '# HELP orderflow_stuck_runs Runs in flight whose workflow task keeps failing (parked as stuck after the bound).',
+    '# TYPE orderflow_stuck_runs gauge',
+  );
+  for (const c of consumers) lines.push(`orderflow_stuck_runs{stage="${c.stage.name}"} ${c.stuckRuns}`);
+  lines.push(
+    '# HELP orderflow_intake_paused 1 while the stage takes no new work because the system is at fault (see /readyz).',
+    '# TYPE orderflow_intake_paused gauge',
+  );
+  for (const c of consumers) lines.push(`orderflow_intake_paused{stage="${c.stage.name}"} ${c.intakePaused ? 1 : 0}`);
+  lines.push(
     '# HELP orderflow_workflow_start_seconds Time to start a workflow or attach to it.',
     '# TYPE orderflow_workflow_start_seconds histogram',
   );

@@ -1,7 +1,7 @@
-/** A counting semaphore: how many more messages the bridge may hold. */
+/** A counting semaphore: how many more messages the bridge may hold. Every wait can be abandoned. */
 export class Slots {
   private used = 0;
-  private waiters: Array<() => void> = [];
+  private waiters = new Set<() => void>();
 
   constructor(readonly capacity: number) {}
 
@@ -19,16 +19,30 @@ export class Slots {
 
   release(): void {
     this.used -= 1;
-    for (const wake of this.waiters.splice(0)) wake();
+    for (const wake of [...this.waiters]) wake();
   }
 
-  /** Resolves once at least one slot is free. */
-  async waitForFree(): Promise<void> {
-    while (this.free <= 0) await new Promise<void>((resolve) => this.waiters.push(resolve));
+  /** Resolves once at least one slot is free, or when `signal` aborts. */
+  waitForFree(signal?: AbortSignal): Promise<void> {
+    return this.waitUntil(() => this.free > 0, signal);
   }
 
-  /** Resolves once every slot is free (nothing in flight). */
-  async waitForEmpty(): Promise<void> {
-    while (this.used > 0) await new Promise<void>((resolve) => this.waiters.push(resolve));
+  /** Resolves once every slot is free (nothing in flight), or when `signal` aborts. */
+  waitForEmpty(signal?: AbortSignal): Promise<void> {
+    return this.waitUntil(() => this.used === 0, signal);
+  }
+
+  private async waitUntil(condition: () => boolean, signal?: AbortSignal): Promise<void> {
+    while (!condition() && !signal?.aborted) {
+      await new Promise<void>((resolve) => {
+        const wake = (): void => {
+          this.waiters.delete(wake);
+          signal?.removeEventListener('abort', wake);
+          resolve();
+        };
+        this.waiters.add(wake);
+        signal?.addEventListener('abort', wake, { once: true });
+      });
+    }
   }
 }

@@ -1,7 +1,8 @@
 /**
  * Pulls one stage's durable consumer and runs each message through the delivery contract, never
  * holding more than `maxInFlight` messages: it fetches only as many as there are free slots, and
- * not at all while Temporal is unreachable.
+ * not at all while the stage's intake gate is closed (the system is at fault). Every wait ends at
+ * shutdown, whatever state NATS and Temporal are in.
  */
 import { setMaxListeners } from 'node:events';
 
@@ -12,14 +13,17 @@ import type { Client } from '@temporalio/client';
 import { STREAM } from '../config/topology';
 import { TopologyMissingError, messageOf } from '../errors';
 import type { Logger } from '../log';
+import { sleep } from '../util/sleep';
 import type { Stage } from '../../workflows/stages';
 import { recordDeadLetter } from './dead-letters';
-import type { DecisionPolicy } from './decision';
-import { decide, nakDelay } from './decision';
+import type { Decision, DecisionPolicy, Outcome } from './decision';
+import { decide } from './decision';
+import type { StuckPolicy } from './handle-message';
 import { handleMessage } from './handle-message';
 import { Histogram, newCounters } from './counters';
+import type { IntakeGate } from './intake-gate';
 import { Slots } from './slots';
-import type { TemporalGate } from './temporal-gate';
+import { Ticker } from './working-ticker';
 
 export interface StageConsumerOptions extends DecisionPolicy {
   /** Messages held at once by this bridge for this stage. */
@@ -27,14 +31,28 @@ export interface StageConsumerOptions extends DecisionPolicy {
   /** How long one pull waits for messages, in milliseconds. */
   readonly fetchExpiresMs: number;
   readonly taskQueue: string;
+  readonly stuck: StuckPolicy;
 }
 
 export interface StageConsumerDeps {
   readonly js: JetStreamClient;
   readonly client: Client;
-  readonly gate: TemporalGate;
+  /** This stage's intake gate. */
+  readonly gate: IntakeGate;
+  /** Reports a failed Temporal call; true when it was a system fault (see temporal/health.ts). */
+  readonly reportFault: (err: unknown) => boolean;
+  /** Terminates a message in the way the connected server understands (nats/acks.ts). */
+  readonly terminate: (msg: JsMsg, reason: string) => void;
+  /** Hands a message back after a delay, in the way the connected server understands (nats/acks.ts). */
+  readonly nak: (msg: JsMsg, delayMs: number) => void;
   readonly logger: Logger;
 }
+
+/** JetStream API error codes met when binding to the consumer. */
+const CONSUMER_NOT_FOUND = 10014;
+const STREAM_NOT_FOUND = 10059;
+/** After this long past the grace period, shutdown stops waiting for handlers (each is bounded anyway). */
+const HANDLER_EXIT_BOUND_MS = 10_000;
 
 export class StageConsumer {
   readonly counters = newCounters();
@@ -42,12 +60,16 @@ export class StageConsumer {
   readonly endToEnd = new Histogram();
   /** Seconds to start the workflow or attach to it. */
   readonly workflowStart = new Histogram();
+  /** Runs whose workflow task is failing right now. */
+  stuckRuns = 0;
   private readonly slots: Slots;
+  /** Aborted when the bridge gives up on in-flight messages at shutdown. */
   private readonly abort = new AbortController();
+  /** Aborted when shutdown begins: no more pulling. */
+  private readonly stopping = new AbortController();
   private readonly log: Logger;
-  private stopping = false;
   private consumer: Consumer | undefined;
-  private workingIntervalMs = 10_000;
+  private working: Ticker | undefined;
   private loop: Promise<void> | undefined;
   private currentFetch: { stop(): void } | undefined;
 
@@ -57,8 +79,8 @@ export class StageConsumer {
     private readonly options: StageConsumerOptions,
   ) {
     this.slots = new Slots(options.maxInFlight);
-    // Each message in flight listens for the shutdown abort, itself and through its Temporal call.
-    setMaxListeners(options.maxInFlight * 3 + 10, this.abort.signal);
+    // Each message in flight listens for the shutdown abort, itself and through its Temporal calls.
+    setMaxListeners(options.maxInFlight * 5 + 10, this.abort.signal);
     this.log = deps.logger.child({ stage: stage.name, consumer: stage.consumer });
   }
 
@@ -66,17 +88,19 @@ export class StageConsumer {
     return this.slots.inUse;
   }
 
+  get intakePaused(): boolean {
+    return !this.deps.gate.isOpen;
+  }
+
   /** Binds to the durable consumer and starts pulling. */
   async start(): Promise<void> {
     try {
       this.consumer = await this.deps.js.consumers.get(STREAM, this.stage.consumer);
     } catch (err) {
-      if (err instanceof JetStreamApiError && (err.code === 10014 || err.code === 10059)) {
+      if (err instanceof JetStreamApiError && (err.code === CONSUMER_NOT_FOUND || err.code === STREAM_NOT_FOUND)) {
         throw new TopologyMissingError(
           `consumer ${STREAM}/${this.stage.consumer} does not exist; run \`orderflow provision\` first`,
-          {
-            cause: err,
-          },
+          { cause: err },
         );
       }
       throw err;
@@ -88,16 +112,19 @@ export class StageConsumer {
         `max in flight ${this.options.maxInFlight} exceeds consumer ${this.stage.consumer}'s max ack pending ${maxAckPending}; lower --max-in-flight`,
       );
     }
-    // Tell JetStream "still working" three times per ack wait, so a slow workflow is never redelivered.
-    this.workingIntervalMs = Math.max(200, Math.floor((info.config.ack_wait ?? 30e9) / 1e6 / 3));
+    // "Still working" three times per ack wait, so a slow workflow is never redelivered.
+    this.working = new Ticker(Math.max(200, Math.floor((info.config.ack_wait ?? 30e9) / 1e6 / 3)), (msg) =>
+      msg.working(),
+    );
     this.loop = this.pull();
   }
 
   private async pull(): Promise<void> {
-    while (!this.stopping) {
-      await this.slots.waitForFree();
-      await this.deps.gate.whenOpen();
-      if (this.stopping) break;
+    const stopping = this.stopping.signal;
+    while (!stopping.aborted) {
+      await this.slots.waitForFree(stopping);
+      await this.deps.gate.whenOpen(stopping);
+      if (stopping.aborted) break;
       try {
         const batch = await this.consumer!.fetch({
           max_messages: this.slots.free,
@@ -106,6 +133,7 @@ export class StageConsumer {
         this.currentFetch = batch;
         for await (const msg of batch) {
           this.slots.take();
+          this.working!.add(msg);
           this.process(msg)
             .catch((err: unknown) => {
               // Not acked, so JetStream redelivers it after the ack wait: logged, never lost.
@@ -114,12 +142,15 @@ export class StageConsumer {
                 error: messageOf(err),
               });
             })
-            .finally(() => this.slots.release());
+            .finally(() => {
+              this.working!.delete(msg);
+              this.slots.release();
+            });
         }
       } catch (err) {
-        if (this.stopping) break;
+        if (stopping.aborted) break;
         this.log.warn('pull failed; retrying', { error: messageOf(err) });
-        await new Promise((r) => setTimeout(r, 1000));
+        await sleep(1000, stopping);
       } finally {
         this.currentFetch = undefined;
       }
@@ -127,25 +158,29 @@ export class StageConsumer {
   }
 
   private async process(msg: JsMsg): Promise<void> {
-    const deliveryCount = msg.info.deliveryCount;
-    const log = this.log.child({ streamSeq: msg.seq, deliveryCount });
+    const log = this.log.child({ streamSeq: msg.seq, deliveryCount: msg.info.deliveryCount });
     this.counters.received += 1;
     const outcome = await handleMessage(msg, {
       stage: this.stage,
       client: this.deps.client,
       taskQueue: this.options.taskQueue,
       gate: this.deps.gate,
-      workingIntervalMs: this.workingIntervalMs,
+      reportFault: this.deps.reportFault,
+      stuck: this.options.stuck,
       abort: this.abort.signal,
       logger: log,
       onStarted: (seconds) => this.workflowStart.observe(seconds),
+      onStuckChange: (stuck) => (this.stuckRuns += stuck ? 1 : -1),
     });
-    const decision = decide(outcome, deliveryCount, this.options);
+    await this.act(msg, outcome, decide(outcome, this.options), log);
+  }
+
+  private async act(msg: JsMsg, outcome: Outcome, decision: Decision, log: Logger): Promise<void> {
     const fields = { outcome: outcome.type, ...('workflowId' in outcome ? { workflowId: outcome.workflowId } : {}) };
     switch (decision.verb) {
       case 'ack': {
         const confirmed = await msg.ackAck().catch((err: unknown) => {
-          log.warn('ack not confirmed; the redelivery will find the workflow completed', {
+          log.warn('ack not confirmed; the redelivery will find the run completed', {
             ...fields,
             error: messageOf(err),
           });
@@ -159,54 +194,59 @@ export class StageConsumer {
         return;
       }
       case 'nak':
-        msg.nak(decision.delayMs);
+        this.deps.nak(msg, decision.delayMs);
         this.counters.naked += 1;
         log[outcome.type === 'interrupted' ? 'info' : 'warn']('order not done; handed back', {
           ...fields,
           delayMs: decision.delayMs,
           ...('reason' in outcome ? { reason: outcome.reason } : {}),
+          ...(outcome.type === 'failed' ? { failures: outcome.failures } : {}),
         });
         return;
-      case 'term':
+      case 'term': {
+        const letter = decision.deadLetter;
         try {
           await recordDeadLetter(this.deps.js, this.stage.consumer, msg, {
-            ...decision.deadLetter,
+            kind: letter.kind,
+            reason: letter.reason,
             ...('workflowId' in outcome && outcome.workflowId ? { workflowId: outcome.workflowId } : {}),
+            ...(letter.details ? { details: letter.details } : {}),
           });
         } catch (err) {
-          // Without a durable record the message must not go: try again later.
-          msg.nak(nakDelay(deliveryCount, this.options));
+          // Without a durable record the message must not go: hand it back, uncharged, and try again.
+          this.deps.nak(msg, this.options.nakDelayMs);
           this.counters.naked += 1;
           log.error('dead letter not recorded; message handed back', { ...fields, error: messageOf(err) });
           return;
         }
-        msg.term(decision.deadLetter.reason.slice(0, 200));
+        this.deps.terminate(msg, letter.reason);
         this.counters.terminated += 1;
-        log.error('order dead-lettered', {
-          ...fields,
-          kind: decision.deadLetter.kind,
-          reason: decision.deadLetter.reason,
-        });
+        log.error('order dead-lettered', { ...fields, kind: letter.kind, reason: letter.reason });
         return;
+      }
     }
   }
 
   /**
    * Stops pulling, lets in-flight messages finish for up to `graceMs` milliseconds, then hands the
-   * rest back unfinished (nak, no delay). Idempotent.
+   * rest back unfinished (nak, no delay). Bounded whatever state NATS and Temporal are in. Idempotent.
    */
   async stop(graceMs: number): Promise<void> {
-    this.stopping = true;
+    this.stopping.abort();
     this.currentFetch?.stop();
     await this.loop;
-    let timer: NodeJS.Timeout | undefined;
-    const graceOver = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
-    await Promise.race([this.slots.waitForEmpty(), graceOver]);
-    clearTimeout(timer);
+    const graceOver = AbortSignal.timeout(graceMs);
+    await this.slots.waitForEmpty(graceOver);
     if (this.slots.inUse > 0) {
       this.log.warn('grace period over; handing unfinished orders back', { inFlight: this.slots.inUse });
       this.abort.abort();
-      await this.slots.waitForEmpty();
+      await this.slots.waitForEmpty(AbortSignal.timeout(HANDLER_EXIT_BOUND_MS));
+      if (this.slots.inUse > 0) {
+        this.log.error('orders still being handed back; JetStream redelivers them after the ack wait', {
+          inFlight: this.slots.inUse,
+        });
+      }
     }
+    this.working?.stop();
   }
 }

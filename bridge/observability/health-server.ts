@@ -13,6 +13,8 @@ export interface HealthServerOptions {
   readonly port: number;
   readonly metrics: () => string;
   readonly ready: () => boolean;
+  /** Why it is not ready, one line each, written in the /readyz body. Default: none given. */
+  readonly notReadyReasons?: () => readonly string[];
 }
 
 export interface HealthServer {
@@ -29,7 +31,10 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
     } else if (path === '/readyz') {
       const ready = options.ready();
-      res.writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' }).end(ready ? 'ready\n' : 'not ready\n');
+      const why = ready ? [] : (options.notReadyReasons?.() ?? []);
+      res
+        .writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' })
+        .end(ready ? 'ready\n' : `not ready\n${why.map((line) => `${line}\n`).join('')}`);
     } else {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('try /metrics, /healthz or /readyz\n');
     }

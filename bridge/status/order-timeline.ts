@@ -14,6 +14,7 @@ import { listDeadLetters } from '../dlq/dead-letter-store';
 import type { StageName } from '../../workflows/stages';
 import { STAGES, workflowIdFor } from '../../workflows/stages';
 import type { StageResult } from '../../workflows/types';
+import { readRunMemo } from '../temporal/run-memo';
 
 export interface MessageRef {
   readonly subject: string;
@@ -91,7 +92,7 @@ async function stageTimeline(
   const latest = await describe(client, workflowId);
   if (!latest) return { stage, workflowId, runs };
   const spec = STAGES[stage];
-  const memo = (latest.memo ?? {}) as { streamSeq?: number; deliveryCount?: number };
+  const memo = readRunMemo(latest.memo);
   const ref = memo.streamSeq ? await messageRef(jsm, spec.inputSubject, memo.streamSeq, spec.consumer) : undefined;
   const input = ref && memo.deliveryCount ? { ...ref, deliveryCount: memo.deliveryCount } : ref;
   let output: MessageRef | undefined;

@@ -1,7 +1,7 @@
 import { decide, nakDelay } from '../../bridge/consumer/decision';
 import { decodeStageMessage } from '../../bridge/consumer/decode';
 import { Slots } from '../../bridge/consumer/slots';
-import { isTemporalUnavailable } from '../../bridge/consumer/temporal-gate';
+import { IntakeGate } from '../../bridge/consumer/intake-gate';
 
 const policy = { maxDeliveries: 3, nakDelayMs: 1000, nakDelayMaxMs: 3000 };
 const encode = (value: unknown): Uint8Array =>
@@ -15,29 +15,40 @@ const order = {
 
 describe('bridge decision - one outcome, one verb', () => {
   it('acks a completed workflow', () => {
-    expect(decide({ type: 'completed', workflowId: 'w', runId: 'r' }, 1, policy)).toEqual({ verb: 'ack' });
+    expect(decide({ type: 'completed', workflowId: 'w', runId: 'r' }, policy)).toEqual({ verb: 'ack' });
   });
 
   it('terminates poison at once, with a poison dead letter', () => {
-    expect(decide({ type: 'poison', reason: 'not-json: x' }, 1, policy)).toEqual({
+    expect(decide({ type: 'poison', reason: 'not-json: x' }, policy)).toEqual({
       verb: 'term',
       deadLetter: { kind: 'poison', reason: 'not-json: x' },
     });
   });
 
-  it('naks a failed workflow with a doubling, capped delay until the bound, then dead-letters it', () => {
-    const failed = { type: 'failed', workflowId: 'w', reason: 'boom' } as const;
-    expect(decide(failed, 1, policy)).toEqual({ verb: 'nak', delayMs: 1000 });
-    expect(decide(failed, 2, policy)).toEqual({ verb: 'nak', delayMs: 2000 });
-    expect(decide(failed, 3, policy)).toEqual({
+  it('naks a failed run with a doubling, capped delay until the bound of failed runs, then dead-letters it', () => {
+    const failed = (failures: number) =>
+      ({ type: 'failed', workflowId: 'w', runId: 'r', failures, reason: 'boom' }) as const;
+    expect(decide(failed(1), policy)).toEqual({ verb: 'nak', delayMs: 1000 });
+    expect(decide(failed(2), policy)).toEqual({ verb: 'nak', delayMs: 2000 });
+    expect(decide(failed(3), policy)).toEqual({
       verb: 'term',
-      deadLetter: { kind: 'failed', reason: 'boom (after 3 deliveries)' },
+      deadLetter: { kind: 'failed', reason: 'boom (after 3 failed runs)' },
     });
     expect(nakDelay(10, policy)).toBe(3000);
   });
 
-  it('hands an interrupted message back at once', () => {
-    expect(decide({ type: 'interrupted' }, 4, policy)).toEqual({ verb: 'nak', delayMs: 0 });
+  it('parks a conflict, a stuck run and an operator decision with their kind and details', () => {
+    for (const kind of ['conflict', 'stuck', 'terminated', 'cancelled', 'timed-out'] as const) {
+      expect(decide({ type: 'parked', kind, workflowId: 'w', reason: 'r', details: { a: 'b' } }, policy)).toEqual({
+        verb: 'term',
+        deadLetter: { kind, reason: 'r', details: { a: 'b' } },
+      });
+    }
+  });
+
+  it("hands back what is nobody's fault after the first delay, uncharged, and an interrupted message at once", () => {
+    expect(decide({ type: 'retry-later', reason: 'x' }, policy)).toEqual({ verb: 'nak', delayMs: 1000 });
+    expect(decide({ type: 'interrupted' }, policy)).toEqual({ verb: 'nak', delayMs: 0 });
   });
 });
 
@@ -64,14 +75,29 @@ describe('bridge decode - what can never succeed is named', () => {
   });
 });
 
-describe('bridge temporal gate - what counts as Temporal being away', () => {
-  it('recognises gRPC UNAVAILABLE and connection failures, also as causes', () => {
-    expect(isTemporalUnavailable(Object.assign(new Error('x'), { code: 14 }))).toBe(true);
-    expect(isTemporalUnavailable(new Error('outer', { cause: new Error('connect ECONNREFUSED 127.0.0.1:7233') }))).toBe(
-      true,
-    );
-    expect(isTemporalUnavailable(new Error('Workflow execution failed'))).toBe(false);
-    expect(isTemporalUnavailable(Object.assign(new Error('denied'), { code: 7 }))).toBe(false);
+describe('bridge intake gate - closed while any system fault holds it', () => {
+  it('opens only when every key is open, tells its reasons, and every wait ends on abort', async () => {
+    const gate = new IntakeGate();
+    const seen: string[][] = [];
+    gate.onChange((reasons) => seen.push([...reasons]));
+    gate.close('temporal', 'Temporal unreachable');
+    gate.close('no-worker', 'no worker');
+    expect(gate.reasons).toEqual(['Temporal unreachable', 'no worker']);
+    let opened = false;
+    const waiting = gate.whenOpen(new AbortController().signal).then(() => (opened = true));
+    gate.open('temporal');
+    await Promise.resolve();
+    expect(opened).toBe(false);
+    gate.open('no-worker');
+    await waiting;
+    expect(opened).toBe(true);
+    expect(seen).toEqual([['Temporal unreachable'], ['Temporal unreachable', 'no worker'], ['no worker'], []]);
+    gate.close('temporal', 'again');
+    const stop = new AbortController();
+    const abandoned = gate.whenOpen(stop.signal);
+    stop.abort();
+    await abandoned;
+    expect(gate.isOpen).toBe(false);
   });
 });
 
@@ -92,5 +118,15 @@ describe('bridge slots - bounded in-flight', () => {
     slots.release();
     await empty;
     expect(slots.inUse).toBe(0);
+  });
+
+  it('abandons a wait for a free slot when its signal aborts (shutdown)', async () => {
+    const slots = new Slots(1);
+    slots.take();
+    const stop = new AbortController();
+    const waiting = slots.waitForFree(stop.signal);
+    stop.abort();
+    await waiting;
+    expect(slots.free).toBe(0);
   });
 });

@@ -1,4 +1,5 @@
 /** `orderflow bridge` and `orderflow worker`: long-running processes that stop cleanly on SIGTERM/SIGINT. */
+import type { NatsConnection } from '@nats-io/nats-core';
 import type { Command } from 'commander';
 
 import { bridgeOptions, metricsSettings, workerOptions } from '../../config/bridge';
@@ -9,6 +10,7 @@ import { trackConnection } from '../../nats/connection-state';
 import { connectTemporal } from '../../temporal/connect';
 import { ensureSupportObjects } from '../../topology/support';
 import { createOrderflowWorker, installRuntimeWithoutSignalHandlers } from '../../worker/worker';
+import { sleep } from '../../util/sleep';
 import { loggerFrom, natsFrom, temporalFrom } from '../options';
 
 /** Resolves on the first SIGTERM or SIGINT; a second one exits at once. */
@@ -29,6 +31,15 @@ function untilSignal(onFirst: (signal: NodeJS.Signals) => void): Promise<void> {
 
 type Flags = Record<string, string | undefined>;
 
+/** How long a drain may take before the connection is just closed (NATS may be away), in ms. */
+const DRAIN_BOUND_MS = 5000;
+
+/** Drains the connection (flushing what is buffered), but never waits on an absent server. */
+async function closeNats(nc: NatsConnection): Promise<void> {
+  await Promise.race([nc.drain().catch(() => undefined), sleep(DRAIN_BOUND_MS)]);
+  if (!nc.isClosed()) await nc.close();
+}
+
 /** The health server's flags, shared by bridge and worker; each has its own default port. */
 function withHealthOptions(command: Command, defaultPort: number): Command {
   return command
@@ -45,7 +56,7 @@ export function registerRun(program: Command): void {
     .option('--max-in-flight <n>', 'orders held at once per stage [env: ORDERFLOW_MAX_IN_FLIGHT] (default: 32)')
     .option(
       '--max-deliveries <n>',
-      'deliveries of a failing order before it is dead-lettered [env: ORDERFLOW_MAX_DELIVERIES] (default: 5)',
+      "failed runs of an order's workflow before it is dead-lettered [env: ORDERFLOW_MAX_DELIVERIES] (default: 5)",
     )
     .option(
       '--nak-delay-ms <ms>',
@@ -59,6 +70,22 @@ export function registerRun(program: Command): void {
     .option('--fetch-expires-ms <ms>', 'how long one pull waits [env: ORDERFLOW_FETCH_EXPIRES_MS] (default: 2000)')
     .option('--task-queue <name>', 'Temporal task queue [env: ORDERFLOW_TASK_QUEUE] (default: orderflow)')
     .option('--stages <list>', 'stages to run, comma-separated [env: ORDERFLOW_STAGES] (default: process,dispatch)')
+    .option(
+      '--stuck-after-ms <ms>',
+      'park a run whose workflow task keeps failing this long as a stuck dead letter [env: ORDERFLOW_STUCK_AFTER_MS] (default: 300000)',
+    )
+    .option(
+      '--stuck-check-ms <ms>',
+      'how often an unfinished run is checked for that [env: ORDERFLOW_STUCK_CHECK_MS] (default: 10000)',
+    )
+    .option(
+      '--worker-check-ms <ms>',
+      'how often the task queue is checked for a worker [env: ORDERFLOW_WORKER_CHECK_MS] (default: 5000)',
+    )
+    .option(
+      '--worker-stale-ms <ms>',
+      'a worker not seen polling this long is gone [env: ORDERFLOW_WORKER_STALE_MS] (default: 120000)',
+    )
     .action(async (flags: Flags, command: Command) => {
       const logger = loggerFrom(command);
       const options = bridgeOptions(flags);
@@ -77,12 +104,13 @@ export function registerRun(program: Command): void {
               port: metrics.port,
               metrics: () => bridge.metrics(),
               ready: () => bridge.ready,
+              notReadyReasons: () => bridge.notReadyReasons,
             });
       if (health) logger.info('serving /metrics, /healthz, /readyz', { url: `http://${metrics.host}:${health.port}` });
       await untilSignal((signal) => logger.info('shutting down', { signal, inFlight: bridge.inFlight }));
       await bridge.close();
       await health?.close();
-      await nc.drain();
+      await closeNats(nc);
       await client.connection.close();
     });
 
@@ -141,7 +169,7 @@ export function registerRun(program: Command): void {
       worker.shutdown();
       await running;
       await health?.close();
-      await nc.drain();
+      await closeNats(nc);
       logger.info('worker stopped');
     });
 }

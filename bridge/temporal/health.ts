@@ -1,0 +1,101 @@
+/**
+ * Watches whether Temporal can do the bridge's work: a namespace-scoped probe every few seconds
+ * while all is well, and, once a call or probe fails for a system fault (temporal/faults.ts), the
+ * gates of every stage close under the key `temporal` until a probe gets through. Logged once per
+ * change of state, with the cause and what to do.
+ */
+import type { Logger } from '../log';
+import { sleep } from '../util/sleep';
+import type { TemporalFault } from './faults';
+import { describeFault, temporalFaultOf } from './faults';
+
+export interface TemporalHealthOptions {
+  /** A cheap call that succeeds only when Temporal serves our namespace. */
+  readonly probe: (signal: AbortSignal) => Promise<unknown>;
+  /** Called with the reason when Temporal becomes unusable, and with undefined when it is back. */
+  readonly onChange: (reason: string | undefined) => void;
+  readonly logger: Logger;
+  /** Between probes while healthy, in ms. Default: 2000. */
+  readonly watchEveryMs?: number;
+  /** First wait between probes while faulted, in ms; doubles up to maxProbeIntervalMs. Default: 500. */
+  readonly probeIntervalMs?: number;
+  /** Default: 5000. */
+  readonly maxProbeIntervalMs?: number;
+}
+
+export class TemporalHealth {
+  private fault: TemporalFault | undefined;
+  private readonly stopped = new AbortController();
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+
+  constructor(private readonly options: TemporalHealthOptions) {}
+
+  get healthy(): boolean {
+    return this.fault === undefined;
+  }
+
+  get faultKind(): string | undefined {
+    return this.fault?.kind;
+  }
+
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  /**
+   * Reports the error of a Temporal call. Returns true when it is a system fault (the caller
+   * waits for the gate instead of charging the order), false when it is something else.
+   */
+  report(err: unknown): boolean {
+    const fault = temporalFaultOf(err);
+    if (!fault) return false;
+    this.setFault(fault);
+    return true;
+  }
+
+  /** Stops probing. Idempotent. */
+  async stop(): Promise<void> {
+    this.stopped.abort();
+    this.wake?.();
+    await this.loop;
+  }
+
+  private setFault(fault: TemporalFault | undefined): void {
+    const before = this.fault;
+    this.fault = fault;
+    if (fault && before?.kind !== fault.kind) {
+      this.options.logger.warn('Temporal cannot take work; intake paused', {
+        fault: fault.kind,
+        code: fault.code,
+        reason: describeFault(fault),
+      });
+      this.options.onChange(describeFault(fault));
+      this.wake?.();
+    } else if (!fault && before) {
+      this.options.logger.info('Temporal takes work again; intake resumed', { after: before.kind });
+      this.options.onChange(undefined);
+    }
+  }
+
+  private async run(): Promise<void> {
+    const signal = this.stopped.signal;
+    let backoff = this.options.probeIntervalMs ?? 500;
+    while (!signal.aborted) {
+      const wait = this.fault ? backoff : (this.options.watchEveryMs ?? 2000);
+      await sleep(wait, signal, (wake) => (this.wake = wake));
+      if (signal.aborted) break;
+      try {
+        await this.options.probe(signal);
+        backoff = this.options.probeIntervalMs ?? 500;
+        this.setFault(undefined);
+      } catch (err) {
+        if (signal.aborted) break;
+        // A probe that fails for anything but a system fault says nothing about Temporal's health.
+        const fault = temporalFaultOf(err);
+        if (fault) this.setFault(fault);
+        if (this.fault) backoff = Math.min(backoff * 2, this.options.maxProbeIntervalMs ?? 5000);
+      }
+    }
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * Whether any worker polls a task queue. With none, a stage's workflows cannot make progress, and
+ * that is the system's fault, not the orders': the stage's gate closes under `no-worker` (no pull,
+ * no delivery charged, nothing parked), readiness says why, and it opens when a worker polls.
+ */
+import type { Client } from '@temporalio/client';
+import { optionalTsToMs } from '@temporalio/common';
+
+import type { Logger } from '../log';
+import { sleep } from '../util/sleep';
+
+/** temporal.api.enums.v1 values, spelled out: the proto package is not a dependency of ours. */
+const TASK_QUEUE_KIND_NORMAL = 1;
+const TASK_QUEUE_TYPE_WORKFLOW = 1;
+
+export interface WorkerPresenceOptions {
+  readonly client: Client;
+  readonly taskQueue: string;
+  /** Called with the reason when no worker polls, with undefined when one does again. */
+  readonly onChange: (reason: string | undefined) => void;
+  /** Reports a failed call; returns true when it was a Temporal system fault (then it is handled there). */
+  readonly reportFault: (err: unknown) => boolean;
+  readonly logger: Logger;
+  /** Between checks, in ms. Default: 5000. */
+  readonly checkEveryMs: number;
+  /**
+   * A poller not seen for this long is gone, in ms. A live worker's long poll lasts up to about
+   * 70 s on an idle queue, so anything shorter would call an idle worker absent. Default: 120000.
+   */
+  readonly staleAfterMs: number;
+}
+
+export class WorkerPresence {
+  private absentReason: string | undefined;
+  private readonly stopped = new AbortController();
+  private loop: Promise<void> | undefined;
+
+  constructor(private readonly options: WorkerPresenceOptions) {}
+
+  /** Checks once now (so a bridge started without workers never pulls), then keeps watching. */
+  async start(): Promise<void> {
+    await this.check();
+    this.loop ??= this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped.abort();
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    const signal = this.stopped.signal;
+    while (!signal.aborted) {
+      await sleep(this.options.checkEveryMs, signal);
+      if (!signal.aborted) await this.check();
+    }
+  }
+
+  private async check(): Promise<void> {
+    const { client, taskQueue } = this.options;
+    try {
+      const response = await client.withAbortSignal(this.stopped.signal, () =>
+        client.withDeadline(Date.now() + 5000, () =>
+          client.workflowService.describeTaskQueue({
+            namespace: client.options.namespace,
+            taskQueue: { name: taskQueue, kind: TASK_QUEUE_KIND_NORMAL },
+            taskQueueType: TASK_QUEUE_TYPE_WORKFLOW,
+          }),
+        ),
+      );
+      const now = Date.now();
+      const live = (response.pollers ?? []).filter(
+        (p) => now - (optionalTsToMs(p.lastAccessTime) ?? 0) < this.options.staleAfterMs,
+      );
+      this.set(
+        live.length > 0
+          ? undefined
+          : `no worker polls Temporal task queue "${taskQueue}"; start one with \`orderflow worker --task-queue ${taskQueue}\``,
+      );
+    } catch (err) {
+      if (this.stopped.signal.aborted) return;
+      // Temporal's own faults are told by its health watch; anything else leaves the last answer.
+      if (!this.options.reportFault(err)) {
+        this.options.logger.debug('task queue check failed', { taskQueue, error: String(err) });
+      }
+    }
+  }
+
+  private set(reason: string | undefined): void {
+    if (reason === this.absentReason) return;
+    this.absentReason = reason;
+    if (reason)
+      this.options.logger.warn('no worker on the task queue; intake paused', {
+        taskQueue: this.options.taskQueue,
+        reason,
+      });
+    else
+      this.options.logger.info('a worker polls the task queue; intake resumed', { taskQueue: this.options.taskQueue });
+    this.options.onChange(reason);
+  }
+}
