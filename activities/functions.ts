@@ -1,6 +1,6 @@
 /**
  * The demo functions. Each computes its effect from the order alone (deterministic, so every
- * attempt would write the same thing) and records it once under `<step>.<orderId>`.
+ * attempt would write the same thing) and records it once per order revision (activities/keys.ts).
  */
 import { minorUnits } from '../bridge/orders/currencies';
 import type { StepInput } from '../workflows/types';

@@ -1,18 +1,113 @@
 /**
- * Keys of side effects in the effects bucket. KV keys allow `[-/_=.A-Za-z0-9]`; order IDs may also
- * hold ':', so '=' and ':' are escaped ('=3D', '=3A') and distinct order IDs never share a key.
- * The step comes first: it has no dots, so the key splits back unambiguously.
+ * Keys of the effects bucket, built and parsed in this one place (the activities write them; the
+ * tests and the chaos checker read them back).
+ *
+ * A key is `<kind>.<name>.<revision>.<orderId>`:
+ * - kind `effect`: one function's side effect (name: the function);
+ * - kind `intent`: a stage is about to publish its output (name: the stage);
+ * - kind `output`: a stage's output was published, with its stream sequence (name: the stage).
+ * The revision (a digest of the order's content) keeps a corrected order from ever finding the
+ * old content's effects.
+ *
+ * KV keys allow only `[-/_=.A-Za-z0-9]`, may not start or end with '.' nor hold '..'. Valid
+ * order IDs may hold '.' and ':' anywhere (`x.`, `.a`, `a..b`, `a:b`), so the order ID is escaped:
+ * every character other than `[A-Za-z0-9_-]` becomes '=' and two hex digits per UTF-8 byte
+ * ('.' → `=2E`, ':' → `=3A`, '=' → `=3D`). The escaped ID holds no '.', so the key has exactly
+ * four tokens, and since '=' itself is escaped, distinct IDs never share a key.
  */
+
+/** What a key of the effects bucket records. */
+export type EffectKeyKind = 'effect' | 'intent' | 'output';
+
+export interface ParsedEffectKey {
+  readonly kind: EffectKeyKind;
+  /** The function (kind `effect`) or the stage (kinds `intent`, `output`). */
+  readonly name: string;
+  readonly revision: string;
+  readonly orderId: string;
+}
+
+/** Thrown when a key cannot be built from its parts (an empty order ID, a name with a dot). */
+export class InvalidKeyPartError extends Error {
+  override readonly name = 'InvalidKeyPartError';
+  constructor(
+    readonly part: string,
+    readonly value: string,
+  ) {
+    super(`cannot build an effects key from ${part} ${JSON.stringify(value)}`);
+  }
+}
+
+const KINDS: readonly EffectKeyKind[] = ['effect', 'intent', 'output'];
+/** Step names, stage names and revisions are used as they are; they must be one plain token. */
+const PLAIN_TOKEN = /^[A-Za-z0-9_-]+$/;
+const KEPT = /[A-Za-z0-9_-]/;
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/** Escapes any string into characters a KV key token may hold, without '.'; injective. */
 export function escapeKeyToken(value: string): string {
-  return value.replace(/=/g, '=3D').replace(/:/g, '=3A');
+  let out = '';
+  for (const ch of value) {
+    if (KEPT.test(ch)) out += ch;
+    else for (const byte of encoder.encode(ch)) out += `=${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return out;
 }
 
-/** Key of one function's effect for one order: `<step>.<orderId>`. */
-export function effectKey(step: string, orderId: string): string {
-  return `${step}.${escapeKeyToken(orderId)}`;
+/** The inverse of escapeKeyToken; undefined for a token escapeKeyToken cannot have produced. */
+export function unescapeKeyToken(token: string): string | undefined {
+  if (!/^(?:[A-Za-z0-9_-]|=[0-9A-F]{2})*$/.test(token)) return undefined;
+  const bytes: number[] = [];
+  for (let i = 0; i < token.length;) {
+    if (token[i] === '=') {
+      bytes.push(parseInt(token.slice(i + 1, i + 3), 16));
+      i += 3;
+    } else {
+      bytes.push(token.charCodeAt(i));
+      i += 1;
+    }
+  }
+  try {
+    const value = decoder.decode(new Uint8Array(bytes));
+    // A byte escaped that needed no escape would decode to the same ID from two keys.
+    return escapeKeyToken(value) === token ? value : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
-/** Key recording that a stage published its output for an order: `published-<stage>.<orderId>`. */
-export function publishedKey(stage: string, orderId: string): string {
-  return `published-${stage}.${escapeKeyToken(orderId)}`;
+function buildKey(kind: EffectKeyKind, name: string, revision: string, orderId: string): string {
+  if (!PLAIN_TOKEN.test(name)) throw new InvalidKeyPartError('name', name);
+  if (!PLAIN_TOKEN.test(revision)) throw new InvalidKeyPartError('revision', revision);
+  if (orderId.length === 0) throw new InvalidKeyPartError('order ID', orderId);
+  return `${kind}.${name}.${revision}.${escapeKeyToken(orderId)}`;
+}
+
+/** Key of one function's effect for one revision of an order. */
+export function effectKey(step: string, orderId: string, revision: string): string {
+  return buildKey('effect', step, revision, orderId);
+}
+
+/** Key of the record a stage writes before it publishes its output: where the stream stood, and when. */
+export function outputIntentKey(stage: string, orderId: string, revision: string): string {
+  return buildKey('intent', stage, revision, orderId);
+}
+
+/** Key of the record of a stage's published output (its stream sequence). */
+export function outputKey(stage: string, orderId: string, revision: string): string {
+  return buildKey('output', stage, revision, orderId);
+}
+
+/** The parts of a key this module built; undefined for any other key. */
+export function parseEffectKey(key: string): ParsedEffectKey | undefined {
+  const tokens = key.split('.');
+  if (tokens.length !== 4) return undefined;
+  const [kind, name, revision, escaped] = tokens as [string, string, string, string];
+  if (!(KINDS as readonly string[]).includes(kind) || !PLAIN_TOKEN.test(name) || !PLAIN_TOKEN.test(revision)) {
+    return undefined;
+  }
+  const orderId = unescapeKeyToken(escaped);
+  if (orderId === undefined || orderId.length === 0) return undefined;
+  return { kind: kind as EffectKeyKind, name, revision, orderId };
 }

@@ -33,8 +33,3 @@ export type StepName = Stage['steps'][number];
 export function workflowIdFor(stage: StageName, orderId: string): string {
   return `${stage}-${orderId}`;
 }
-
-/** The Nats-Msg-Id of a stage's output message: JetStream drops a second publish of it. */
-export function outputMsgIdFor(stage: StageName, orderId: string): string {
-  return `${orderId}:${stage}`;
-}

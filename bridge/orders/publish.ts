@@ -1,10 +1,17 @@
-/** Publishing orders into ORDERS.received, deduplicated by order ID. */
-import type { JetStreamClient } from '@nats-io/jetstream';
+/**
+ * Publishing orders into ORDERS.received, deduplicated by order ID. When JetStream calls a publish
+ * a duplicate, the message it kept is read back: the same order again is a harmless repeat, a
+ * different one under the same ID is a conflict, reported rather than swallowed.
+ */
+import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import { JetStreamApiError } from '@nats-io/jetstream';
 import { jserrors } from '@nats-io/jetstream/internal';
 
+import { intakeMsgId } from '../../workflows/message-ids';
+import type { OrderData } from '../../workflows/types';
 import { STREAM, SUBJECTS } from '../config/topology';
 import { TopologyMissingError } from '../errors';
+import { orderRevision } from './revision';
 import type { Order } from './schema';
 
 export interface PublishResult {
@@ -13,6 +20,11 @@ export interface PublishResult {
   readonly seq: number;
   /** True when JetStream already had a message with this order ID within its duplicate window. */
   readonly duplicate: boolean;
+  /**
+   * True when that earlier message is not this order: different content under the same ID (or
+   * gone, so it cannot be compared). This one was not stored.
+   */
+  readonly conflict: boolean;
 }
 
 export interface PublishOptions {
@@ -22,14 +34,28 @@ export interface PublishOptions {
   readonly onResult?: (result: PublishResult) => void;
 }
 
+/** Whether the message stored at `seq` is `sent` again: the same bytes, or the same order encoded otherwise. */
+async function isSameOrder(jsm: JetStreamManager, seq: number, sent: Uint8Array, order: Order): Promise<boolean> {
+  const stored = await jsm.streams.getMessage(STREAM, { seq });
+  if (!stored || stored.subject !== SUBJECTS.received) return false;
+  if (Buffer.from(stored.data).equals(sent)) return true;
+  try {
+    return orderRevision(stored.json<OrderData>()) === orderRevision(order);
+  } catch {
+    return false;
+  }
+}
+
 /** Publishes one order; `Nats-Msg-Id` is the order ID, so JetStream drops a second copy. */
 export async function publishOrder(js: JetStreamClient, order: Order): Promise<PublishResult> {
   try {
-    const ack = await js.publish(SUBJECTS.received, JSON.stringify(order), {
-      msgID: order.orderId,
+    const sent = new TextEncoder().encode(JSON.stringify(order));
+    const ack = await js.publish(SUBJECTS.received, sent, {
+      msgID: intakeMsgId(order.orderId),
       expect: { streamName: STREAM },
     });
-    return { orderId: order.orderId, seq: ack.seq, duplicate: ack.duplicate };
+    const conflict = ack.duplicate && !(await isSameOrder(await js.jetstreamManager(false), ack.seq, sent, order));
+    return { orderId: order.orderId, seq: ack.seq, duplicate: ack.duplicate, conflict };
   } catch (err) {
     // nats.js reports "no stream listens on this subject" as JetStream not being enabled.
     if (err instanceof jserrors.JetStreamNotEnabled) {

@@ -1,36 +1,72 @@
 /** Invariants of a finished pipeline, checked against the servers' state only. */
+import { parseEffectKey } from '../../activities/keys';
 import type { Pipeline } from './pipeline';
 import { backlog, effectKeys, orderIdsOn, runsOf, waitFor } from './pipeline';
 
 const STEPS = ['assignCourier', 'chargePayment', 'reserveStock', 'ship'];
+const STAGE_NAMES = ['dispatch', 'process'];
 
 export async function idsWithPrefix(p: Pipeline, subject: string, prefix: string): Promise<string[]> {
   return (await orderIdsOn(p, subject)).filter((id) => id.startsWith(prefix)).sort();
 }
 
+/** `<kind> <name> <orderId>` of every effects-bucket record of the orders in scope; every key must parse. */
+async function recordsOf(p: Pipeline, inScope: (orderId: string) => boolean): Promise<string[]> {
+  const keys = await effectKeys(p);
+  expect(keys.filter((key) => !parseEffectKey(key))).toEqual([]);
+  return keys
+    .map((key) => parseEffectKey(key)!)
+    .filter((k) => inScope(k.orderId))
+    .map((k) => `${k.kind} ${k.name} ${k.orderId}`)
+    .sort();
+}
+
 /**
- * Every order reached ORDERS.processed and ORDERS.completed exactly once, each of its four
- * effects exists once, and Temporal has exactly one run per order and stage.
+ * The orders in scope are exactly `ids`, each reached ORDERS.processed and ORDERS.completed
+ * once, each of its four effects and two stage outputs is recorded once (one revision), and
+ * Temporal has exactly one run per order and stage.
  */
+async function expectScopeCompletedOnce(
+  p: Pipeline,
+  ids: readonly string[],
+  inScope: (orderId: string) => boolean,
+  timeoutMs: number,
+): Promise<void> {
+  const on = async (subject: string): Promise<string[]> => (await orderIdsOn(p, subject)).filter(inScope).sort();
+  await waitFor(
+    `${ids.length} orders completed`,
+    async () => (await on('ORDERS.completed')).length >= ids.length,
+    timeoutMs,
+  );
+  const sorted = [...ids].sort();
+  expect(await on('ORDERS.processed')).toEqual(sorted);
+  expect(await on('ORDERS.completed')).toEqual(sorted);
+  const records = await recordsOf(p, inScope);
+  expect(records.filter((r) => r.startsWith('effect '))).toEqual(
+    sorted.flatMap((id) => STEPS.map((step) => `effect ${step} ${id}`)).sort(),
+  );
+  expect(records.filter((r) => r.startsWith('output '))).toEqual(
+    sorted.flatMap((id) => STAGE_NAMES.map((stage) => `output ${stage} ${id}`)).sort(),
+  );
+  for (const id of ids) {
+    expect([id, await runsOf(p, `process-${id}`), await runsOf(p, `dispatch-${id}`)]).toEqual([id, 1, 1]);
+  }
+}
+
+/** Every order whose ID starts with `prefix` is one of `ids`, and each completed once (see above). */
 export async function expectCompletedOnce(
   p: Pipeline,
   ids: readonly string[],
   prefix: string,
   timeoutMs = 90_000,
 ): Promise<void> {
-  await waitFor(
-    `${ids.length} orders completed`,
-    async () => (await idsWithPrefix(p, 'ORDERS.completed', prefix)).length >= ids.length,
-    timeoutMs,
-  );
-  const sorted = [...ids].sort();
-  expect(await idsWithPrefix(p, 'ORDERS.processed', prefix)).toEqual(sorted);
-  expect(await idsWithPrefix(p, 'ORDERS.completed', prefix)).toEqual(sorted);
-  const keys = (await effectKeys(p)).filter((k) => k.split('.').slice(1).join('.').startsWith(prefix));
-  expect(keys).toEqual(sorted.flatMap((id) => STEPS.map((step) => `${step}.${id}`)).sort());
-  for (const id of ids) {
-    expect([id, await runsOf(p, `process-${id}`), await runsOf(p, `dispatch-${id}`)]).toEqual([id, 1, 1]);
-  }
+  await expectScopeCompletedOnce(p, ids, (id) => id.startsWith(prefix), timeoutMs);
+}
+
+/** Each of `ids` completed once, for IDs that share no prefix (see above). */
+export async function expectEachCompletedOnce(p: Pipeline, ids: readonly string[], timeoutMs = 90_000): Promise<void> {
+  const wanted = new Set(ids);
+  await expectScopeCompletedOnce(p, ids, (id) => wanted.has(id), timeoutMs);
 }
 
 export async function expectDrained(p: Pipeline, timeoutMs = 60_000): Promise<void> {

@@ -3,11 +3,15 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 
 import type { EffectStore } from '../../activities';
+import { parseEffectKey } from '../../activities/keys';
 
 export interface FaultPlan {
   /** Orders affected: those whose ID starts with this. Default: every order. */
   readonly orderPrefix?: string;
-  /** Step affected (reserveStock, chargePayment, assignCourier, ship). Default: every step. */
+  /**
+   * Function affected (reserveStock, chargePayment, assignCourier, ship), or stage (process,
+   * dispatch) for the records of a stage's output. Default: every one.
+   */
   readonly step?: string;
   /** Wait this long before applying, in ms. */
   readonly slowMs?: number;
@@ -15,12 +19,28 @@ export interface FaultPlan {
   readonly failTimes?: number;
   /** Fail every time, non-retryably (a permanent fault). */
   readonly failForGood?: boolean;
+  /**
+   * Stage (process, dispatch) whose output, once published, is never recorded: the process
+   * SIGKILLs itself right before. Only for worker processes (test/fixtures/faulty-worker.ts).
+   */
+  readonly dieBeforeRecordingOutput?: string;
 }
 
 function matches(plan: FaultPlan, key: string): boolean {
-  const [step, ...rest] = key.split('.');
-  const orderId = rest.join('.');
-  return (!plan.step || plan.step === step) && (!plan.orderPrefix || orderId.startsWith(plan.orderPrefix));
+  const parsed = parseEffectKey(key);
+  if (!parsed) return false;
+  return (
+    (!plan.step || plan.step === parsed.name) && (!plan.orderPrefix || parsed.orderId.startsWith(plan.orderPrefix))
+  );
+}
+
+function diesHere(plan: FaultPlan, key: string): boolean {
+  const parsed = parseEffectKey(key);
+  return (
+    parsed?.kind === 'output' &&
+    parsed.name === plan.dieBeforeRecordingOutput &&
+    (!plan.orderPrefix || parsed.orderId.startsWith(plan.orderPrefix))
+  );
 }
 
 /** Wraps a store so that each plan's faults hit the orders and steps it names. */
@@ -30,6 +50,8 @@ export function withFaults(plans: FaultPlan | readonly FaultPlan[]): (store: Eff
   return (store) => ({
     read: (key) => store.read(key),
     async applyOnce(key, value) {
+      // The worker dies between the publish and its record, as a crash or a power cut would.
+      if (list.some((plan) => diesHere(plan, key))) process.kill(process.pid, 'SIGKILL');
       for (const plan of list.filter((pl) => matches(pl, key))) {
         // The activity's own sleep: cancelled, and so ended, when the worker shuts down.
         if (plan.slowMs) await Context.current().sleep(plan.slowMs);
@@ -53,5 +75,8 @@ export function faultPlanFromEnv(env: NodeJS.ProcessEnv): FaultPlan {
     ...(env.FAULT_STEP ? { step: env.FAULT_STEP } : {}),
     ...(env.FAULT_SLOW_MS ? { slowMs: Number(env.FAULT_SLOW_MS) } : {}),
     ...(env.FAULT_FAIL_TIMES ? { failTimes: Number(env.FAULT_FAIL_TIMES) } : {}),
+    ...(env.FAULT_DIE_BEFORE_RECORDING_OUTPUT
+      ? { dieBeforeRecordingOutput: env.FAULT_DIE_BEFORE_RECORDING_OUTPUT }
+      : {}),
   };
 }

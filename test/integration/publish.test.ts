@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 import type { JetStreamManager } from '@nats-io/jetstream';
-import { jetstreamManager } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 
@@ -40,25 +40,70 @@ describe('publish - orders into ORDERS.received', () => {
     const lines = result.stdout
       .trim()
       .split('\n')
-      .map((l) => JSON.parse(l) as { orderId: string; seq: number; duplicate: boolean });
-    expect(lines.map((l) => [l.orderId, l.duplicate])).toEqual([
-      ['file-1', false],
-      ['file-2', false],
+      .map((l) => JSON.parse(l) as { orderId: string; seq: number; duplicate: boolean; conflict: boolean });
+    expect(lines.map((l) => [l.orderId, l.duplicate, l.conflict])).toEqual([
+      ['file-1', false, false],
+      ['file-2', false, false],
     ]);
     const stored = await jsm.streams.getMessage('ORDERS', { seq: lines[1]!.seq });
     expect(stored!.json<{ orderId: string }>().orderId).toBe('file-2');
     expect(stored!.header.get('Nats-Msg-Id')).toBe('file-2');
   });
 
-  it('drops a second publish of the same order ID and says it was a duplicate', async () => {
+  it('drops an identical second publish of an order and says it was a duplicate', async () => {
     const before = await received();
     const first = await runCli(['publish', '-'], { env: { NATS_URL: url }, input: JSON.stringify(order('dup-1')) });
-    const second = await runCli(['publish', '-'], { env: { NATS_URL: url }, input: JSON.stringify(order('dup-1', 2)) });
+    const second = await runCli(['publish', '-'], { env: { NATS_URL: url }, input: JSON.stringify(order('dup-1')) });
     expect(first.stdout).toMatch(/order dup-1: published as ORDERS seq (\d+)/);
     const seq = /seq (\d+)/.exec(first.stdout)![1];
     expect(second.code).toBe(0);
     expect(second.stdout).toContain(`order dup-1: duplicate, already stored as ORDERS seq ${seq}; dropped`);
+    expect(second.stderr).toContain('published 0 order(s) to ORDERS.received, 1 duplicate(s) dropped');
     expect(await received()).toBe(before + 1);
+  });
+
+  it('reports a different order under an ID already stored as a conflict, exits 1, and still publishes the rest', async () => {
+    const before = await received();
+    const first = await runCli(['publish', '-'], { env: { NATS_URL: url }, input: JSON.stringify(order('conf-1')) });
+    const seq = Number(/seq (\d+)/.exec(first.stdout)![1]);
+    const batch = [order('conf-1', 2), order('conf-2')].map((o) => JSON.stringify(o)).join('\n');
+    const second = await runCli(['publish', '-'], { env: { NATS_URL: url }, input: batch });
+    expect(second.code).toBe(1);
+    expect(second.stdout).toContain(
+      `order conf-1: CONFLICT, ORDERS seq ${seq} already holds a different order with this ID; not stored`,
+    );
+    expect(second.stdout).toMatch(/order conf-2: published as ORDERS seq \d+/);
+    expect(second.stderr).toContain('published 1 order(s) to ORDERS.received, 1 conflict(s) not stored');
+    expectNoStackTrace(second);
+    // The stored version is the first one; the conflicting one is nowhere in the stream.
+    expect(
+      (await jsm.streams.getMessage('ORDERS', { seq }))!.json<{ items: Array<{ quantity: number }> }>().items[0]!
+        .quantity,
+    ).toBe(1);
+    expect(await received()).toBe(before + 2);
+
+    const json = await runCli(['publish', '-', '--json'], {
+      env: { NATS_URL: url },
+      input: JSON.stringify(order('conf-1', 3)),
+    });
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout)).toEqual({ orderId: 'conf-1', seq, duplicate: true, conflict: true });
+  });
+
+  it('takes the same order stored with its fields in another order for a harmless repeat, not a conflict', async () => {
+    const { items, currency, customerId, orderId } = order('enc-1');
+    // Stored by another publisher, fields reordered: the bytes differ from what the CLI sends, the order does not.
+    const stored = await jetstream(nc).publish(
+      'ORDERS.received',
+      JSON.stringify({ items, currency, customerId, orderId }),
+      { msgID: orderId },
+    );
+    const again = await runCli(['publish', '-', '--json'], {
+      env: { NATS_URL: url },
+      input: JSON.stringify(order('enc-1')),
+    });
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout)).toEqual({ orderId, seq: stored.seq, duplicate: true, conflict: false });
   });
 
   it('publishes JSON lines from stdin and an order given by flags', async () => {

@@ -7,6 +7,7 @@ import { InvalidInputError, UsageError } from '../../errors';
 import { connectNats } from '../../nats/connect';
 import { demoOrders } from '../../orders/demo';
 import { parseItemFlag, parseOrderText, validateCandidates } from '../../orders/input';
+import type { PublishResult } from '../../orders/publish';
 import { publishOrders } from '../../orders/publish';
 import type { Order } from '../../orders/schema';
 import { intFlag, natsFrom } from '../options';
@@ -60,10 +61,21 @@ async function ordersFrom(file: string | undefined, flags: PublishFlags): Promis
   return validateCandidates(parseOrderText(text, file));
 }
 
+function resultLine(r: PublishResult): string {
+  if (r.conflict) {
+    return `order ${r.orderId}: CONFLICT, ORDERS seq ${r.seq} already holds a different order with this ID; not stored`;
+  }
+  if (r.duplicate) return `order ${r.orderId}: duplicate, already stored as ORDERS seq ${r.seq}; dropped`;
+  return `order ${r.orderId}: published as ORDERS seq ${r.seq}`;
+}
+
 export function registerPublish(program: Command): void {
   program
     .command('publish [file]')
-    .description('validate orders and publish them to ORDERS.received (Nats-Msg-Id = order ID, so repeats are dropped)')
+    .description(
+      'validate orders and publish them to ORDERS.received (Nats-Msg-Id = order ID: an identical repeat is dropped, ' +
+        'a different order under an ID already stored is reported as a conflict)',
+    )
     .option('--count <n>', 'generate and publish N valid demo orders')
     .option('--order-id <id>', 'publish one order given by flags')
     .option('--customer <id>', 'customer of the --order-id order')
@@ -73,11 +85,13 @@ export function registerPublish(program: Command): void {
       'a line of the --order-id order; repeat for more',
       (v: string, all: string[] = []) => [...all, v],
     )
-    .option('--json', 'print one JSON object per order: {orderId, seq, duplicate}')
+    .option('--json', 'print one JSON object per order: {orderId, seq, duplicate, conflict}')
     .addHelpText(
       'after',
       '\nInput: a JSON file holding one order or an array of orders, JSON lines (file or stdin: -), --count, or flags.' +
-        '\nEvery order is validated before any is published; one invalid order publishes nothing (exit 2).',
+        '\nEvery order is validated before any is published; one invalid order publishes nothing (exit 2).' +
+        "\nA conflict (exit 1): within the stream's duplicate window, ORDERS already holds a different order under" +
+        '\nthe same ID; this version is not stored, and the other orders of the batch are still published.',
     )
     .action(async (file: string | undefined, flags: PublishFlags, command: Command) => {
       const settings = natsFrom(command);
@@ -85,21 +99,22 @@ export function registerPublish(program: Command): void {
       const nc = await connectNats(settings, { name: 'orderflow publish' });
       try {
         let duplicates = 0;
+        let conflicts = 0;
         await publishOrders(jetstream(nc), orders, {
           onResult: (r) => {
-            if (r.duplicate) duplicates += 1;
-            process.stdout.write(
-              flags.json
-                ? `${JSON.stringify(r)}\n`
-                : r.duplicate
-                  ? `order ${r.orderId}: duplicate, already stored as ORDERS seq ${r.seq}; dropped\n`
-                  : `order ${r.orderId}: published as ORDERS seq ${r.seq}\n`,
-            );
+            if (r.conflict) conflicts += 1;
+            else if (r.duplicate) duplicates += 1;
+            process.stdout.write(flags.json ? `${JSON.stringify(r)}\n` : `${resultLine(r)}\n`);
           },
         });
+        const notes = [
+          ...(duplicates ? [`${duplicates} duplicate(s) dropped`] : []),
+          ...(conflicts ? [`${conflicts} conflict(s) not stored`] : []),
+        ];
         process.stderr.write(
-          `published ${orders.length - duplicates} order(s) to ORDERS.received${duplicates ? `, ${duplicates} duplicate(s) dropped` : ''}\n`,
+          `published ${orders.length - duplicates - conflicts} order(s) to ORDERS.received${notes.map((n) => `, ${n}`).join('')}\n`,
         );
+        if (conflicts) process.exitCode = 1;
       } finally {
         await nc.close();
       }
