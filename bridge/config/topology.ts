@@ -31,6 +31,21 @@ export const MONITOR_SUBJECT = 'monitor.ORDERS';
 export const DLQ_STREAM = 'ORDERS_DLQ';
 export const DLQ_SUBJECT_PREFIX = 'orderflow.dlq';
 
+/**
+ * The subject of one stream message's dead letter: one subject per consumer and stream sequence,
+ * so "is it recorded already?" is a last-message lookup, whatever the duplicate window. Earlier
+ * versions recorded on `orderflow.dlq.<consumer>`; the stream's `orderflow.dlq.>` holds both.
+ */
+export function deadLetterSubject(consumer: string, streamSeq: number): string {
+  return `${DLQ_SUBJECT_PREFIX}.${consumer}.${streamSeq}`;
+}
+
+/**
+ * Object store of the dead letters that do not fit one message (a payload near the server's max
+ * payload, large headers): their original bytes and headers, one object per dead letter.
+ */
+export const DLQ_PAYLOADS_BUCKET = 'ORDERFLOW_DLQ_PAYLOADS';
+
 /** Key/value bucket of side effects (one key per order and step) and stage publishes. */
 export const EFFECTS_BUCKET = 'ORDERFLOW_EFFECTS';
 
@@ -129,8 +144,9 @@ export function consumerConfigs(): DesiredConsumer[] {
 
 /**
  * The dead-letter stream. Nothing expires or is discarded: a dead letter leaves only by an
- * explicit command. Publishes carry a Nats-Msg-Id per original message, so recording one twice
- * (a bridge that died between recording and terminating) keeps one copy.
+ * explicit command. Each dead letter has a subject of its own (deadLetterSubject) and is published
+ * only while that subject is empty, so recording one twice (a bridge that died between recording
+ * and terminating) keeps one copy, within the duplicate window or long after it.
  */
 export function deadLetterStreamConfig(options: { replicas?: number } = {}): Partial<StreamConfig> & { name: string } {
   return {

@@ -1,19 +1,38 @@
 /**
- * The objects orderflow adds beside the seed's topology: the dead-letter stream and the effects
- * bucket. Created when missing; never changed or removed here.
+ * The objects orderflow adds beside the seed's topology: the dead-letter stream, the object store
+ * of dead letters too large for one message, and the effects bucket. Created when missing; never
+ * changed or removed here.
  */
 import type { JetStreamManager } from '@nats-io/jetstream';
-import { JetStreamApiError, StorageType } from '@nats-io/jetstream';
+import { StorageType } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { Kvm } from '@nats-io/kv';
+import { Objm } from '@nats-io/obj';
 
-import { CHOSEN, DLQ_STREAM, EFFECTS_BUCKET, deadLetterStreamConfig } from '../config/topology';
-
-const STREAM_NOT_FOUND = 10059;
+import { CHOSEN, DLQ_PAYLOADS_BUCKET, DLQ_STREAM, EFFECTS_BUCKET, deadLetterStreamConfig } from '../config/topology';
+import { isJsApiError } from '../nats/api-codes';
 
 export interface SupportReport {
   readonly deadLetters: 'created' | 'exists';
+  readonly deadLetterPayloads: 'created' | 'exists';
   readonly effects: 'created' | 'exists';
+}
+
+/** Creates the stream `stream` with `create` unless it exists (or only says it would, on a dry run). */
+async function ensureStream(
+  jsm: JetStreamManager,
+  stream: string,
+  dryRun: boolean,
+  create: () => Promise<unknown>,
+): Promise<'created' | 'exists'> {
+  try {
+    await jsm.streams.info(stream);
+    return 'exists';
+  } catch (err) {
+    if (!isJsApiError(err, 'streamNotFound')) throw err;
+  }
+  if (!dryRun) await create();
+  return 'created';
 }
 
 export async function ensureSupportObjects(
@@ -21,27 +40,18 @@ export async function ensureSupportObjects(
   jsm: JetStreamManager,
   options: { replicas?: number; dryRun?: boolean } = {},
 ): Promise<SupportReport> {
-  let deadLetters: SupportReport['deadLetters'] = 'exists';
-  try {
-    await jsm.streams.info(DLQ_STREAM);
-  } catch (err) {
-    if (!(err instanceof JetStreamApiError && err.code === STREAM_NOT_FOUND)) throw err;
-    if (!options.dryRun) await jsm.streams.add(deadLetterStreamConfig(options));
-    deadLetters = 'created';
-  }
-  let effects: SupportReport['effects'] = 'exists';
-  try {
-    await jsm.streams.info(`KV_${EFFECTS_BUCKET}`);
-  } catch (err) {
-    if (!(err instanceof JetStreamApiError && err.code === STREAM_NOT_FOUND)) throw err;
-    if (!options.dryRun) {
-      await new Kvm(nc).create(EFFECTS_BUCKET, {
-        history: 1,
-        storage: StorageType.File,
-        replicas: options.replicas ?? CHOSEN.replicas,
-      });
-    }
-    effects = 'created';
-  }
-  return { deadLetters, effects };
+  const dryRun = options.dryRun ?? false;
+  const bucketOptions = { storage: StorageType.File, replicas: options.replicas ?? CHOSEN.replicas };
+  return {
+    deadLetters: await ensureStream(jsm, DLQ_STREAM, dryRun, () => jsm.streams.add(deadLetterStreamConfig(options))),
+    deadLetterPayloads: await ensureStream(jsm, `OBJ_${DLQ_PAYLOADS_BUCKET}`, dryRun, () =>
+      new Objm(nc).create(DLQ_PAYLOADS_BUCKET, {
+        ...bucketOptions,
+        description: 'orderflow: original bytes and headers of dead letters too large for one message',
+      }),
+    ),
+    effects: await ensureStream(jsm, `KV_${EFFECTS_BUCKET}`, dryRun, () =>
+      new Kvm(nc).create(EFFECTS_BUCKET, { ...bucketOptions, history: 1 }),
+    ),
+  };
 }

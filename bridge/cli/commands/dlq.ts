@@ -6,7 +6,13 @@ import type { Command } from 'commander';
 
 import { decodeStageMessage } from '../../consumer/decode';
 import type { DeadLetterRecord } from '../../dlq/dead-letter-store';
-import { getDeadLetter, listDeadLetters, purgeDeadLetters, redriveDeadLetter } from '../../dlq/dead-letter-store';
+import {
+  countDeadLetters,
+  getDeadLetter,
+  listDeadLetters,
+  purgeDeadLetters,
+  redriveDeadLetter,
+} from '../../dlq/dead-letter-store';
 import { InvalidInputError, UsageError } from '../../errors';
 import { connectNats, jetStreamManagerFor } from '../../nats/connect';
 import { STAGES } from '../../../workflows/stages';
@@ -127,11 +133,11 @@ export function registerDlq(program: Command): void {
 
   dlq
     .command('purge')
-    .description('remove every dead letter, after confirmation')
+    .description('remove every dead letter (with the stored bytes of large ones), after confirmation')
     .option('--yes', 'confirm without asking (required when stdin is not a terminal)')
     .action(async (flags: { yes?: boolean }, command: Command) => {
       await withJetStream(command, async ({ jsm }) => {
-        const count = (await listDeadLetters(jsm)).length;
+        const count = (await countDeadLetters(jsm)).total;
         if (count === 0) {
           process.stdout.write('No dead letters.\n');
           return;
