@@ -13,7 +13,7 @@ import { STREAM } from '../config/topology';
 import { messageOf } from '../errors';
 import type { Logger } from '../log';
 import { orderRevision } from '../orders/revision';
-import { sleep } from '../util/sleep';
+import { childSignal, sleep } from '../util/signals';
 import type { Stage } from '../../workflows/stages';
 import { workflowIdFor } from '../../workflows/stages';
 import type { StageInput } from '../../workflows/types';
@@ -97,34 +97,42 @@ async function watchStuck(
   log: Logger,
 ): Promise<Outcome> {
   let failingSince: number | undefined;
-  for (;;) {
-    await sleep(ctx.stuck.checkEveryMs, done);
-    if (done.aborted) return new Promise<never>(() => undefined);
-    const run = await call(() => ctx.client.workflow.getHandle(workflowId, runId).describe()).catch(() => undefined);
-    const attempt = run?.raw.pendingWorkflowTask?.attempt ?? 0;
-    if (attempt >= 2 && ctx.gate.isOpen) {
-      if (failingSince === undefined) {
-        failingSince = Date.now();
-        ctx.onStuckChange?.(true);
-        log.warn('workflow task keeps failing; the run cannot progress', { runId, attempt });
+  try {
+    while (!done.aborted) {
+      await sleep(ctx.stuck.checkEveryMs, done);
+      if (done.aborted) break;
+      const run = await call(() => ctx.client.workflow.getHandle(workflowId, runId).describe()).catch(() => undefined);
+      const attempt = run?.raw.pendingWorkflowTask?.attempt ?? 0;
+      if (attempt >= 2 && ctx.gate.isOpen) {
+        if (failingSince === undefined) {
+          failingSince = Date.now();
+          ctx.onStuckChange?.(true);
+          log.warn('workflow task keeps failing; the run cannot progress', { runId, attempt });
+        }
+        if (Date.now() - failingSince >= ctx.stuck.afterMs) {
+          return {
+            type: 'parked',
+            kind: 'stuck',
+            workflowId,
+            reason: `run ${runId}: its workflow task failed ${attempt - 1} times over ${Math.round((Date.now() - failingSince) / 1000)} s (a bug or a non-determinism in the workflow code); fix the workers, then redrive`,
+          };
+        }
+      } else if (failingSince !== undefined && attempt < 2) {
+        failingSince = undefined;
+        ctx.onStuckChange?.(false);
       }
-      if (Date.now() - failingSince >= ctx.stuck.afterMs) {
-        return {
-          type: 'parked',
-          kind: 'stuck',
-          workflowId,
-          reason: `run ${runId}: its workflow task failed ${attempt - 1} times over ${Math.round((Date.now() - failingSince) / 1000)} s (a bug or a non-determinism in the workflow code); fix the workers, then redrive`,
-        };
-      }
-    } else if (failingSince !== undefined && attempt < 2) {
-      failingSince = undefined;
-      ctx.onStuckChange?.(false);
     }
+  } finally {
+    // Parked, completed or interrupted: either way this run no longer counts as stuck here.
+    if (failingSince !== undefined) ctx.onStuckChange?.(false);
   }
+  // The run ended another way, and the race this watch is in is already decided.
+  return new Promise<never>(() => undefined);
 }
 
 async function awaitRun(
   ctx: HandlerContext,
+  scope: AbortSignal,
   run: RunContext,
   workflowId: string,
   runId: string,
@@ -132,10 +140,9 @@ async function awaitRun(
   log: Logger,
 ): Promise<Outcome> {
   // Ends the stuck watch when the result comes, and the result's long poll when the run is parked.
-  const done = new AbortController();
-  const signal = AbortSignal.any([ctx.abort, done.signal]);
-  const result = run
-    .call(() => ctx.client.withAbortSignal(signal, () => ctx.client.workflow.getHandle(workflowId, runId).result()))
+  const done = childSignal(scope);
+  const result = ctx.client
+    .withAbortSignal(done.signal, () => ctx.client.workflow.getHandle(workflowId, runId).result())
     .then((): Outcome => ({ type: 'completed', workflowId, runId }));
   try {
     return await Promise.race([result, watchStuck(ctx, run.call, workflowId, runId, done.signal, log)]);
@@ -154,6 +161,7 @@ async function awaitRun(
     return { type: 'failed', workflowId, runId, failures, reason: failureReason(err) };
   } finally {
     done.abort();
+    done.dispose();
     result.catch(() => undefined);
   }
 }
@@ -177,23 +185,26 @@ export async function handleMessage(msg: JsMsg, ctx: HandlerContext): Promise<Ou
   };
   const redriven = msg.headers?.has(REDRIVEN_HEADER) ?? false;
 
-  const { promise: aborted, dispose } = untilAborted(ctx.abort);
+  // One signal per message: the Temporal client leaves a listener on every signal it is given,
+  // so the bridge's own lives only as long as the message.
+  const scope = childSignal(ctx.abort);
+  const { promise: aborted, dispose } = untilAborted(scope.signal);
   // Calls are cancelled with the abort, so none is left running against a closed connection.
-  const call: Call = (fn) => Promise.race([ctx.client.withAbortSignal(ctx.abort, fn), aborted]);
+  const call: Call = (fn) => Promise.race([ctx.client.withAbortSignal(scope.signal, fn), aborted]);
   const run: RunContext = { stage: ctx.stage, client: ctx.client, taskQueue: ctx.taskQueue, call };
   try {
     for (;;) {
-      await ctx.gate.whenOpen(ctx.abort);
-      if (ctx.abort.aborted) return { type: 'interrupted', workflowId };
+      await ctx.gate.whenOpen(scope.signal);
+      if (scope.signal.aborted) return { type: 'interrupted', workflowId };
       try {
         const startedAt = performance.now();
         const verdict = await resolveRun(run, workflowId, input, redriven);
         ctx.onStarted?.((performance.now() - startedAt) / 1000);
         if (verdict.type !== 'await') return verdict;
         log.debug('waiting for the run', { runId: verdict.runId });
-        return await awaitRun(ctx, run, workflowId, verdict.runId, input, log);
+        return await awaitRun(ctx, scope.signal, run, workflowId, verdict.runId, input, log);
       } catch (err) {
-        if (err instanceof Interrupted || ctx.abort.aborted) return { type: 'interrupted', workflowId };
+        if (err instanceof Interrupted || scope.signal.aborted) return { type: 'interrupted', workflowId };
         // The system's fault (Temporal away, throttling, refusing): wait for the gate, uncharged.
         if (ctx.reportFault(err)) continue;
         return { type: 'retry-later', workflowId, reason: messageOf(err) };
@@ -201,5 +212,6 @@ export async function handleMessage(msg: JsMsg, ctx: HandlerContext): Promise<Ou
     }
   } finally {
     dispose();
+    scope.dispose();
   }
 }

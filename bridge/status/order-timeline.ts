@@ -37,6 +37,11 @@ export interface StageTimeline {
   readonly input?: MessageRef;
   readonly output?: MessageRef;
   readonly currentActivity?: { readonly name: string; readonly attempt: number; readonly lastFailure?: string };
+  /**
+   * Set while the run's workflow task keeps failing (a bug, a non-determinism after a code
+   * change): the run cannot progress, and the bridge parks it as `stuck` after its bound.
+   */
+  readonly failingWorkflowTask?: { readonly attempt: number };
   readonly failure?: string;
 }
 
@@ -115,6 +120,7 @@ async function stageTimeline(
       );
   }
   const pending = latest.raw.pendingActivities?.[0];
+  const workflowTaskAttempt = latest.raw.pendingWorkflowTask?.attempt ?? 0;
   return {
     stage,
     workflowId,
@@ -132,6 +138,7 @@ async function stageTimeline(
         }
       : {}),
     ...(failure ? { failure } : {}),
+    ...(workflowTaskAttempt >= 2 ? { failingWorkflowTask: { attempt: workflowTaskAttempt } } : {}),
   };
 }
 

@@ -5,7 +5,7 @@
  * change of state, with the cause and what to do.
  */
 import type { Logger } from '../log';
-import { sleep } from '../util/sleep';
+import { childSignal, sleep } from '../util/signals';
 import type { TemporalFault } from './faults';
 import { describeFault, temporalFaultOf } from './faults';
 
@@ -85,8 +85,10 @@ export class TemporalHealth {
       const wait = this.fault ? backoff : (this.options.watchEveryMs ?? 2000);
       await sleep(wait, signal, (wake) => (this.wake = wake));
       if (signal.aborted) break;
+      // A signal per probe: the Temporal client leaves a listener on every signal it is given.
+      const probe = childSignal(signal);
       try {
-        await this.options.probe(signal);
+        await this.options.probe(probe.signal);
         backoff = this.options.probeIntervalMs ?? 500;
         this.setFault(undefined);
       } catch (err) {
@@ -95,6 +97,8 @@ export class TemporalHealth {
         const fault = temporalFaultOf(err);
         if (fault) this.setFault(fault);
         if (this.fault) backoff = Math.min(backoff * 2, this.options.maxProbeIntervalMs ?? 5000);
+      } finally {
+        probe.dispose();
       }
     }
   }

@@ -7,7 +7,7 @@ import type { Client } from '@temporalio/client';
 import { optionalTsToMs } from '@temporalio/common';
 
 import type { Logger } from '../log';
-import { sleep } from '../util/sleep';
+import { childSignal, sleep } from '../util/signals';
 
 /** temporal.api.enums.v1 values, spelled out: the proto package is not a dependency of ours. */
 const TASK_QUEUE_KIND_NORMAL = 1;
@@ -58,8 +58,10 @@ export class WorkerPresence {
 
   private async check(): Promise<void> {
     const { client, taskQueue } = this.options;
+    // A signal per call: the Temporal client leaves a listener on every signal it is given.
+    const call = childSignal(this.stopped.signal);
     try {
-      const response = await client.withAbortSignal(this.stopped.signal, () =>
+      const response = await client.withAbortSignal(call.signal, () =>
         client.withDeadline(Date.now() + 5000, () =>
           client.workflowService.describeTaskQueue({
             namespace: client.options.namespace,
@@ -83,6 +85,8 @@ export class WorkerPresence {
       if (!this.options.reportFault(err)) {
         this.options.logger.debug('task queue check failed', { taskQueue, error: String(err) });
       }
+    } finally {
+      call.dispose();
     }
   }
 

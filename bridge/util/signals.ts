@@ -1,4 +1,4 @@
-/** Waiting that always has a way out: every sleep ends early when its signal aborts. */
+/** Waiting that always has a way out: every sleep ends early when its signal aborts, and signals that do not outlive their use. */
 
 /**
  * Resolves after `ms`, or at once when `signal` aborts or the `onWake` hook's function is called.
@@ -16,4 +16,21 @@ export function sleep(ms: number, signal?: AbortSignal, onWake?: (wake: () => vo
     signal?.addEventListener('abort', done, { once: true });
     onWake?.(done);
   });
+}
+
+/**
+ * A signal of its own that aborts with `parent`, and a way to let go of `parent` once done. For
+ * APIs that leave a listener on every signal they are given (the Temporal client does, one per
+ * call): they get a short-lived signal, never the process-long one.
+ */
+export function childSignal(parent: AbortSignal): { readonly signal: AbortSignal; abort(): void; dispose(): void } {
+  const controller = new AbortController();
+  const onAbort = (): void => controller.abort();
+  if (parent.aborted) controller.abort();
+  else parent.addEventListener('abort', onAbort, { once: true });
+  return {
+    signal: controller.signal,
+    abort: () => controller.abort(),
+    dispose: () => parent.removeEventListener('abort', onAbort),
+  };
 }

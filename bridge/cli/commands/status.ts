@@ -21,9 +21,11 @@ function renderTimeline(t: OrderTimeline): string {
         ? `${s.input.subject} #${s.input.streamSeq}${s.input.acked === undefined ? '' : s.input.acked ? ' acked' : ` not acked, delivery ${s.input.deliveryCount ?? '?'}`}`
         : '-',
       s.output ? `${s.output.subject} #${s.output.streamSeq}` : '-',
-      s.currentActivity
-        ? `${s.currentActivity.name} attempt ${s.currentActivity.attempt}${s.currentActivity.lastFailure ? ` (${s.currentActivity.lastFailure})` : ''}`
-        : (s.failure ?? ''),
+      s.failingWorkflowTask
+        ? `workflow task failing (attempt ${s.failingWorkflowTask.attempt}): fix the workers`
+        : s.currentActivity
+          ? `${s.currentActivity.name} attempt ${s.currentActivity.attempt}${s.currentActivity.lastFailure ? ` (${s.currentActivity.lastFailure})` : ''}`
+          : (s.failure ?? ''),
     ]);
   }
   const lines = [`order ${t.orderId}`, table(rows)];
