@@ -189,8 +189,12 @@ export async function handleMessage(msg: JsMsg, ctx: HandlerContext): Promise<Ou
   // so the bridge's own lives only as long as the message.
   const scope = childSignal(ctx.abort);
   const { promise: aborted, dispose } = untilAborted(scope.signal);
-  // Calls are cancelled with the abort, so none is left running against a closed connection.
-  const call: Call = (fn) => Promise.race([ctx.client.withAbortSignal(scope.signal, fn), aborted]);
+  // Calls are cancelled with the abort, so none is left running against a closed connection;
+  // each gets a signal of its own, so a long-watched run gathers no listeners.
+  const call: Call = (fn) => {
+    const one = childSignal(scope.signal);
+    return Promise.race([ctx.client.withAbortSignal(one.signal, fn), aborted]).finally(() => one.dispose());
+  };
   const run: RunContext = { stage: ctx.stage, client: ctx.client, taskQueue: ctx.taskQueue, call };
   try {
     for (;;) {
