@@ -13,7 +13,7 @@ import type { Client } from '@temporalio/client';
 import { STREAM } from '../config/topology';
 import { TopologyMissingError, messageOf } from '../errors';
 import type { Logger } from '../log';
-import { sleep } from '../util/sleep';
+import { sleep } from '../util/signals';
 import type { Stage } from '../../workflows/stages';
 import { recordDeadLetter } from './dead-letters';
 import type { Decision, DecisionPolicy, Outcome } from './decision';

@@ -10,7 +10,7 @@ import { trackConnection } from '../../nats/connection-state';
 import { connectTemporal } from '../../temporal/connect';
 import { ensureSupportObjects } from '../../topology/support';
 import { createOrderflowWorker, installRuntimeWithoutSignalHandlers } from '../../worker/worker';
-import { sleep } from '../../util/sleep';
+import { sleep } from '../../util/signals';
 import { loggerFrom, natsFrom, temporalFrom } from '../options';
 
 /** Resolves on the first SIGTERM or SIGINT; a second one exits at once. */
