@@ -65,6 +65,11 @@ const cleanups: Array<() => Promise<unknown>> = [];
 /** The pipeline's own connections: closed after the test file. */
 const connections: Array<() => Promise<unknown>> = [];
 
+/** Closes a test's own connection after the test file, before its servers stop. */
+export function closeAfterFile(close: () => Promise<unknown>): void {
+  connections.push(close);
+}
+
 /** Stops every bridge, worker and process started so far, newest first. */
 export async function stopComponents(): Promise<void> {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);

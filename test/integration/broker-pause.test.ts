@@ -4,17 +4,15 @@
  * server has consumer pause (2.11+), a quiet no-op where it does not (Debian's 2.9).
  */
 import type { Consumer, JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
-import { AckPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/nats-core';
+import { AckPolicy } from '@nats-io/jetstream';
 
 import { BrokerPause } from '../../bridge/consumer/broker-pause';
 import { createLogger } from '../../bridge/log';
 import type { Logger } from '../../bridge/log';
-import { connectNats } from '../../bridge/nats/connect';
 import type { ServerFeatures } from '../../bridge/nats/server-features';
-import { featuresOf, serverFeatures } from '../../bridge/nats/server-features';
+import { serverFeatures } from '../../bridge/nats/server-features';
 import type { NatsServer } from '../../bridge/servers/nats-server';
-import { startNats } from '../harness/servers';
+import { startJetStream } from '../harness/jetstream';
 import { forEachNatsServer } from '../harness/tools';
 
 const CONSUMERS = ['NEW', 'DISPATCH'];
@@ -40,7 +38,6 @@ async function until(what: string, check: () => boolean | Promise<boolean>, time
 
 forEachNatsServer('broker pause', (server) => {
   let nats: NatsServer;
-  let nc: NatsConnection;
   let jsm: JetStreamManager;
   let js: JetStreamClient;
   let features: ServerFeatures;
@@ -49,14 +46,9 @@ forEachNatsServer('broker pause', (server) => {
   const started: BrokerPause[] = [];
 
   beforeAll(async () => {
-    nats = await startNats({ binary: server.path });
-    nc = await connectNats({ servers: [nats.url] }, { reconnectForever: true });
     // A short API timeout, so a call to a hung server fails within the test.
-    jsm = await jetstreamManager(nc, { timeout: 1000 });
-    js = jetstream(nc);
-    features = featuresOf(nc);
+    ({ nats, jsm, js, features } = await startJetStream({ natsBinary: server.path, apiTimeoutMs: 1000 }));
   });
-  afterAll(() => nc?.close());
   afterEach(async () => {
     for (const pause of started.splice(0)) await pause.stop();
   });

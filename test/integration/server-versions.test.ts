@@ -4,14 +4,12 @@
  * consumer with a one-second ack wait, so a message that is left pending comes back within the test.
  */
 import type { Consumer, JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
-import { AckPolicy, jetstream } from '@nats-io/jetstream';
+import { AckPolicy } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 
 import { nakAfter, terminate } from '../../bridge/nats/acks';
-import { connectNats, jetStreamManagerFor } from '../../bridge/nats/connect';
 import type { ServerFeatures } from '../../bridge/nats/server-features';
-import { featuresOf } from '../../bridge/nats/server-features';
-import { startNats } from '../harness/servers';
+import { startJetStream } from '../harness/jetstream';
 import { forEachNatsServer } from '../harness/tools';
 
 const ACK_WAIT_MS = 1000;
@@ -31,13 +29,8 @@ forEachNatsServer('acks - verbs as the server understands them', (server) => {
   let streams = 0;
 
   beforeAll(async () => {
-    const nats = await startNats({ binary: server.path });
-    nc = await connectNats({ servers: [nats.url] });
-    jsm = await jetStreamManagerFor(nc);
-    js = jetstream(nc);
-    features = featuresOf(nc);
+    ({ nc, jsm, js, features } = await startJetStream({ natsBinary: server.path }));
   });
-  afterAll(() => nc?.close());
 
   /** A stream of its own with one message, and a pull consumer with a short ack wait. */
   async function oneMessage(): Promise<{ stream: string; consumer: Consumer; msg: JsMsg }> {
