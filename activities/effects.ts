@@ -3,8 +3,9 @@
  * order and revision (keys.ts) with create-if-absent, so a retried function finds the first
  * attempt's effect instead of applying a second one.
  */
-import { JetStreamApiError } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
+
+import { isJsApiError } from '../bridge/nats/api-codes';
 
 export interface EffectRecord {
   readonly value: Readonly<Record<string, unknown>>;
@@ -21,9 +22,6 @@ export interface EffectStore {
   read(key: string): Promise<EffectRecord | undefined>;
 }
 
-/** JetStream's answer when create-if-absent finds the key taken. */
-const WRONG_LAST_SEQUENCE = 10071;
-
 export function kvEffectStore(kv: KV): EffectStore {
   const read = async (key: string): Promise<EffectRecord | undefined> => {
     const entry = await kv.get(key);
@@ -37,7 +35,8 @@ export function kvEffectStore(kv: KV): EffectStore {
         const revision = await kv.create(key, JSON.stringify(value));
         return { value, revision, applied: true };
       } catch (err) {
-        if (!(err instanceof JetStreamApiError && err.code === WRONG_LAST_SEQUENCE)) throw err;
+        // JetStream's answer when create-if-absent finds the key taken.
+        if (!isJsApiError(err, 'wrongLastSequence')) throw err;
         const existing = await read(key);
         if (!existing) throw err;
         return existing;

@@ -53,7 +53,7 @@ async function publishChecked(deps: StageOutputDeps, target: OutputIdentity, inp
   for (const [name, value] of Object.entries(input.headers)) if (!PER_MESSAGE_HEADERS.test(name)) h.set(name, value);
   const ack = await deps.js.publish(target.subject, JSON.stringify(input.output), { msgID: target.msgId, headers: h });
   // JetStream names the message it kept; whose it is must be checked, never assumed.
-  if (ack.duplicate) await expectOwnOutput(deps.jsm, target, ack.seq);
+  if (ack.duplicate) await expectOwnOutput(deps.jsm, target, ack);
   return { subject: target.subject, streamSeq: ack.seq, duplicate: ack.duplicate };
 }
 

@@ -3,8 +3,10 @@
  * publish a duplicate (is it really ours?), and a search of the history for a publish an earlier
  * attempt made before it died (was it made at all?).
  */
-import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
+import type { JetStreamClient, JetStreamManager, PubAck } from '@nats-io/jetstream';
 import { ApplicationFailure } from '@temporalio/common';
+
+import { ForeignMessageError, verifyDuplicate } from '../bridge/nats/publish-checks';
 
 /** The one message a stage publishes for one order and revision. */
 export interface OutputIdentity {
@@ -30,31 +32,34 @@ function outputOrderId(data: Uint8Array): string | undefined {
 }
 
 /**
- * Checks that the message JetStream kept in place of a duplicate publish (at `seq`) is this
- * order's output. Anything else means the message ID was taken by another message: ours was
- * dropped, and retrying cannot change that, so the failure is non-retryable.
+ * Checks that the message JetStream kept in place of a duplicate publish is this order's output.
+ * Anything else means the message ID was taken by another message: ours was dropped, and
+ * retrying cannot change that, so the failure is non-retryable.
  */
-export async function expectOwnOutput(jsm: JetStreamManager, expected: OutputIdentity, seq: number): Promise<void> {
-  const stored = await jsm.streams.getMessage(expected.stream, { seq });
-  const storedId = stored?.header.get(MSG_ID_HEADER);
-  const problem = !stored
-    ? 'which no longer exists, so it cannot be checked'
-    : stored.subject !== expected.subject
-      ? `which is on ${stored.subject}, not ${expected.subject}`
-      : storedId !== expected.msgId
-        ? `which carries ${MSG_ID_HEADER} ${JSON.stringify(storedId)}`
-        : outputOrderId(stored.data) !== expected.orderId
-          ? `which holds order ${JSON.stringify(outputOrderId(stored.data) ?? null)}`
-          : undefined;
-  if (problem === undefined) return;
-  throw ApplicationFailure.create({
-    type: MESSAGE_ID_COLLISION,
-    nonRetryable: true,
-    message:
-      `the output of order ${expected.orderId} (${MSG_ID_HEADER} ${expected.msgId}) was dropped as a duplicate ` +
-      `of ${expected.stream} seq ${seq}, ${problem}`,
-    details: [{ stream: expected.stream, seq, subject: expected.subject, msgId: expected.msgId }],
-  });
+export async function expectOwnOutput(jsm: JetStreamManager, expected: OutputIdentity, ack: PubAck): Promise<void> {
+  try {
+    await verifyDuplicate(
+      jsm,
+      ack,
+      `the output of order ${expected.orderId} (${MSG_ID_HEADER} ${expected.msgId})`,
+      (stored) =>
+        ack.stream === expected.stream &&
+        stored.subject === expected.subject &&
+        stored.header.get(MSG_ID_HEADER) === expected.msgId &&
+        outputOrderId(stored.data) === expected.orderId,
+    );
+  } catch (err) {
+    if (!(err instanceof ForeignMessageError)) throw err;
+    throw ApplicationFailure.create({
+      type: MESSAGE_ID_COLLISION,
+      nonRetryable: true,
+      message: `the output was dropped as a duplicate: ${err.message}`,
+      details: [
+        { stream: err.stream, seq: err.seq, found: err.found, subject: expected.subject, msgId: expected.msgId },
+      ],
+      cause: err,
+    });
+  }
 }
 
 /**

@@ -3,14 +3,15 @@
  * a duplicate, the message it kept is read back: the same order again is a harmless repeat, a
  * different one under the same ID is a conflict, reported rather than swallowed.
  */
-import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
-import { JetStreamApiError } from '@nats-io/jetstream';
+import type { JetStreamClient, PubAck, StoredMsg } from '@nats-io/jetstream';
 import { jserrors } from '@nats-io/jetstream/internal';
 
 import { intakeMsgId } from '../../workflows/message-ids';
 import type { OrderData } from '../../workflows/types';
 import { STREAM, SUBJECTS } from '../config/topology';
 import { TopologyMissingError } from '../errors';
+import { isJsApiError } from '../nats/api-codes';
+import { ForeignMessageError, verifyDuplicate } from '../nats/publish-checks';
 import { orderRevision } from './revision';
 import type { Order } from './schema';
 
@@ -34,15 +35,26 @@ export interface PublishOptions {
   readonly onResult?: (result: PublishResult) => void;
 }
 
-/** Whether the message stored at `seq` is `sent` again: the same bytes, or the same order encoded otherwise. */
-async function isSameOrder(jsm: JetStreamManager, seq: number, sent: Uint8Array, order: Order): Promise<boolean> {
-  const stored = await jsm.streams.getMessage(STREAM, { seq });
-  if (!stored || stored.subject !== SUBJECTS.received) return false;
+/** Whether `stored` is `sent` again: the same bytes, or the same order encoded otherwise. */
+function isSameOrder(stored: StoredMsg, sent: Uint8Array, order: Order): boolean {
+  if (stored.subject !== SUBJECTS.received) return false;
   if (Buffer.from(stored.data).equals(sent)) return true;
   try {
     return orderRevision(stored.json<OrderData>()) === orderRevision(order);
   } catch {
     return false;
+  }
+}
+
+/** For a publish JetStream called a duplicate: whether the message it kept is a different order (or gone). */
+async function isConflict(js: JetStreamClient, ack: PubAck, sent: Uint8Array, order: Order): Promise<boolean> {
+  try {
+    const jsm = await js.jetstreamManager(false);
+    await verifyDuplicate(jsm, ack, `order ${order.orderId}`, (stored) => isSameOrder(stored, sent, order));
+    return false;
+  } catch (err) {
+    if (err instanceof ForeignMessageError) return true;
+    throw err;
   }
 }
 
@@ -54,7 +66,7 @@ export async function publishOrder(js: JetStreamClient, order: Order): Promise<P
       msgID: intakeMsgId(order.orderId),
       expect: { streamName: STREAM },
     });
-    const conflict = ack.duplicate && !(await isSameOrder(await js.jetstreamManager(false), ack.seq, sent, order));
+    const conflict = ack.duplicate && (await isConflict(js, ack, sent, order));
     return { orderId: order.orderId, seq: ack.seq, duplicate: ack.duplicate, conflict };
   } catch (err) {
     // nats.js reports "no stream listens on this subject" as JetStream not being enabled.
@@ -64,7 +76,7 @@ export async function publishOrder(js: JetStreamClient, order: Order): Promise<P
         { cause: err },
       );
     }
-    if (err instanceof JetStreamApiError && err.code === 10060) {
+    if (isJsApiError(err, 'streamNotMatch')) {
       throw new TopologyMissingError(
         `${SUBJECTS.received} is stored by a stream other than ${STREAM}; remove that stream's subject or run \`orderflow provision\``,
         { cause: err },

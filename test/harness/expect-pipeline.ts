@@ -33,9 +33,13 @@ async function expectScopeCompletedOnce(
   timeoutMs: number,
 ): Promise<void> {
   const on = async (subject: string): Promise<string[]> => (await orderIdsOn(p, subject)).filter(inScope).sort();
+  // A stage's output is recorded right after it is published, and the next stage may finish first.
+  const outputs = async (): Promise<string[]> => (await recordsOf(p, inScope)).filter((r) => r.startsWith('output '));
   await waitFor(
-    `${ids.length} orders completed`,
-    async () => (await on('ORDERS.completed')).length >= ids.length,
+    `${ids.length} orders completed, both stage outputs recorded`,
+    async () =>
+      (await on('ORDERS.completed')).length >= ids.length &&
+      (await outputs()).length >= ids.length * STAGE_NAMES.length,
     timeoutMs,
   );
   const sorted = [...ids].sort();
@@ -45,9 +49,7 @@ async function expectScopeCompletedOnce(
   expect(records.filter((r) => r.startsWith('effect '))).toEqual(
     sorted.flatMap((id) => STEPS.map((step) => `effect ${step} ${id}`)).sort(),
   );
-  expect(records.filter((r) => r.startsWith('output '))).toEqual(
-    sorted.flatMap((id) => STAGE_NAMES.map((stage) => `output ${stage} ${id}`)).sort(),
-  );
+  expect(await outputs()).toEqual(sorted.flatMap((id) => STAGE_NAMES.map((stage) => `output ${stage} ${id}`)).sort());
   for (const id of ids) {
     expect([id, await runsOf(p, `process-${id}`), await runsOf(p, `dispatch-${id}`)]).toEqual([id, 1, 1]);
   }
