@@ -41,6 +41,9 @@ export const DLQ_HEADERS = {
   payloadBytes: 'Orderflow-Dlq-Payload-Bytes',
 } as const;
 
+/** Prefix of the headers holding a dead letter's details: `Orderflow-Dlq-Detail-<key>`. */
+export const DLQ_DETAIL_PREFIX = 'Orderflow-Dlq-Detail-';
+
 /** Whether a header is one of the dead-letter record's own (Orderflow-Dlq-*), not the message's. */
 export function isDeadLetterHeader(name: string): boolean {
   return /^orderflow-dlq-/i.test(name);
@@ -48,13 +51,17 @@ export function isDeadLetterHeader(name: string): boolean {
 
 /** Bytes of the reason at most, folded to one line: 2 KiB. */
 export const MAX_REASON_BYTES = 2048;
-/** Bytes of each other Orderflow-Dlq-* value at most: 512. With the reason, our headers stay under 8 KiB. */
+/** Bytes of each other Orderflow-Dlq-* value at most: 512. */
 export const MAX_DLQ_FIELD_BYTES = 512;
+/** Details recorded at most: 8. With the bounds above, our own headers stay under 8 KiB. */
+export const MAX_DLQ_DETAILS = 8;
 
 export interface DeadLetter {
   readonly kind: DeadLetterKind;
   readonly reason: string;
   readonly workflowId?: string;
+  /** Extra facts (for a conflict: the other version's stream sequence); keys are header-name tokens. */
+  readonly details?: Readonly<Record<string, string>>;
 }
 
 export interface RecordedDeadLetter {
@@ -90,6 +97,9 @@ function recordHeaders(consumer: string, msg: JsMsg, letter: DeadLetter): MsgHdr
   h.set(DLQ_HEADERS.deliveries, String(msg.info.deliveryCount));
   h.set(DLQ_HEADERS.time, new Date().toISOString());
   if (letter.workflowId) h.set(DLQ_HEADERS.workflowId, field(letter.workflowId));
+  for (const [key, value] of Object.entries(letter.details ?? {}).slice(0, MAX_DLQ_DETAILS)) {
+    h.set(`${DLQ_DETAIL_PREFIX}${oneLine(key, 64)}`, field(value));
+  }
   return h;
 }
 

@@ -38,6 +38,9 @@ export interface CarriedHeaders {
   readonly dropped: readonly DroppedHeader[];
 }
 
+/** Set on a message `orderflow dlq redrive` put back: the dead letter it came from (`ORDERS_DLQ:<id>`). */
+export const REDRIVEN_FROM_HEADER = 'Orderflow-Redriven-From';
+
 type WithHeaders = { readonly headers?: MsgHdrs | undefined };
 
 const TRACE_HEADERS = ['traceparent', 'tracestate'];

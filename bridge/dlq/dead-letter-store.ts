@@ -9,16 +9,13 @@ import type { JetStreamClient, JetStreamManager, StoredMsg } from '@nats-io/jets
 import { Empty, headers } from '@nats-io/nats-core';
 
 import { DLQ_STREAM, STREAM } from '../config/topology';
-import { DLQ_HEADERS, isDeadLetterHeader } from '../consumer/dead-letters';
-import { isNatsHeader } from '../consumer/headers';
+import { DLQ_DETAIL_PREFIX, DLQ_HEADERS, isDeadLetterHeader } from '../consumer/dead-letters';
+import { REDRIVEN_FROM_HEADER, isNatsHeader } from '../consumer/headers';
 import { InvalidInputError } from '../errors';
 import { isRefusedForSize, verifyDuplicate } from '../nats/publish-checks';
 import { orderIdOf } from '../orders/order-id';
 import { redriveMsgId } from '../../workflows/message-ids';
 import { deletePayloadObject, getPayloadObject } from './payload-objects';
-
-/** Set on a redriven message: the dead letter it came from (`ORDERS_DLQ:<id>`). */
-export const REDRIVEN_FROM_HEADER = 'Orderflow-Redriven-From';
 
 export interface DeadLetterRecord {
   /** Sequence in ORDERS_DLQ: the ID to show or redrive. */
@@ -41,6 +38,17 @@ export interface DeadLetterRecord {
   readonly payloadObject?: string;
   /** True when that object is gone: `payload` and `headers` are then empty. */
   readonly payloadMissing?: boolean;
+  /** Extra facts the bridge recorded (for a conflict: the other version's stream sequence). */
+  readonly details?: Readonly<Record<string, string>>;
+}
+
+function detailsOf(msg: StoredMsg): Record<string, string> | undefined {
+  const details: Record<string, string> = {};
+  for (const key of msg.header.keys()) {
+    if (key.toLowerCase().startsWith(DLQ_DETAIL_PREFIX.toLowerCase()))
+      details[key.slice(DLQ_DETAIL_PREFIX.length)] = msg.header.get(key);
+  }
+  return Object.keys(details).length ? details : undefined;
 }
 
 async function toRecord(js: JetStreamClient, msg: StoredMsg): Promise<DeadLetterRecord> {
@@ -54,6 +62,7 @@ async function toRecord(js: JetStreamClient, msg: StoredMsg): Promise<DeadLetter
     if (!isDeadLetterHeader(key) && !isNatsHeader(key)) own[key] = source!.get(key);
   }
   const orderId = orderIdOf(payload);
+  const details = detailsOf(msg);
   return {
     id: msg.seq,
     time: h(DLQ_HEADERS.time) || msg.time.toISOString(),
@@ -69,6 +78,7 @@ async function toRecord(js: JetStreamClient, msg: StoredMsg): Promise<DeadLetter
     payload,
     ...(object ? { payloadObject: object } : {}),
     ...(object && !stored ? { payloadMissing: true } : {}),
+    ...(details ? { details } : {}),
   };
 }
 

@@ -18,6 +18,8 @@ export const JS_API_CODES = {
   streamNotMatch: 10060,
   /** Nats-Expected-Last-Sequence or -Last-Subject-Sequence did not hold (JSStreamWrongLastSequenceErrF). */
   wrongLastSequence: 10071,
+  /** The message's headers are over 64 KiB, JetStream's limit (JSStreamHeaderExceedsMaximumErr). */
+  headerTooLarge: 10097,
 } as const;
 
 export type JsApiCodeName = keyof typeof JS_API_CODES;

@@ -49,8 +49,9 @@ export async function verifyDuplicate(
 
 /**
  * Whether a publish was refused for its size: nats.js refuses a message over the server's
- * max_payload (headers included) before sending it; a stream with a max_msg_size answers 10054.
+ * max_payload (headers included) before sending it; JetStream refuses headers over 64 KiB, and a
+ * stream with a max_msg_size a message over it.
  */
 export function isRefusedForSize(err: unknown): boolean {
-  return err instanceof InvalidArgumentError || isJsApiError(err, 'messageTooLarge');
+  return err instanceof InvalidArgumentError || isJsApiError(err, 'headerTooLarge', 'messageTooLarge');
 }
