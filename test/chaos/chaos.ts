@@ -40,7 +40,7 @@ export interface ChaosOptions {
   readonly out?: string;
   /** Ack wait of NEW and DISPATCH, in ms. Default: 4000. */
   readonly ackWaitMs?: number;
-  /** Longest settle after the heal, in ms. Default: 180000. */
+  /** Longest settle after the heal, in ms (it ends sooner when quiet, or stalled for 2 × stallMs). Default: 600000. */
   readonly settleTimeoutMs?: number;
   /** No progress for this long while work is pending is a stall, in ms. Default: 30000. */
   readonly stallMs?: number;
@@ -161,7 +161,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       say('healed; settling');
       const settled = await settle(
         p,
-        { timeoutMs: options.settleTimeoutMs ?? 180_000, stallMs: options.stallMs ?? 30_000 },
+        { timeoutMs: options.settleTimeoutMs ?? 600_000, stallMs: options.stallMs ?? 30_000 },
         startedAt,
       );
       durationsMs.settle = settled.durationMs;
@@ -180,7 +180,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         options: kept,
         versions: { natsServer: reportedVersion(natsBinary), natsBinary, temporal: temporalVersion },
         durationsMs,
-        history: plan.publications.map((pub) => ({ ...pub, ...(records[pub.index] as PublishRecord) })),
+        history: plan.publications.map((pub) => ({
+          ...pub,
+          expect: plan.cases.find((c) => c.id === pub.caseId)?.expect,
+          ...(records[pub.index] as PublishRecord),
+        })),
         cases: plan.cases,
         schedule,
         nemesis: nemesis.log,

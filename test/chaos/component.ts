@@ -86,8 +86,9 @@ export class Component {
       const proc = this.spawn();
       this.proc = proc;
       try {
+        // A process that neither serves nor exits within this is killed and started again.
         await waitUntilReady(proc, () => Promise.resolve(proc.output.includes(this.spec.readyText)), {
-          timeoutMs: 60_000,
+          timeoutMs: 30_000,
           intervalMs: 100,
         });
         this.watch(proc);

@@ -1,6 +1,8 @@
 /**
- * `npm run chaos -- --seed N --orders N --duration S --nats-server pinned|legacy|<path> --out FILE`:
- * a chaos run against real servers and processes (see chaos.ts). Prints the seed first, the
+ * `npm run chaos -- --seed N --orders N --duration S --nats-server pinned|legacy|<path> --out FILE
+ * --settle-timeout S --stall-after S`: a chaos run against real servers and processes (see
+ * chaos.ts; defaults: a random seed, 2000 orders, 120 s of faults, the pinned nats-server, 600 s
+ * of settling at most, a stall after 30 s without progress). Prints the seed first, the
  * report's path and a one-line summary last; exits 0 only when nothing was lost, duplicated,
  * unexpected, misfiled or left pending, and nothing stalled.
  */
@@ -37,7 +39,7 @@ function options(argv: readonly string[]): ChaosOptions {
     durationMs: wholeNumber('duration', values.duration, 120, 10) * 1000,
     natsServer: values['nats-server'] ?? 'pinned',
     ...(values.out ? { out: values.out } : {}),
-    settleTimeoutMs: wholeNumber('settle-timeout', values['settle-timeout'], 180, 10) * 1000,
+    settleTimeoutMs: wholeNumber('settle-timeout', values['settle-timeout'], 600, 10) * 1000,
     stallMs: wholeNumber('stall-after', values['stall-after'], 30, 5) * 1000,
     progress: (line) => process.stderr.write(`chaos: ${line}\n`),
   };

@@ -1,7 +1,8 @@
 /**
- * After the heal: waits until the pipeline is quiet (both work queues empty, no workflow running)
- * or a deadline passes, and meanwhile reports every stall: a stretch of `stallMs` or more in which
- * work was pending and nothing moved (no ack floor, backlog, stream or dead-letter change).
+ * After the heal: waits until the pipeline is quiet (both work queues empty, no workflow running),
+ * and meanwhile reports every stall: a stretch of `stallMs` or more in which work was pending and
+ * nothing moved (no ack floor, backlog, stream or dead-letter change). A slow machine only makes
+ * the wait longer; it ends early when a stall has lasted `giveUpMs`, or at `timeoutMs`.
  */
 import { DLQ_STREAM, STREAM } from '../../bridge/config/topology';
 import type { Pipeline } from '../harness/pipeline';
@@ -26,6 +27,8 @@ export interface SettleOptions {
   readonly timeoutMs: number;
   /** No progress for this long while work is pending is a stall, in ms. */
   readonly stallMs: number;
+  /** No progress for this long ends the wait, in ms. Default: twice stallMs. */
+  readonly giveUpMs?: number;
   /** How often to look, in ms. Default: 1000. */
   readonly pollMs?: number;
   /** Consecutive quiet looks that end the wait. Default: 3. */
@@ -79,6 +82,7 @@ export async function settle(p: Pipeline, options: SettleOptions, startedAt: num
       const busy = seen.work > 0 || seen.running > 0;
       quiet = busy ? 0 : quiet + 1;
       if (quiet >= (options.quietLooks ?? 3)) return { quiet: true, durationMs: Date.now() - began, stalls };
+      if (busy && now - lastChangeAt >= (options.giveUpMs ?? 2 * options.stallMs)) break;
       if (busy && !open && now - lastChangeAt >= options.stallMs) {
         open = { fromMs: lastChangeAt - startedAt, toMs: now - startedAt, backlog: seen.work, running: seen.running };
         stalls.push(open);
