@@ -53,7 +53,10 @@ export function isDeadLetterHeader(name: string): boolean {
 export const MAX_REASON_BYTES = 2048;
 /** Bytes of each other Orderflow-Dlq-* value at most: 512. */
 export const MAX_DLQ_FIELD_BYTES = 512;
-/** Details recorded at most: 8. With the bounds above, our own headers stay under 8 KiB. */
+/**
+ * Details recorded at most: 8. With the bounds above, a record's own headers stay under 10 KiB,
+ * so a record that points at its object store copy always fits one message.
+ */
 export const MAX_DLQ_DETAILS = 8;
 
 export interface DeadLetter {
@@ -98,7 +101,8 @@ function recordHeaders(consumer: string, msg: JsMsg, letter: DeadLetter): MsgHdr
   h.set(DLQ_HEADERS.time, new Date().toISOString());
   if (letter.workflowId) h.set(DLQ_HEADERS.workflowId, field(letter.workflowId));
   for (const [key, value] of Object.entries(letter.details ?? {}).slice(0, MAX_DLQ_DETAILS)) {
-    h.set(`${DLQ_DETAIL_PREFIX}${oneLine(key, 64)}`, field(value));
+    // A header name is a token: anything else in a key becomes '-'.
+    h.set(`${DLQ_DETAIL_PREFIX}${key.replace(/[^A-Za-z0-9-]/g, '-').slice(0, 64)}`, field(value));
   }
   return h;
 }
@@ -176,15 +180,9 @@ export async function recordDeadLetter(
   const jsm = await js.jetstreamManager(false);
   const found = await findRecorded(jsm, consumer, msg.seq);
   if (found !== undefined) return { status: 'already-recorded', id: found };
+  const inline = keptHeaders(msg.headers, recordHeaders(consumer, msg, letter));
   try {
-    return await publishOnce(
-      js,
-      jsm,
-      consumer,
-      msg.seq,
-      msg.data,
-      keptHeaders(msg.headers, recordHeaders(consumer, msg, letter)),
-    );
+    return await publishOnce(js, jsm, consumer, msg.seq, msg.data, inline);
   } catch (err) {
     if (!isRefusedForSize(err)) throw err;
   }
