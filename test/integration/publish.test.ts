@@ -106,15 +106,25 @@ describe('publish - orders into ORDERS.received', () => {
     expect(JSON.parse(again.stdout)).toEqual({ orderId, seq: stored.seq, duplicate: true, conflict: false });
   });
 
-  it('publishes JSON lines from stdin and an order given by flags', async () => {
+  it('publishes JSON lines from stdin and an order given by flags, the same flags again being a repeat', async () => {
     const before = await received();
     const lines = [order('line-1'), order('line-2')].map((o) => JSON.stringify(o)).join('\n');
     expect((await runCli(['publish'], { env: { NATS_URL: url }, input: lines })).code).toBe(0);
-    const flags = await runCli(
-      ['publish', '--order-id', 'flag-1', '--customer', 'c-9', '--item', 'KB-101:2:49.90', '--item', 'MS-202:1:19.50'],
-      { env: { NATS_URL: url } },
-    );
+    const args = [
+      'publish',
+      '--order-id',
+      'flag-1',
+      '--customer',
+      'c-9',
+      '--item',
+      'KB-101:2:49.90',
+      '--item',
+      'MS-202:1:19.50',
+    ];
+    const flags = await runCli(args, { env: { NATS_URL: url } });
     expect(flags.code).toBe(0);
+    const again = await runCli(args, { env: { NATS_URL: url } });
+    expect([again.code, again.stdout]).toEqual([0, expect.stringContaining('order flag-1: duplicate') as unknown]);
     expect(await received()).toBe(before + 3);
   });
 

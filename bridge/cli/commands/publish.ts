@@ -41,7 +41,7 @@ async function ordersFrom(file: string | undefined, flags: PublishFlags): Promis
           customerId: flags.customer,
           currency: flags.currency ?? 'EUR',
           items: (flags.item ?? []).map(parseItemFlag),
-          createdAt: new Date().toISOString(),
+          // No createdAt of the clock's: the same flags again must be the same order (a repeat, not a conflict).
         },
       },
     ]);
