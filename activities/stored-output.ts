@@ -7,6 +7,7 @@ import type { JetStreamClient, JetStreamManager, PubAck } from '@nats-io/jetstre
 import { ApplicationFailure } from '@temporalio/common';
 
 import { ForeignMessageError, verifyDuplicate } from '../bridge/nats/publish-checks';
+import { orderIdOf } from '../bridge/orders/order-id';
 
 /** The one message a stage publishes for one order and revision. */
 export interface OutputIdentity {
@@ -21,15 +22,6 @@ export interface OutputIdentity {
 export const MESSAGE_ID_COLLISION = 'MessageIdCollision';
 
 const MSG_ID_HEADER = 'Nats-Msg-Id';
-
-function outputOrderId(data: Uint8Array): string | undefined {
-  try {
-    const value = JSON.parse(new TextDecoder().decode(data)) as { order?: { orderId?: unknown } } | null;
-    return typeof value?.order?.orderId === 'string' ? value.order.orderId : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * Checks that the message JetStream kept in place of a duplicate publish is this order's output.
@@ -46,7 +38,7 @@ export async function expectOwnOutput(jsm: JetStreamManager, expected: OutputIde
         ack.stream === expected.stream &&
         stored.subject === expected.subject &&
         stored.header.get(MSG_ID_HEADER) === expected.msgId &&
-        outputOrderId(stored.data) === expected.orderId,
+        orderIdOf(stored.data) === expected.orderId,
     );
   } catch (err) {
     if (!(err instanceof ForeignMessageError)) throw err;
