@@ -34,6 +34,11 @@ export interface BridgeOptions {
   readonly workerCheckMs: number;
   /** A worker not seen polling for this long is gone, in ms (an idle long poll lasts ~70 s). Default: 120000. */
   readonly workerStaleMs: number;
+  /**
+   * While intake is paused, consumers are paused at the server (2.11+) this far ahead, renewed every
+   * third of it: how long a pause outlives a bridge that died holding it, in ms. Default: 30000.
+   */
+  readonly pauseLeaseMs: number;
 }
 
 export interface WorkerOptions {
@@ -114,6 +119,7 @@ export function bridgeOptions(flags: Source = {}, env: Source = process.env): Br
     stuckCheckMs: intSetting(flags, env, 'stuckCheckMs', 'ORDERFLOW_STUCK_CHECK_MS', 10_000, 100, 3_600_000),
     workerCheckMs: intSetting(flags, env, 'workerCheckMs', 'ORDERFLOW_WORKER_CHECK_MS', 5000, 100, 3_600_000),
     workerStaleMs: intSetting(flags, env, 'workerStaleMs', 'ORDERFLOW_WORKER_STALE_MS', 120_000, 1000, 86_400_000),
+    pauseLeaseMs: intSetting(flags, env, 'pauseLeaseMs', 'ORDERFLOW_PAUSE_LEASE_MS', 30_000, 1000, 3_600_000),
   };
 }
 

@@ -10,8 +10,10 @@ import type { NatsConnection, Subscription } from '@nats-io/nats-core';
 import type { Client } from '@temporalio/client';
 
 import type { BridgeOptions } from '../config/bridge';
+import { STREAM } from '../config/topology';
 import { nakAfter, terminate } from '../nats/acks';
 import { trackConnection } from '../nats/connection-state';
+import type { ServerFeatures } from '../nats/server-features';
 import { featuresOf } from '../nats/server-features';
 import type { Logger } from '../log';
 import { TemporalHealth } from '../temporal/health';
@@ -19,6 +21,7 @@ import { WorkerPresence } from '../temporal/worker-presence';
 import { STAGES } from '../../workflows/stages';
 import type { BridgeCounters } from './counters';
 import { Histogram, newCounters } from './counters';
+import { BrokerPause } from './broker-pause';
 import { IntakeGate } from './intake-gate';
 import { ACK_METRICS_SUBJECT, systemEvent } from '../monitor/events';
 import { renderBridgeMetrics } from './metrics';
@@ -44,6 +47,8 @@ export class Bridge {
   private started = false;
   private readonly nats: { readonly connected: boolean };
   private ackSamples: Subscription | undefined;
+  private readonly pauses: BrokerPause[] = [];
+  private readonly features: ServerFeatures;
   private readonly ackDelays = new Map<string, Histogram>();
 
   constructor(
@@ -53,7 +58,7 @@ export class Bridge {
     this.js = jetstream(deps.nc);
     this.nats = trackConnection(deps.nc);
     // Verbs whose form depends on the server's version are chosen once, from what it reports.
-    const features = featuresOf(deps.nc);
+    const features = (this.features = featuresOf(deps.nc));
     this.gates = options.stages.map(() => new IntakeGate());
     const each = (key: string) => (reason: string | undefined) => {
       for (const gate of this.gates) {
@@ -160,6 +165,7 @@ export class Bridge {
   async start(): Promise<void> {
     this.watchAckSamples();
     this.health.start();
+    await this.pauseAtBrokerWithGates();
     // Before the first pull, so a bridge started without workers takes nothing.
     await this.presence.start();
     for (const consumer of this.consumers) await consumer.start();
@@ -171,6 +177,30 @@ export class Bridge {
   }
 
   /**
+   * While a stage's gate is closed, its consumer is paused at the server too (nats-server 2.11+),
+   * so every bridge on it stops pulling, under a lease this bridge renews while the fault lasts:
+   * a bridge that dies cannot leave the pipeline paused. On older servers, only this bridge pauses.
+   */
+  private async pauseAtBrokerWithGates(): Promise<void> {
+    const jsm = await this.js.jetstreamManager();
+    for (const [i, name] of this.options.stages.entries()) {
+      const pause = new BrokerPause({
+        jsm,
+        stream: STREAM,
+        consumers: [STAGES[name].consumer],
+        features: this.features,
+        logger: this.deps.logger,
+        leaseMs: this.options.pauseLeaseMs,
+      });
+      this.pauses.push(pause);
+      this.gates[i]!.onChange((reasons) => {
+        if (reasons.length > 0) void pause.hold(reasons.join('; '));
+        else void pause.release();
+      });
+    }
+  }
+
+  /**
    * Stops pulling, lets in-flight orders finish within the grace period (acking them), hands the
    * rest back, then stops watching Temporal. Connections belong to the caller. Idempotent.
    */
@@ -179,6 +209,8 @@ export class Bridge {
       this.ackSamples?.unsubscribe();
       await Promise.all(this.consumers.map((c) => c.stop(this.options.shutdownGraceMs)));
       await Promise.all([this.health.stop(), this.presence.stop()]);
+      // Not released: a pause this bridge holds lapses with its lease, as if the bridge had died.
+      await Promise.all(this.pauses.map((p) => p.stop()));
       this.deps.logger.info('bridge stopped', { ...this.counters });
     })();
     return this.closing;

@@ -2,6 +2,8 @@
  * Field-by-field comparison of a desired JetStream configuration with the one a server holds,
  * and which differences JetStream can change in place. Pure: no server access.
  */
+import type { ServerFeatures as AllServerFeatures } from '../nats/server-features';
+
 export type ObjectKind = 'stream' | 'consumer';
 
 export interface FieldDrift {
@@ -26,12 +28,8 @@ function same(a: unknown, b: unknown): boolean {
   return JSON.stringify(normalize(a)) === JSON.stringify(normalize(b));
 }
 
-export interface ServerFeatures {
-  /** nats-server 2.10+ can change a consumer's filter subject in place. */
-  readonly updatableFilterSubject: boolean;
-  /** nats-server 2.10+ can switch a stream's retention between limits and interest in place. */
-  readonly updatableRetention: boolean;
-}
+/** What the diff needs to know of the server, from the one version table (nats/server-features.ts). */
+export type ServerFeatures = Pick<AllServerFeatures, 'updatableFilterSubject' | 'updatableRetention'>;
 
 function streamImmutability(
   field: string,
@@ -124,14 +122,4 @@ export function diffConfig(
 /** The updatable drifted fields with their desired values: what to send as an in-place update. */
 export function updatableChanges(drift: readonly FieldDrift[]): Record<string, unknown> {
   return Object.fromEntries(drift.filter((d) => !d.immutable).map((d) => [d.field, d.desired]));
-}
-
-/** Parses "2.10.1-beta" style versions; unknown parts count as 0. */
-export function serverFeatures(version: string): ServerFeatures {
-  const [major = 0, minor = 0] = version
-    .replace(/^v/, '')
-    .split('.')
-    .map((p) => Number.parseInt(p, 10) || 0);
-  const atLeast210 = major > 2 || (major === 2 && minor >= 10);
-  return { updatableFilterSubject: atLeast210, updatableRetention: atLeast210 };
 }

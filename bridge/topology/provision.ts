@@ -7,7 +7,8 @@ import { JetStreamApiError } from '@nats-io/jetstream';
 
 import { STREAM, consumerConfigs, streamConfig } from '../config/topology';
 import type { FieldDrift, ObjectKind, ServerFeatures } from './diff';
-import { diffConfig, serverFeatures, updatableChanges } from './diff';
+import { serverFeatures } from '../nats/server-features';
+import { diffConfig, updatableChanges } from './diff';
 
 const NOT_FOUND_CODES = new Set([10059 /* stream */, 10014 /* consumer */]);
 

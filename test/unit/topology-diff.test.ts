@@ -1,5 +1,6 @@
 import type { FieldDrift } from '../../bridge/topology/diff';
-import { diffConfig, serverFeatures, updatableChanges } from '../../bridge/topology/diff';
+import { serverFeatures } from '../../bridge/nats/server-features';
+import { diffConfig, updatableChanges } from '../../bridge/topology/diff';
 
 const OLD_SERVER = serverFeatures('2.9.10');
 const NEW_SERVER = serverFeatures('2.12.2');
@@ -21,7 +22,7 @@ describe('topology diff - serverFeatures', () => {
     ['', false],
     ['garbage', false],
   ])('topology diff - serverFeatures(%j) updatableFilterSubject and updatableRetention are %s', (version, expected) => {
-    expect(serverFeatures(version)).toEqual({ updatableFilterSubject: expected, updatableRetention: expected });
+    expect(serverFeatures(version)).toMatchObject({ updatableFilterSubject: expected, updatableRetention: expected });
   });
 });
 

@@ -83,6 +83,10 @@ export function registerRun(program: Command): void {
       'how often the task queue is checked for a worker [env: ORDERFLOW_WORKER_CHECK_MS] (default: 5000)',
     )
     .option(
+      '--pause-lease-ms <ms>',
+      'how far ahead a paused consumer is paused at the server, renewed while the fault lasts [env: ORDERFLOW_PAUSE_LEASE_MS] (default: 30000)',
+    )
+    .option(
       '--worker-stale-ms <ms>',
       'a worker not seen polling this long is gone [env: ORDERFLOW_WORKER_STALE_MS] (default: 120000)',
     )
