@@ -46,7 +46,10 @@ export function deadLetterSubject(consumer: string, streamSeq: number): string {
  */
 export const DLQ_PAYLOADS_BUCKET = 'ORDERFLOW_DLQ_PAYLOADS';
 
-/** Key/value bucket of side effects (one key per order and step) and stage publishes. */
+/**
+ * Key/value bucket of side effects (one key per order, step and revision) and of each stage
+ * output's intent and result (activities/keys.ts).
+ */
 export const EFFECTS_BUCKET = 'ORDERFLOW_EFFECTS';
 
 const SECOND_NS = 1_000_000_000;
@@ -58,11 +61,13 @@ const DAY_NS = 86_400 * SECOND_NS;
 export const CHOSEN = {
   /**
    * Stream duplicate window: 10 minutes (server default 2 minutes). Publishes carry a Nats-Msg-Id
-   * (the order ID for intake, order + stage for the stages), and an activity that published but
-   * died before recording it is retried by Temporal after a backoff or a worker restart; 10
-   * minutes covers that retry. The cost is one remembered ID per message for 10 minutes (about
-   * 100 bytes each). Beyond the window, the workflow-ID policy still keeps a duplicate from
-   * running an order twice: this window is a second line, not the only one.
+   * (the order ID for intake, `orderflow/out/<stage>/<revision>/<orderId>` for stage outputs:
+   * workflows/message-ids.ts), and an activity that published but died before recording it is
+   * retried by Temporal after a backoff or a worker restart; 10 minutes covers that retry. Beyond
+   * the window, the output's intent record and a search of the stream after it keep the output
+   * single (activities/stage-output.ts), and the workflow-ID policy keeps a repeated intake message
+   * from running an order twice: this window is the fast path, not the only line. The cost is one
+   * remembered ID per message for 10 minutes (about 100 bytes each).
    */
   duplicateWindowNs: 10 * 60 * SECOND_NS,
   /**

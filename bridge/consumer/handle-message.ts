@@ -17,15 +17,12 @@ import { childSignal, sleep } from '../util/signals';
 import type { Stage } from '../../workflows/stages';
 import { workflowIdFor } from '../../workflows/stages';
 import type { StageInput } from '../../workflows/types';
-import { headersOf } from './dead-letters';
+import { REDRIVEN_FROM_HEADER, carriedHeaders } from './headers';
 import type { Outcome, ParkKind } from './decision';
 import { decodeStageMessage } from './decode';
 import type { IntakeGate } from './intake-gate';
 import type { Call, RunContext } from './stage-run';
 import { failedRunsOf, resolveRun } from './stage-run';
-
-/** Header a redrive puts on the message it re-publishes (bridge/dlq). */
-export const REDRIVEN_HEADER = 'Orderflow-Redriven-From';
 
 export interface StuckPolicy {
   /** How often a run that has not finished is checked for a failing workflow task, in ms. */
@@ -172,6 +169,11 @@ export async function handleMessage(msg: JsMsg, ctx: HandlerContext): Promise<Ou
   const { order } = decoded.payload;
   const workflowId = workflowIdFor(ctx.stage.name, order.orderId);
   const log = ctx.logger.child({ orderId: order.orderId, workflowId });
+  // Bounded before they reach the workflow input and, from there, the next stage's message.
+  const carried = carriedHeaders(msg);
+  if (carried.dropped.some((d) => d.reason !== 'nats' && d.reason !== 'orderflow')) {
+    log.warn('headers not carried to the next stage', { dropped: carried.dropped });
+  }
   const input: StageInput = {
     ...decoded.payload,
     revision: orderRevision(order),
@@ -180,10 +182,10 @@ export async function handleMessage(msg: JsMsg, ctx: HandlerContext): Promise<Ou
       subject: msg.subject,
       streamSeq: msg.seq,
       deliveryCount: msg.info.deliveryCount,
-      headers: headersOf(msg),
+      headers: carried.headers,
     },
   };
-  const redriven = msg.headers?.has(REDRIVEN_HEADER) ?? false;
+  const redriven = msg.headers?.has(REDRIVEN_FROM_HEADER) ?? false;
 
   // One signal per message: the Temporal client leaves a listener on every signal it is given,
   // so the bridge's own lives only as long as the message.

@@ -7,12 +7,12 @@
 import { setMaxListeners } from 'node:events';
 
 import type { Consumer, JetStreamClient, JsMsg } from '@nats-io/jetstream';
-import { JetStreamApiError } from '@nats-io/jetstream';
 import type { Client } from '@temporalio/client';
 
 import { STREAM } from '../config/topology';
 import { TopologyMissingError, messageOf } from '../errors';
 import type { Logger } from '../log';
+import { isJsApiError } from '../nats/api-codes';
 import { sleep } from '../util/signals';
 import type { Stage } from '../../workflows/stages';
 import { recordDeadLetter } from './dead-letters';
@@ -48,9 +48,6 @@ export interface StageConsumerDeps {
   readonly logger: Logger;
 }
 
-/** JetStream API error codes met when binding to the consumer. */
-const CONSUMER_NOT_FOUND = 10014;
-const STREAM_NOT_FOUND = 10059;
 /** After this long past the grace period, shutdown stops waiting for handlers (each is bounded anyway). */
 const HANDLER_EXIT_BOUND_MS = 10_000;
 
@@ -97,7 +94,7 @@ export class StageConsumer {
     try {
       this.consumer = await this.deps.js.consumers.get(STREAM, this.stage.consumer);
     } catch (err) {
-      if (err instanceof JetStreamApiError && (err.code === CONSUMER_NOT_FOUND || err.code === STREAM_NOT_FOUND)) {
+      if (isJsApiError(err, 'consumerNotFound', 'streamNotFound')) {
         throw new TopologyMissingError(
           `consumer ${STREAM}/${this.stage.consumer} does not exist; run \`orderflow provision\` first`,
           { cause: err },

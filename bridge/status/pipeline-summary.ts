@@ -3,9 +3,10 @@ import type { JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import type { Client } from '@temporalio/client';
 
-import { DLQ_STREAM, STREAM } from '../config/topology';
+import { STREAM } from '../config/topology';
 import { ACK_METRICS_SUBJECT, systemEvent } from '../monitor/events';
 import type { StageName } from '../../workflows/stages';
+import { countDeadLetters } from '../dlq/dead-letter-store';
 import { STAGES } from '../../workflows/stages';
 
 const STATUSES = ['Running', 'Completed', 'Failed', 'TimedOut', 'Terminated', 'Canceled'] as const;
@@ -89,13 +90,9 @@ export async function pipelineSummary(
     }
     workflows[name] = counts;
   }
-  const byConsumer: Record<string, number> = {};
-  let total = 0;
-  for (const stage of Object.values(STAGES)) {
-    const subject = `orderflow.dlq.${stage.consumer}`;
-    const info = await jsm.streams.info(DLQ_STREAM, { subjects_filter: subject }).catch(() => null);
-    byConsumer[stage.consumer] = info?.state.subjects?.[subject] ?? 0;
-    total += byConsumer[stage.consumer] ?? 0;
-  }
-  return { consumers, workflows, deadLetters: { total, byConsumer }, recentAcks: await recentAcks };
+  const deadLetters = await countDeadLetters(
+    jsm,
+    Object.values(STAGES).map((stage) => stage.consumer),
+  ).catch(() => ({ total: 0, byConsumer: {} }));
+  return { consumers, workflows, deadLetters, recentAcks: await recentAcks };
 }

@@ -3,14 +3,12 @@
  * field, and (when asked) updates what JetStream can change in place. Idempotent.
  */
 import type { JetStreamManager } from '@nats-io/jetstream';
-import { JetStreamApiError } from '@nats-io/jetstream';
+import { isJsApiError } from '../nats/api-codes';
 
 import { STREAM, consumerConfigs, streamConfig } from '../config/topology';
 import type { FieldDrift, ObjectKind, ServerFeatures } from './diff';
 import { serverFeatures } from '../nats/server-features';
 import { diffConfig, updatableChanges } from './diff';
-
-const NOT_FOUND_CODES = new Set([10059 /* stream */, 10014 /* consumer */]);
 
 export type ObjectState = 'missing' | 'in-sync' | 'drift';
 export type ObjectAction = 'none' | 'create' | 'update' | 'report';
@@ -47,7 +45,7 @@ export interface ProvisionReport {
 }
 
 function isNotFound(err: unknown): boolean {
-  return err instanceof JetStreamApiError && NOT_FOUND_CODES.has(err.code);
+  return isJsApiError(err, 'streamNotFound', 'consumerNotFound');
 }
 
 async function loadOrUndefined<T>(load: () => Promise<T>): Promise<T | undefined> {

@@ -287,7 +287,7 @@ export async function backlog(p: Pipeline, consumer: string): Promise<{ pending:
 export async function effectKeys(p: Pipeline): Promise<string[]> {
   const keys: string[] = [];
   for await (const key of await p.kv.keys()) keys.push(key);
-  return keys.filter((k) => !k.startsWith('published-')).sort();
+  return keys.sort();
 }
 
 /**

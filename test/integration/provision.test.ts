@@ -48,6 +48,7 @@ describe.each(natsServerVersions())('provision - on nats-server $version', ({ pa
     expect((first.report as unknown as { support: object }).support).toEqual({
       deadLetters: 'created',
       effects: 'created',
+      deadLetterPayloads: 'created',
     });
     const before = await jsm.streams.info('ORDERS');
 

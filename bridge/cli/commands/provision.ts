@@ -80,6 +80,7 @@ export function registerProvision(program: Command): void {
         const supportLines = [
           `stream    ORDERS_DLQ         ${state(support.deadLetters)} (dead letters)`,
           `kv        ORDERFLOW_EFFECTS  ${state(support.effects)} (side effects of the functions)`,
+          `obj       ORDERFLOW_DLQ_PAYLOADS ${state(support.deadLetterPayloads)} (dead letters too large for one message)`,
         ];
         process.stdout.write(
           flags.json
