@@ -202,8 +202,9 @@ export class StageConsumer {
         return;
       case 'term': {
         const letter = decision.deadLetter;
+        let recorded: Awaited<ReturnType<typeof recordDeadLetter>>;
         try {
-          await recordDeadLetter(this.deps.js, this.stage.consumer, msg, {
+          recorded = await recordDeadLetter(this.deps.js, this.stage.consumer, msg, {
             kind: letter.kind,
             reason: letter.reason,
             ...('workflowId' in outcome && outcome.workflowId ? { workflowId: outcome.workflowId } : {}),
@@ -218,7 +219,14 @@ export class StageConsumer {
         }
         this.deps.terminate(msg, letter.reason);
         this.counters.terminated += 1;
-        log.error('order dead-lettered', { ...fields, kind: letter.kind, reason: letter.reason });
+        log.error('order dead-lettered', {
+          ...fields,
+          kind: letter.kind,
+          reason: letter.reason,
+          deadLetter: recorded.id,
+          // An earlier delivery recorded it and died before terminating: one record, not two.
+          ...(recorded.status === 'already-recorded' ? { alreadyRecorded: true } : {}),
+        });
         return;
       }
     }
