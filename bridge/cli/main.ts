@@ -18,6 +18,9 @@ import { registerRun } from './commands/run';
 import { registerStatus } from './commands/status';
 import { addGlobalOptions } from './options';
 
+/** How long a finished command may take to let go of its last handles, in ms. */
+const EXIT_GRACE_MS = 2000;
+
 export function buildProgram(): Command {
   const program = addGlobalOptions(new Command('orderflow'))
     .description('NATS JetStream orders as durable serverless functions on Temporal')
@@ -64,5 +67,9 @@ if (require.main === module) {
   killChildrenOnExit();
   void main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
+    // Normally nothing is left and the process ends now. Should a client leave a handle behind
+    // (a connection attempt abandoned after a timeout), the command has still ended: exit anyway,
+    // rather than linger as a live process that does nothing.
+    setTimeout(() => process.exit(code), EXIT_GRACE_MS).unref();
   });
 }

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import type { JetStreamManager } from '@nats-io/jetstream';
 import { jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { credsAuthenticator, nkeyAuthenticator } from '@nats-io/nats-core';
+import { credsAuthenticator, errors, nkeyAuthenticator } from '@nats-io/nats-core';
 import type { NodeConnectionOptions } from '@nats-io/transport-node';
 import { connect } from '@nats-io/transport-node';
 
@@ -44,12 +44,17 @@ function connectionOptions(settings: NatsSettings, options: NatsConnectOptions):
 
 /** Connects to NATS, turning a failure into one clear ServerUnreachableError or ConfigError. */
 export async function connectNats(settings: NatsSettings, options: NatsConnectOptions = {}): Promise<NatsConnection> {
-  const address = settings.servers.join(',');
+  // Credentials in a URL (nats://user:pass@host) never reach a message or a log.
+  const address = settings.servers.map((url) => url.replace(/\/\/[^@/]*@/, '//***@')).join(',');
   try {
     return await connect(connectionOptions(settings, options));
   } catch (err) {
     const message = messageOf(err);
-    if (/authori[sz]ation|authentication|permission/i.test(message)) {
+    if (
+      err instanceof errors.AuthorizationError ||
+      err instanceof errors.UserAuthenticationExpiredError ||
+      err instanceof errors.PermissionViolationError
+    ) {
       throw new ConfigError(
         'NATS credentials',
         `the server at ${address} refused them (${message})`,
