@@ -5,7 +5,7 @@
  */
 import type { KV } from '@nats-io/kv';
 
-import { isJsApiError } from '../bridge/nats/api-codes';
+import { isJsApiError } from './nats/api-codes';
 
 export interface EffectRecord {
   readonly value: Readonly<Record<string, unknown>>;

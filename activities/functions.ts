@@ -2,7 +2,7 @@
  * The demo functions. Each computes its effect from the order alone (deterministic, so every
  * attempt would write the same thing) and records it once per order revision (activities/keys.ts).
  */
-import { minorUnits } from '../bridge/orders/currencies';
+import { minorUnits } from '../workflows/currencies';
 import type { StepInput } from '../workflows/types';
 
 type Detail = Record<string, string | number>;

@@ -6,8 +6,8 @@
 import type { JetStreamClient, JetStreamManager, PubAck } from '@nats-io/jetstream';
 import { ApplicationFailure } from '@temporalio/common';
 
-import { ForeignMessageError, verifyDuplicate } from '../bridge/nats/publish-checks';
-import { orderIdOf } from '../bridge/orders/order-id';
+import { ForeignMessageError, verifyDuplicate } from './nats/publish-checks';
+import { orderIdOf } from '../workflows/order-id';
 
 /** The one message a stage publishes for one order and revision. */
 export interface OutputIdentity {

@@ -15,8 +15,8 @@ import { Empty, headers } from '@nats-io/nats-core';
 
 import { DLQ_STREAM, STREAM, deadLetterSubject } from '../config/topology';
 import { payloadObjectName, putPayloadObject } from '../dlq/payload-objects';
-import { isJsApiError } from '../nats/api-codes';
-import { ForeignMessageError, isRefusedForSize, verifyDuplicate } from '../nats/publish-checks';
+import { isJsApiError } from '../../activities/nats/api-codes';
+import { ForeignMessageError, isRefusedForSize, verifyDuplicate } from '../../activities/nats/publish-checks';
 import { deadLetterMsgId } from '../../workflows/message-ids';
 import { isNatsHeader } from './headers';
 

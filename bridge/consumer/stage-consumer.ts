@@ -12,7 +12,7 @@ import type { Client } from '@temporalio/client';
 import { STREAM } from '../config/topology';
 import { TopologyMissingError, messageOf } from '../errors';
 import type { Logger } from '../log';
-import { isJsApiError } from '../nats/api-codes';
+import { isJsApiError } from '../../activities/nats/api-codes';
 import { sleep } from '../util/signals';
 import type { Stage } from '../../workflows/stages';
 import { recordDeadLetter } from './dead-letters';

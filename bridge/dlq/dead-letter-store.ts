@@ -12,8 +12,8 @@ import { DLQ_STREAM, STREAM } from '../config/topology';
 import { DLQ_DETAIL_PREFIX, DLQ_HEADERS, isDeadLetterHeader } from '../consumer/dead-letters';
 import { REDRIVEN_FROM_HEADER, isNatsHeader } from '../consumer/headers';
 import { InvalidInputError } from '../errors';
-import { isRefusedForSize, verifyDuplicate } from '../nats/publish-checks';
-import { orderIdOf } from '../orders/order-id';
+import { isRefusedForSize, verifyDuplicate } from '../../activities/nats/publish-checks';
+import { orderIdOf } from '../../workflows/order-id';
 import { redriveMsgId } from '../../workflows/message-ids';
 import { deletePayloadObject, getPayloadObject } from './payload-objects';
 

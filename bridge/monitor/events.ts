@@ -3,7 +3,7 @@
  * sampled ack metrics of NEW and DISPATCH, and the max-deliveries / terminated advisories. Pure,
  * so that a CLI and a web page can share it.
  */
-import { orderIdOf } from '../orders/order-id';
+import { orderIdOf } from '../../workflows/order-id';
 
 export type MonitorEvent =
   | {

@@ -10,8 +10,8 @@ import { intakeMsgId } from '../../workflows/message-ids';
 import type { OrderData } from '../../workflows/types';
 import { STREAM, SUBJECTS } from '../config/topology';
 import { TopologyMissingError } from '../errors';
-import { isJsApiError } from '../nats/api-codes';
-import { ForeignMessageError, verifyDuplicate } from '../nats/publish-checks';
+import { isJsApiError } from '../../activities/nats/api-codes';
+import { ForeignMessageError, verifyDuplicate } from '../../activities/nats/publish-checks';
 import { orderRevision } from './revision';
 import type { Order } from './schema';
 

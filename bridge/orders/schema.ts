@@ -5,7 +5,7 @@
 import { z } from 'zod';
 
 import { ORDER_ID_PATTERN } from '../../workflows/message-ids';
-import { minorUnits } from './currencies';
+import { minorUnits } from '../../workflows/currencies';
 
 /** Largest encoded order accepted, in bytes. A real order with 100 lines fits in a few KiB. */
 export const MAX_ORDER_BYTES = 64 * 1024;

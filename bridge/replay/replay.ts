@@ -8,7 +8,7 @@ import { DeliverPolicy } from '@nats-io/jetstream';
 
 import { STREAM } from '../config/topology';
 import { headersOf } from '../consumer/dead-letters';
-import { orderIdOf } from '../orders/order-id';
+import { orderIdOf } from '../../workflows/order-id';
 
 export interface ReplayOptions {
   readonly fromSeq?: number;

@@ -25,6 +25,11 @@ export interface TemporalServerOptions {
   readonly namespace?: string;
   /** Search attributes to register, name to type (Keyword, Int, ...). Default: none. */
   readonly searchAttributes?: Readonly<Record<string, string>>;
+  /**
+   * Dynamic config values (`--dynamic-config-value KEY=VALUE`, the value given as JSON), for
+   * example `{ 'frontend.namespaceRPS': 5 }` to make the server throttle. Default: none.
+   */
+  readonly dynamicConfig?: Readonly<Record<string, string | number | boolean>>;
   /** Appends the server's log here. Default: memory only. */
   readonly logFile?: string;
   /** See ProcessSpec.pidRegistryDir. */
@@ -77,6 +82,8 @@ export class TemporalServer extends LaunchedServer {
     for (const pragma of SQLITE_PRAGMAS) args.push('--sqlite-pragma', pragma);
     for (const [name, type] of Object.entries(o.searchAttributes ?? {}))
       args.push('--search-attribute', `${name}=${type}`);
+    for (const [key, value] of Object.entries(o.dynamicConfig ?? {}))
+      args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
     args.push('--log-level', 'warn');
     const proc = new ManagedProcess({
       name: 'temporal',

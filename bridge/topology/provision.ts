@@ -3,7 +3,7 @@
  * field, and (when asked) updates what JetStream can change in place. Idempotent.
  */
 import type { JetStreamManager } from '@nats-io/jetstream';
-import { isJsApiError } from '../nats/api-codes';
+import { isJsApiError } from '../../activities/nats/api-codes';
 
 import { STREAM, consumerConfigs, streamConfig } from '../config/topology';
 import type { FieldDrift, ObjectKind, ServerFeatures } from './diff';

@@ -10,7 +10,7 @@ import { Kvm } from '@nats-io/kv';
 import { Objm } from '@nats-io/obj';
 
 import { CHOSEN, DLQ_PAYLOADS_BUCKET, DLQ_STREAM, EFFECTS_BUCKET, deadLetterStreamConfig } from '../config/topology';
-import { isJsApiError } from '../nats/api-codes';
+import { isJsApiError } from '../../activities/nats/api-codes';
 
 export interface SupportReport {
   readonly deadLetters: 'created' | 'exists';

@@ -25,7 +25,7 @@ import { recordDeadLetter } from '../../bridge/consumer/dead-letters';
 import { encodedHeadersBytes } from '../../bridge/consumer/headers';
 import { getDeadLetter, listDeadLetters, redriveDeadLetter } from '../../bridge/dlq/dead-letter-store';
 import { connectNats, jetStreamManagerFor } from '../../bridge/nats/connect';
-import { ForeignMessageError } from '../../bridge/nats/publish-checks';
+import { ForeignMessageError } from '../../activities/nats/publish-checks';
 import { provisionTopology } from '../../bridge/topology/provision';
 import { ensureSupportObjects } from '../../bridge/topology/support';
 import { deadLetterMsgId, redriveMsgId } from '../../workflows/message-ids';

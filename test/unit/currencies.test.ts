@@ -1,4 +1,4 @@
-import { CURRENCY_MINOR_UNITS, minorUnits } from '../../bridge/orders/currencies';
+import { CURRENCY_MINOR_UNITS, minorUnits } from '../../workflows/currencies';
 
 describe('currencies - ISO 4217 table', () => {
   // Currencies in use (ANG and XCG both, for the 2025 changeover) plus the funds CLF, UYI and UYW.
