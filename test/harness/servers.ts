@@ -36,7 +36,10 @@ export async function startNats(options: { binary?: string } = {}): Promise<Nats
 }
 
 export async function startTemporal(
-  options: { searchAttributes?: Record<string, string> } = {},
+  options: {
+    searchAttributes?: Record<string, string>;
+    dynamicConfig?: Record<string, string | number | boolean>;
+  } = {},
 ): Promise<TemporalServer> {
   const dir = tempDir('temporal');
   const server = await TemporalServer.start({
@@ -45,6 +48,7 @@ export async function startTemporal(
     dbFile: path.join(dir, 'temporal.db'),
     logFile: path.join(dir, 'temporal.log'),
     searchAttributes: options.searchAttributes,
+    dynamicConfig: options.dynamicConfig,
     pidRegistryDir: process.env.ORDERFLOW_TEST_PID_REGISTRY,
   });
   started.push(server);
