@@ -16,6 +16,7 @@ import { trackConnection } from '../nats/connection-state';
 import type { ServerFeatures } from '../nats/server-features';
 import { featuresOf } from '../nats/server-features';
 import type { Logger } from '../log';
+import { namespaceScopedError } from '../temporal/faults';
 import { TemporalHealth } from '../temporal/health';
 import { WorkerPresence } from '../temporal/worker-presence';
 import { STAGES } from '../../workflows/stages';
@@ -30,6 +31,11 @@ import { StageConsumer } from './stage-consumer';
 export interface BridgeDeps {
   readonly nc: NatsConnection;
   readonly client: Client;
+  /**
+   * A client without the SDK's own retries (connectTemporal with `retries: false`), for the
+   * health probes and worker checks, so that throttling reads as throttling. Default: `client`.
+   */
+  readonly probeClient?: Client;
   readonly logger: Logger;
 }
 
@@ -66,15 +72,19 @@ export class Bridge {
         else gate.open(key);
       }
     };
-    const client = deps.client;
+    const client = deps.probeClient ?? deps.client;
     this.health = new TemporalHealth({
       probe: (signal) =>
-        client.withAbortSignal(signal, () =>
-          client.withDeadline(Date.now() + 2000, () =>
-            // Namespace-scoped: a missing namespace or a refused identity is a fault too.
-            client.workflowService.describeNamespace({ namespace: client.options.namespace }),
-          ),
-        ),
+        client
+          .withAbortSignal(signal, () =>
+            client.withDeadline(Date.now() + 2000, () =>
+              // Namespace-scoped: a missing namespace or a refused identity is a fault too.
+              client.workflowService.describeNamespace({ namespace: client.options.namespace }),
+            ),
+          )
+          .catch((err: unknown) => {
+            throw namespaceScopedError(err, client.options.namespace);
+          }),
       onChange: each(TEMPORAL_KEY),
       logger: deps.logger,
     });
@@ -94,7 +104,7 @@ export class Bridge {
           STAGES[name],
           {
             js: this.js,
-            client,
+            client: deps.client,
             gate: this.gates[i]!,
             reportFault: (err) => this.health.report(err),
             terminate: (msg, reason) => terminate(msg, reason, features),
@@ -164,7 +174,8 @@ export class Bridge {
 
   async start(): Promise<void> {
     this.watchAckSamples();
-    this.health.start();
+    // Before the first pull: a bridge started against a Temporal that cannot take work takes nothing.
+    await this.health.start();
     await this.pauseAtBrokerWithGates();
     // Before the first pull, so a bridge started without workers takes nothing.
     await this.presence.start();

@@ -131,7 +131,9 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
     });
     const client = await connectTemporal(temporalSettings);
     stoppers.push(() => client.connection.close());
-    const bridge = new Bridge({ nc, client, logger }, options.bridge);
+    const probeClient = await connectTemporal(temporalSettings, { retries: false });
+    stoppers.push(() => probeClient.connection.close());
+    const bridge = new Bridge({ nc, client, probeClient, logger }, options.bridge);
     await bridge.start();
     stoppers.push(() => bridge.close());
 

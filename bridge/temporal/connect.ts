@@ -6,6 +6,12 @@ import { ServerUnreachableError, messageOf } from '../errors';
 export interface TemporalConnectOptions {
   /** How long the first connection may take, in milliseconds. Default: 5000. */
   readonly timeoutMs?: number;
+  /**
+   * Whether the SDK retries throttled and unavailable calls by itself. Default: true. Health
+   * probes turn it off: a retried RESOURCE_EXHAUSTED ends as the probe's own deadline, which would
+   * read as Temporal being unreachable rather than throttling.
+   */
+  readonly retries?: boolean;
 }
 
 /** Connects a Temporal client, turning a failure into one clear ServerUnreachableError. */
@@ -18,6 +24,7 @@ export async function connectTemporal(
       ...settings.connection,
       address: settings.address,
       connectTimeout: options.timeoutMs ?? 5000,
+      ...(options.retries === false ? { interceptors: [] } : {}),
     });
     return new Client({ connection, namespace: settings.namespace });
   } catch (err) {

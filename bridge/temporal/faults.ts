@@ -63,3 +63,14 @@ export function temporalFaultOf(err: unknown): TemporalFault | undefined {
 export function describeFault(fault: TemporalFault): string {
   return `Temporal ${fault.kind} (${fault.detail}): ${FAULT_ADVICE[fault.kind]}`;
 }
+
+/**
+ * For calls scoped to one namespace (describe it, describe one of its task queues): there, a
+ * NOT_FOUND can only mean the namespace is missing, and the raw service answers it without the
+ * SDK's NamespaceNotFoundError. Turns it into that error; anything else is returned as it is.
+ */
+export function namespaceScopedError(err: unknown, namespace: string): unknown {
+  return isGrpcServiceError(err) && (err.code as number) === GRPC_STATUS.NOT_FOUND
+    ? new NamespaceNotFoundError(namespace)
+    : err;
+}

@@ -28,8 +28,12 @@ export class TemporalHealth {
   private readonly stopped = new AbortController();
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
+  /** Wait before the next probe while faulted, in ms. */
+  private backoff: number;
 
-  constructor(private readonly options: TemporalHealthOptions) {}
+  constructor(private readonly options: TemporalHealthOptions) {
+    this.backoff = options.probeIntervalMs ?? 500;
+  }
 
   get healthy(): boolean {
     return this.fault === undefined;
@@ -39,8 +43,11 @@ export class TemporalHealth {
     return this.fault?.kind;
   }
 
-  start(): void {
-    this.loop ??= this.run();
+  /** Probes once now (so the state is known before any work is taken), then keeps watching. */
+  async start(): Promise<void> {
+    if (this.loop) return;
+    await this.probeOnce(this.stopped.signal);
+    this.loop = this.run();
   }
 
   /**
@@ -80,26 +87,31 @@ export class TemporalHealth {
 
   private async run(): Promise<void> {
     const signal = this.stopped.signal;
-    let backoff = this.options.probeIntervalMs ?? 500;
     while (!signal.aborted) {
-      const wait = this.fault ? backoff : (this.options.watchEveryMs ?? 2000);
-      await sleep(wait, signal, (wake) => (this.wake = wake));
-      if (signal.aborted) break;
-      // A signal per probe: the Temporal client leaves a listener on every signal it is given.
-      const probe = childSignal(signal);
-      try {
-        await this.options.probe(probe.signal);
-        backoff = this.options.probeIntervalMs ?? 500;
-        this.setFault(undefined);
-      } catch (err) {
-        if (signal.aborted) break;
-        // A probe that fails for anything but a system fault says nothing about Temporal's health.
-        const fault = temporalFaultOf(err);
-        if (fault) this.setFault(fault);
-        if (this.fault) backoff = Math.min(backoff * 2, this.options.maxProbeIntervalMs ?? 5000);
-      } finally {
-        probe.dispose();
-      }
+      await sleep(
+        this.fault ? this.backoff : (this.options.watchEveryMs ?? 2000),
+        signal,
+        (wake) => (this.wake = wake),
+      );
+      if (!signal.aborted) await this.probeOnce(signal);
+    }
+  }
+
+  private async probeOnce(signal: AbortSignal): Promise<void> {
+    // A signal per probe: the Temporal client leaves a listener on every signal it is given.
+    const probe = childSignal(signal);
+    try {
+      await this.options.probe(probe.signal);
+      this.backoff = this.options.probeIntervalMs ?? 500;
+      this.setFault(undefined);
+    } catch (err) {
+      if (signal.aborted) return;
+      // A probe that fails for anything but a system fault says nothing about Temporal's health.
+      const fault = temporalFaultOf(err);
+      if (fault) this.setFault(fault);
+      if (this.fault) this.backoff = Math.min(this.backoff * 2, this.options.maxProbeIntervalMs ?? 5000);
+    } finally {
+      probe.dispose();
     }
   }
 }

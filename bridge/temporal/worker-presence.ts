@@ -7,6 +7,7 @@ import type { Client } from '@temporalio/client';
 import { optionalTsToMs } from '@temporalio/common';
 
 import type { Logger } from '../log';
+import { namespaceScopedError } from './faults';
 import { childSignal, sleep } from '../util/signals';
 
 /** temporal.api.enums.v1 values, spelled out: the proto package is not a dependency of ours. */
@@ -82,7 +83,7 @@ export class WorkerPresence {
     } catch (err) {
       if (this.stopped.signal.aborted) return;
       // Temporal's own faults are told by its health watch; anything else leaves the last answer.
-      if (!this.options.reportFault(err)) {
+      if (!this.options.reportFault(namespaceScopedError(err, client.options.namespace))) {
         this.options.logger.debug('task queue check failed', { taskQueue, error: String(err) });
       }
     } finally {

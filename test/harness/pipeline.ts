@@ -153,12 +153,14 @@ export function testBridgeOptions(overrides: Record<string, string> = {}): Bridg
 export async function startBridge(p: Pipeline, overrides: Record<string, string> = {}): Promise<Bridge> {
   const nc = await connectNats({ servers: [p.nats.url] }, { reconnectForever: true });
   const client = await connectTemporal(p.temporalSettings);
-  const bridge = new Bridge({ nc, client, logger: silentLogger }, testBridgeOptions(overrides));
+  const probeClient = await connectTemporal(p.temporalSettings, { retries: false });
+  const bridge = new Bridge({ nc, client, probeClient, logger: silentLogger }, testBridgeOptions(overrides));
   await bridge.start();
   cleanups.push(async () => {
     await bridge.close();
     await nc.close();
     await client.connection.close();
+    await probeClient.connection.close();
   });
   return bridge;
 }

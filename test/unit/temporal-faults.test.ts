@@ -1,7 +1,7 @@
 import { ServiceError } from '@temporalio/client';
 import { NamespaceNotFoundError } from '@temporalio/common';
 
-import { GRPC_STATUS, temporalFaultOf } from '../../bridge/temporal/faults';
+import { GRPC_STATUS, namespaceScopedError, temporalFaultOf } from '../../bridge/temporal/faults';
 
 /** An error shaped as @grpc/grpc-js makes them (code, details, metadata). */
 function grpcError(code: number, details: string): Error {
@@ -27,5 +27,15 @@ describe('temporal faults - whose fault a failed call is, by code and class', ()
     expect(temporalFaultOf(grpcError(GRPC_STATUS.NOT_FOUND, 'workflow not found'))).toBeUndefined();
     // Text that merely mentions a fault is not one: classification never reads messages.
     expect(temporalFaultOf(new Error('UNAVAILABLE: connect ECONNREFUSED'))).toBeUndefined();
+  });
+});
+
+describe('temporal faults - namespace-scoped calls', () => {
+  it('read a raw NOT_FOUND as the namespace missing, and leave anything else as it is', () => {
+    const scoped = namespaceScopedError(grpcError(GRPC_STATUS.NOT_FOUND, 'namespace x not found'), 'x');
+    expect(scoped).toBeInstanceOf(NamespaceNotFoundError);
+    expect(temporalFaultOf(scoped)?.kind).toBe('namespace-not-found');
+    const other = grpcError(GRPC_STATUS.UNAVAILABLE, 'down');
+    expect(namespaceScopedError(other, 'x')).toBe(other);
   });
 });

@@ -97,8 +97,9 @@ export function registerRun(program: Command): void {
       const temporal = temporalFrom(command);
       const nc = await connectNats(natsFrom(command), { name: 'orderflow bridge', reconnectForever: true });
       const client = await connectTemporal(temporal);
+      const probeClient = await connectTemporal(temporal, { retries: false });
       await ensureSupportObjects(nc, await jetStreamManagerFor(nc));
-      const bridge = new Bridge({ nc, client, logger }, options);
+      const bridge = new Bridge({ nc, client, probeClient, logger }, options);
       await bridge.start();
       const health =
         metrics.port === undefined
@@ -116,6 +117,7 @@ export function registerRun(program: Command): void {
       await health?.close();
       await closeNats(nc);
       await client.connection.close();
+      await probeClient.connection.close();
     });
 
   withHealthOptions(program.command('worker'), 9465)
