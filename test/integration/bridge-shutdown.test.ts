@@ -164,10 +164,14 @@ forEachNatsServer('bridge - shutdown', (server) => {
     // A test that failed half-way may leave a server down; the next one starts whole.
     if (!p.temporal.process?.running) await p.temporal.restart();
     if (!p.nats.process?.running) await p.nats.restart();
-    // Nor may its orders or its pauses hold up the next test.
-    await resumeIntake(p);
-    for (const subject of ['ORDERS.received', 'ORDERS.processed'])
-      await p.jsm.streams.purge(STREAM, { filter: subject });
+    // Nor may its orders or its pauses hold up the next test (once this file's connection is back).
+    await waitFor('the pipeline cleared for the next test', async () => {
+      await resumeIntake(p);
+      for (const subject of ['ORDERS.received', 'ORDERS.processed']) {
+        await p.jsm.streams.purge(STREAM, { filter: subject });
+      }
+      return true;
+    });
   }, 60_000);
   afterAll(() => p?.stop(), 60_000);
 
@@ -232,6 +236,11 @@ forEachNatsServer('bridge - shutdown', (server) => {
     const bridge = await bridgeProcess(p, bridgeEnv(60_000));
     await p.temporal.kill();
     await bridge.waitForLog('Temporal cannot take work; intake paused');
+    // The pull it had open when intake paused has ended: the bridge now waits at its gate.
+    await waitFor('no pull request open', async () => {
+      const open = await Promise.all(['NEW', 'DISPATCH'].map((name) => p.jsm.consumers.info(STREAM, name)));
+      return open.every((info) => info.num_waiting === 0);
+    });
     expect(await backlog(p, 'NEW')).toEqual({ pending: 0, ackPending: 0 });
 
     expect(await terminate(bridge, AT_ONCE_BOUND_MS)).toBe('code 0');
