@@ -138,8 +138,11 @@ async function awaitRun(
 ): Promise<Outcome> {
   // Ends the stuck watch when the result comes, and the result's long poll when the run is parked.
   const done = childSignal(scope);
-  const result = ctx.client
-    .withAbortSignal(done.signal, () => ctx.client.workflow.getHandle(workflowId, runId).result())
+  // Raced with the message's abort too (run.call), so no call that ignores cancellation holds it.
+  const result = run
+    .call(() =>
+      ctx.client.withAbortSignal(done.signal, () => ctx.client.workflow.getHandle(workflowId, runId).result()),
+    )
     .then((): Outcome => ({ type: 'completed', workflowId, runId }));
   try {
     return await Promise.race([result, watchStuck(ctx, run.call, workflowId, runId, done.signal, log)]);

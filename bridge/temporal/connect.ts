@@ -2,6 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 
 import type { TemporalSettings } from '../config/temporal';
 import { ServerUnreachableError, messageOf } from '../errors';
+import { cancellableRetryInterceptor } from './retry-interceptor';
 
 export interface TemporalConnectOptions {
   /** How long the first connection may take, in milliseconds. Default: 5000. */
@@ -24,7 +25,8 @@ export async function connectTemporal(
       ...settings.connection,
       address: settings.address,
       connectTimeout: options.timeoutMs ?? 5000,
-      ...(options.retries === false ? { interceptors: [] } : {}),
+      // Retries that end when the call is cancelled (retry-interceptor.ts), or none at all.
+      interceptors: options.retries === false ? [] : [cancellableRetryInterceptor()],
     });
     return new Client({ connection, namespace: settings.namespace });
   } catch (err) {

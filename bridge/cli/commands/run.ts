@@ -36,7 +36,10 @@ const DRAIN_BOUND_MS = 5000;
 
 /** Drains the connection (flushing what is buffered), but never waits on an absent server. */
 async function closeNats(nc: NatsConnection): Promise<void> {
-  await Promise.race([nc.drain().catch(() => undefined), sleep(DRAIN_BOUND_MS)]);
+  const drained = new AbortController();
+  await Promise.race([nc.drain().catch(() => undefined), sleep(DRAIN_BOUND_MS, drained.signal)]);
+  // The bound's timer must not keep the process alive once the drain is done.
+  drained.abort();
   if (!nc.isClosed()) await nc.close();
 }
 
