@@ -88,11 +88,11 @@ export class TemporalHealth {
   private async run(): Promise<void> {
     const signal = this.stopped.signal;
     while (!signal.aborted) {
-      await sleep(
-        this.fault ? this.backoff : (this.options.watchEveryMs ?? 2000),
-        signal,
-        (wake) => (this.wake = wake),
-      );
+      const faulted = this.fault !== undefined;
+      await sleep(faulted ? this.backoff : (this.options.watchEveryMs ?? 2000), signal, (wake) => (this.wake = wake));
+      // Woken by a fault a call just reported: probe after the faulted interval, not at once, or
+      // a probe that happens to get through (one rate token while throttled) would resume at once.
+      if (!faulted && this.fault) continue;
       if (!signal.aborted) await this.probeOnce(signal);
     }
   }
