@@ -13,6 +13,7 @@ import { natsServerVersions, toolPath } from '../harness/tools';
 import type { CaseVerdict, CheckResult, Unexpected } from './checker';
 import { check } from './checker';
 import { startCluster, TARGETS } from './cluster';
+import type { AppliedEffect } from './effect-counter';
 import { startEffectCounter } from './effect-counter';
 import { indexEvidence } from './evidence';
 import type { NemesisEvent } from './nemesis';
@@ -72,6 +73,8 @@ export interface ChaosReport {
   readonly settle: SettleResult;
   readonly verdicts: readonly CaseVerdict[];
   readonly unexpected: readonly Unexpected[];
+  /** Every report of a key reported applied more than once. */
+  readonly retold: readonly AppliedEffect[];
   readonly totals: Totals;
   readonly passed: boolean;
   readonly summary: string;
@@ -191,6 +194,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         settle: settled,
         verdicts: result.cases,
         unexpected: result.unexpected,
+        // Keys reported applied more than once, every report: tells a retried report from a second application.
+        retold: counter.applied.filter((a) => counter.applied.filter((b) => b.key === a.key).length > 1),
         totals,
         passed:
           totals.lost + totals.duplicated + totals.unexpected + totals.pending + totals.misfiled + totals.stalls === 0,

@@ -152,6 +152,15 @@ describe('chaos checker', () => {
     ]);
   });
 
+  test('one application reported twice (a worker paused mid-report retried it) is not a duplicate', () => {
+    const w = new World();
+    w.addCase('retold', 'valid', 'complete', [order('retold')]);
+    w.complete(order('retold'));
+    const again = w.applied.find((a) => a.key === effectKey('ship', 'retold', orderRevision(order('retold'))))!;
+    w.applied.push({ ...again });
+    expect(verdictOf(w.judge(), 'retold')).toBe('ok');
+  });
+
   test('a conflicting version swallowed is lost; a dead letter of the wrong kind is misfiled', () => {
     const w = new World();
     w.addCase('swallowed', 'conflict', 'conflict', [order('swallowed'), order('swallowed', 2)]);

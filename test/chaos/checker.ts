@@ -54,7 +54,10 @@ function stillPending(seq: number, consumer: SeenConsumer | undefined, e: OrderE
 }
 
 function checkDuplicates(e: OrderEvidence, f: Findings): void {
-  for (const [key, times] of e.applied) if (times > 1) f.add('duplicated', `effect ${key} applied ${times} times`);
+  for (const [key, revisions] of e.applied) {
+    if (revisions.size > 1)
+      f.add('duplicated', `effect ${key} applied ${revisions.size} times (revisions ${[...revisions].join(', ')})`);
+  }
   for (const [subject, list] of [
     ['ORDERS.processed', e.processed],
     ['ORDERS.completed', e.completed],

@@ -15,8 +15,12 @@ export interface OrderEvidence {
   readonly deadLetters: SeenDeadLetter[];
   readonly records: SeenEffect[];
   readonly runs: { readonly process: SeenRun[]; readonly dispatch: SeenRun[] };
-  /** Times each of its bucket keys was reported applied by a worker. */
-  readonly applied: Map<string, number>;
+  /**
+   * The bucket revisions at which each of its keys was reported applied. One application can be
+   * reported more than once (a worker paused mid-report retries it), always with its one revision;
+   * an effect applied twice has two.
+   */
+  readonly applied: Map<string, Set<number>>;
   /** Keys a worker reported applied that the bucket no longer holds. */
   readonly vanished: string[];
 }
@@ -89,7 +93,7 @@ export function indexEvidence(o: Observation, applied: readonly AppliedEffect[])
       continue;
     }
     const e = of(parsed.orderId);
-    e.applied.set(a.key, (e.applied.get(a.key) ?? 0) + 1);
+    e.applied.set(a.key, (e.applied.get(a.key) ?? new Set<number>()).add(a.kvRevision));
     if (!inBucket.has(a.key) && !e.vanished.includes(a.key)) e.vanished.push(a.key);
   }
   return { orders, deadLettersBySeq, messagesBySeq, orphans };
