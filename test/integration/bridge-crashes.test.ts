@@ -107,16 +107,18 @@ forEachNatsServer('bridge - crashes', (server) => {
     await startBridge(p);
     const batch = orders(3, 'wk-');
     await publish(p, batch);
-    await waitFor('workflows running on the first worker', () =>
-      allStatus(
-        p,
-        batch.map((o) => o.orderId),
-        'RUNNING',
-      ),
-    );
-    await new Promise((r) => setTimeout(r, 500)); // the activities have started on the only worker
-    await spawnWorker(p);
+    // Each order's reserveStock has started on the only worker (a fixed sleep raced a busy machine).
+    await waitFor('the activities started on the first worker', async () => {
+      for (const order of batch) {
+        const run = await p.client.workflow.getHandle(`process-${order.orderId}`).describe();
+        const pending = run.raw.pendingActivities?.[0];
+        if (pending?.activityType?.name !== 'reserveStock' || !pending.lastStartedTime) return false;
+      }
+      return true;
+    });
+    // Killed before the next worker exists, so no attempt can finish anywhere but on a retry.
     await killProcess(doomed, 'SIGKILL');
+    await spawnWorker(p);
 
     await expectCompletedOnce(
       p,
