@@ -9,6 +9,7 @@ import { startDev } from '../../dev/dev';
 import { binaryPath } from '../../servers/binaries';
 import { bridgeOptions, workerOptions } from '../../config/bridge';
 import { globalFlags, intFlag, loggerFrom } from '../options';
+import { untilSignal } from '../signals';
 
 interface DevFlags {
   dataDir?: string;
@@ -58,6 +59,7 @@ export function registerDev(program: Command): void {
         '\nTEMPORAL_ADDRESS set (or the matching flags), that server is used instead of starting one.',
     )
     .action(async (flags: DevFlags, command: Command) => {
+      const stopRequested = untilSignal();
       const logger = loggerFrom(command);
       const g = globalFlags(command);
       const env = process.env;
@@ -75,15 +77,9 @@ export function registerDev(program: Command): void {
         logger,
       });
       process.stdout.write(summary(stack));
-      await new Promise<void>((resolve) => {
-        const onSignal = (signal: NodeJS.Signals): void => {
-          logger.info('stopping', { signal });
-          process.once(signal, () => process.exit(130)); // a second Ctrl-C does not wait
-          void stack.stop().then(resolve);
-        };
-        process.once('SIGINT', onSignal);
-        process.once('SIGTERM', onSignal);
-      });
+      // A second Ctrl-C does not wait (untilSignal).
+      logger.info('stopping', { signal: await stopRequested });
+      await stack.stop();
       logger.info('stopped; data kept for the next run', { dataDir: path.resolve(flags.dataDir ?? '.data') });
     });
 }

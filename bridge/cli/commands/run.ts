@@ -12,22 +12,7 @@ import { ensureSupportObjects } from '../../topology/support';
 import { createOrderflowWorker, installRuntimeWithoutSignalHandlers } from '../../worker/worker';
 import { sleep } from '../../util/signals';
 import { loggerFrom, natsFrom, temporalFrom } from '../options';
-
-/** Resolves on the first SIGTERM or SIGINT; a second one exits at once. */
-function untilSignal(onFirst: (signal: NodeJS.Signals) => void): Promise<void> {
-  return new Promise((resolve) => {
-    const handler = (signal: NodeJS.Signals): void => {
-      process.off('SIGINT', handler);
-      process.off('SIGTERM', handler);
-      process.once('SIGINT', () => process.exit(130));
-      process.once('SIGTERM', () => process.exit(143));
-      onFirst(signal);
-      resolve();
-    };
-    process.on('SIGINT', handler);
-    process.on('SIGTERM', handler);
-  });
-}
+import { untilSignal } from '../signals';
 
 type Flags = Record<string, string | undefined>;
 
@@ -94,6 +79,7 @@ export function registerRun(program: Command): void {
       'a worker not seen polling this long is gone [env: ORDERFLOW_WORKER_STALE_MS] (default: 120000)',
     )
     .action(async (flags: Flags, command: Command) => {
+      const stopRequested = untilSignal();
       const logger = loggerFrom(command);
       const options = bridgeOptions(flags);
       const metrics = metricsSettings(flags, process.env, 9464);
@@ -115,7 +101,7 @@ export function registerRun(program: Command): void {
               notReadyReasons: () => bridge.notReadyReasons,
             });
       if (health) logger.info('serving /metrics, /healthz, /readyz', { url: `http://${metrics.host}:${health.port}` });
-      await untilSignal((signal) => logger.info('shutting down', { signal, inFlight: bridge.inFlight }));
+      logger.info('shutting down', { signal: await stopRequested, inFlight: bridge.inFlight });
       await bridge.close();
       await health?.close();
       await closeNats(nc);
@@ -133,6 +119,7 @@ export function registerRun(program: Command): void {
       'time running activities get at shutdown [env: ORDERFLOW_SHUTDOWN_GRACE_MS] (default: 30000)',
     )
     .action(async (flags: Flags, command: Command) => {
+      const stopRequested = untilSignal();
       const logger = loggerFrom(command);
       const options = workerOptions(flags);
       const metrics = metricsSettings(flags, process.env, 9465);
@@ -173,7 +160,7 @@ export function registerRun(program: Command): void {
         taskQueue: options.taskQueue,
         ...(health ? { metrics: `http://${metrics.host}:${health.port}` } : {}),
       });
-      await Promise.race([untilSignal((signal) => logger.info('shutting down', { signal })), running]);
+      await Promise.race([stopRequested.then((signal) => logger.info('shutting down', { signal })), running]);
       clearInterval(probe);
       worker.shutdown();
       await running;
