@@ -13,11 +13,9 @@
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import { headers as natsHeaders } from '@nats-io/nats-core';
 
-import { stageOutputMsgId } from '../workflows/message-ids';
-import { STAGES } from '../workflows/stages';
+import { STAGES, outputIntentKey, outputKey, stageOutputMsgId } from '../workflows/names';
 import type { PublishInput, Published } from '../workflows/types';
 import type { EffectStore } from './effects';
-import { outputIntentKey, outputKey } from './keys';
 import type { OutputIdentity } from './stored-output';
 import { expectOwnOutput, findOutput } from './stored-output';
 

@@ -6,6 +6,7 @@
 //
 //   node scripts/ensure.js start   temporal + nats-server
 //   node scripts/ensure.js test    the same, plus the `nats` CLI the seed-comparison tests run
+//   node scripts/ensure.js pack    no servers: what `npm pack` puts in the package
 const { spawnSync } = require('node:child_process');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
@@ -17,6 +18,8 @@ const purposes = {
   start: ['temporal', 'nats-server'],
   bench: ['temporal', 'nats-server'],
   test: ['temporal', 'nats-server', 'nats'],
+  // `npm pack`: the compiled output and the workflow bundle only.
+  pack: [],
 };
 
 function say(line) {

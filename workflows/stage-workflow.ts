@@ -1,65 +1,156 @@
 /**
- * The one shape every stage workflow has: run the stage's functions in order, then publish the
- * order to the next subject. Deterministic: all I/O happens in activities.
+ * The one shape every stage workflow has: read the stage's plan once (a local activity, recorded
+ * in the run's history, so the run keeps it whatever is deployed later), run the plan's functions
+ * in order, each on its task queue with its own timeouts and retries, then publish the order to
+ * the next subject. Deterministic: all I/O happens in activities.
  */
-import { defineQuery, proxyActivities, setHandler } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  defineQuery,
+  proxyActivities,
+  proxyLocalActivities,
+  setHandler,
+  sleep,
+} from '@temporalio/workflow';
 
-import type { OrderflowActivities } from '../activities';
-import type { StageName, StepName } from './stages';
-import { STAGES } from './stages';
-import type { StageInput, StageResult, StageStatus, StepResult } from './types';
+import type { StageName } from './names';
+import { FAILURE_TYPES, INTERNAL_ACTIVITIES } from './names';
+import type {
+  FunctionInput,
+  PlanInput,
+  PlannedFunction,
+  PublishInput,
+  Published,
+  StageInput,
+  StageOutput,
+  StagePlan,
+  StageResult,
+  StageStatus,
+  StepResult,
+} from './types';
 
 export const statusQuery = defineQuery<StageStatus>('status');
 
-/**
- * Activity policy. A function failing transiently is retried with backoff; after
- * `maximumAttempts` the workflow fails and the bridge decides (nak, then dead-letter). The
- * heartbeat timeout lets a function of a crashed worker be retried on another within seconds.
- */
-const steps = proxyActivities<OrderflowActivities>({
-  startToCloseTimeout: '2 minutes',
-  heartbeatTimeout: '10 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5 },
+type FunctionActivity = (input: FunctionInput) => Promise<StepResult>;
+
+/** The plan is read from memory on the workflow's own worker: quick, and retried if that worker dies. */
+const planner = proxyLocalActivities<Record<string, (input: PlanInput) => Promise<StagePlan>>>({
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '10 seconds' },
 });
 
+/** Publishing retries until it succeeds: the effects bucket makes every attempt land once. */
+const publisher = proxyActivities<Record<string, (input: PublishInput) => Promise<Published>>>({
+  startToCloseTimeout: '1 minute',
+  heartbeatTimeout: '10 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+});
+
+/** How long a run waits before asking again for a function no worker hosts: doubling up to 5 minutes. */
+const NOT_HOSTED_FIRST_WAIT_MS = 5_000;
+const NOT_HOSTED_MAX_WAIT_MS = 300_000;
+
+function failureType(err: unknown): string | undefined {
+  return err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? (err.cause.type ?? undefined) : undefined;
+}
+
+function functionActivity(fn: PlannedFunction): FunctionActivity {
+  const activities = proxyActivities<Record<string, FunctionActivity>>({
+    taskQueue: fn.taskQueue,
+    startToCloseTimeout: fn.startToCloseTimeoutMs,
+    ...(fn.heartbeatTimeoutMs > 0 ? { heartbeatTimeout: fn.heartbeatTimeoutMs } : {}),
+    retry: {
+      initialInterval: fn.retry.initialIntervalMs,
+      backoffCoefficient: fn.retry.backoffCoefficient,
+      maximumInterval: fn.retry.maximumIntervalMs,
+      maximumAttempts: fn.retry.maximumAttempts,
+      nonRetryableErrorTypes: [...fn.retry.nonRetryableErrorTypes],
+    },
+  });
+  return activities[fn.name]!;
+}
+
+/**
+ * Runs one function. A function that no worker on its queue hosts (removed from a pipeline while
+ * this run still needs it) is the deployment's fault, not the order's: the run waits for a worker
+ * that hosts it, visibly, instead of failing the order.
+ */
+async function runFunction(
+  fn: PlannedFunction,
+  input: FunctionInput,
+  onWaiting: (waiting: string | undefined) => void,
+): Promise<StepResult> {
+  const call = functionActivity(fn);
+  for (let waitMs = NOT_HOSTED_FIRST_WAIT_MS; ; waitMs = Math.min(NOT_HOSTED_MAX_WAIT_MS, waitMs * 2)) {
+    try {
+      const result = await call(input);
+      onWaiting(undefined);
+      return result;
+    } catch (err) {
+      const type = failureType(err);
+      if (type !== FAILURE_TYPES.functionNotHosted && type !== 'NotFoundError') throw err;
+      onWaiting(`no worker on task queue ${fn.taskQueue} hosts function ${fn.name}; deploy one that does`);
+      await sleep(waitMs);
+    }
+  }
+}
+
+/** A function's failure as the stage's: a rejection (non-retryable) keeps its reason and says so. */
+function stageFailure(fn: PlannedFunction, orderId: string, err: unknown): unknown {
+  if (!(err instanceof ActivityFailure) || err.retryState !== 'NON_RETRYABLE_FAILURE') return err;
+  const cause = err.cause;
+  return ApplicationFailure.create({
+    type: FAILURE_TYPES.functionRejected,
+    message: `function ${fn.name} rejected order ${orderId}: ${cause?.message ?? err.message}`,
+    nonRetryable: true,
+    details: [{ function: fn.name, type: cause instanceof ApplicationFailure ? (cause.type ?? null) : null }],
+    cause: err,
+  });
+}
+
 export async function runStage(stageName: StageName, input: StageInput): Promise<StageResult> {
-  const stage = STAGES[stageName];
   const results: Record<string, StepResult> = {};
   let status: StageStatus = {
     stage: stageName,
     orderId: input.order.orderId,
-    state: 'running',
+    state: 'planning',
     completedSteps: [],
     attempts: {},
     source: input.source,
   };
   setHandler(statusQuery, () => status);
 
-  for (const step of stage.steps as readonly StepName[]) {
-    status = { ...status, currentStep: step };
-    const result = await steps[step]({
-      stage: stageName,
-      step,
-      order: input.order,
-      revision: input.revision,
-      previous: results,
-    });
-    results[step] = result;
+  const plan = await planner[INTERNAL_ACTIVITIES.plan]!({ stage: stageName });
+  status = { ...status, state: 'running', plan };
+
+  for (const fn of plan.functions) {
+    status = { ...status, currentStep: fn.name };
+    const previous: StageOutput['stages'] = { ...input.upstream, [stageName]: { ...results } };
+    let result: StepResult;
+    try {
+      result = await runFunction(fn, { stage: stageName, order: input.order, revision: input.revision, previous }, (w) => {
+        status = { ...status, waiting: w };
+      });
+    } catch (err) {
+      throw stageFailure(fn, input.order.orderId, err);
+    }
+    results[fn.name] = result;
     status = {
       ...status,
       currentStep: undefined,
-      completedSteps: [...status.completedSteps, step],
-      attempts: { ...status.attempts, [step]: result.attempt },
+      completedSteps: [...status.completedSteps, fn.name],
+      attempts: { ...status.attempts, [fn.name]: result.attempt },
     };
   }
 
   status = { ...status, state: 'publishing' };
-  const published = await steps.publishStageOutput({
+  const published = await publisher[INTERNAL_ACTIVITIES.publish]!({
     stage: stageName,
     revision: input.revision,
     output: { order: input.order, stages: { ...input.upstream, [stageName]: results } },
     headers: input.source.headers,
   });
   status = { ...status, state: 'completed', published };
-  return { stage: stageName, orderId: input.order.orderId, steps: results, published };
+  return { stage: stageName, orderId: input.order.orderId, plan, steps: results, published };
 }

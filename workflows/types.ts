@@ -1,5 +1,5 @@
 /** What flows between the bridge, the workflows and the activities. Types only. */
-import type { StageName, StepName } from './stages';
+import type { StageName } from './names';
 
 /** An order as the schema validated it (bridge/orders/schema.ts). */
 export interface OrderData {
@@ -21,16 +21,58 @@ export interface SourceMessage {
   readonly headers: Readonly<Record<string, string>>;
 }
 
-/** What one function did. */
+/** A value a function may return: anything JSON can carry. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/** What one function did for one order in one stage. */
 export interface StepResult {
-  /** The function's name (activities/functions.ts). */
+  /** The function's name. */
   readonly step: string;
-  /** Key of the side effect in the effects bucket. */
-  readonly effectKey: string;
-  /** True when this attempt applied the effect; false when an earlier attempt already had. */
-  readonly applied: boolean;
+  /** What the function returned (for a recorded function: what its first completed attempt returned). */
+  readonly result: JsonValue;
+  /** The attempt that produced this result (1 for the first). */
   readonly attempt: number;
-  readonly detail: Readonly<Record<string, string | number>>;
+  /** The key the function was handed (workflows/names/keys.ts). */
+  readonly idempotencyKey: string;
+  /** The worker build that ran it. */
+  readonly build: string;
+  /** For a function that records its result: its key in the effects bucket. */
+  readonly effectKey?: string;
+  /** For a function that records its result: true when this attempt recorded it. */
+  readonly applied?: boolean;
+}
+
+/** Retry policy of one function, in milliseconds (activities/define.ts documents the defaults). */
+export interface PlannedRetry {
+  readonly initialIntervalMs: number;
+  readonly backoffCoefficient: number;
+  readonly maximumIntervalMs: number;
+  /** 0: unlimited. */
+  readonly maximumAttempts: number;
+  readonly nonRetryableErrorTypes: readonly string[];
+}
+
+/** One function's place in a stage's plan: how the workflow calls it. */
+export interface PlannedFunction {
+  readonly name: string;
+  readonly taskQueue: string;
+  readonly startToCloseTimeoutMs: number;
+  readonly heartbeatTimeoutMs: number;
+  readonly retry: PlannedRetry;
+}
+
+/**
+ * The functions a stage runs, in order, as the worker that started the run read them from its
+ * pipeline. A run keeps the plan it started with (it is recorded in the run's history), so a
+ * pipeline changed while orders run never changes theirs.
+ */
+export interface StagePlan {
+  readonly stage: StageName;
+  readonly functions: readonly PlannedFunction[];
+  /** 12 hex digits of a digest of `functions`: equal plans, equal digests. */
+  readonly digest: string;
+  /** The build of the worker that made the plan (and runs the stage's workflow). */
+  readonly build: string;
 }
 
 /** The message a stage publishes for the next one (ORDERS.processed, ORDERS.completed). */
@@ -52,13 +94,19 @@ export interface StageInput {
   readonly source: SourceMessage;
 }
 
-export interface StepInput {
+/** What the workflow hands each function's activity. */
+export interface FunctionInput {
   readonly stage: StageName;
-  readonly step: StepName;
   readonly order: OrderData;
   /** StageInput.revision. */
   readonly revision: string;
-  readonly previous: Readonly<Record<string, StepResult>>;
+  /** Results of every earlier function of the order: earlier stages', then this stage's so far. */
+  readonly previous: StageOutput['stages'];
+}
+
+/** What the workflow asks the plan activity. */
+export interface PlanInput {
+  readonly stage: StageName;
 }
 
 export interface PublishInput {
@@ -78,6 +126,7 @@ export interface Published {
 export interface StageResult {
   readonly stage: StageName;
   readonly orderId: string;
+  readonly plan: StagePlan;
   readonly steps: Readonly<Record<string, StepResult>>;
   readonly published: Published;
 }
@@ -86,10 +135,14 @@ export interface StageResult {
 export interface StageStatus {
   readonly stage: StageName;
   readonly orderId: string;
-  readonly state: 'running' | 'publishing' | 'completed';
+  readonly state: 'planning' | 'running' | 'publishing' | 'completed';
+  /** The plan the run keeps (absent while it is read). */
+  readonly plan?: StagePlan;
   /** The function running now, if any. */
-  readonly currentStep?: StepName;
-  readonly completedSteps: readonly StepName[];
+  readonly currentStep?: string;
+  /** Why the run waits, when it does (a function no worker hosts). */
+  readonly waiting?: string;
+  readonly completedSteps: readonly string[];
   /** Attempts each completed function took. */
   readonly attempts: Readonly<Record<string, number>>;
   readonly published?: Published;

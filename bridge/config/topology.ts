@@ -1,7 +1,8 @@
 /**
  * The ORDERS topology, exactly as the NATS documentation's Consumers "Example" page configures it
  * (see DESIGN.md), plus the settings the page leaves to defaults, each chosen on purpose here.
- * This is the one place these values live: provisioning, the bridge and the tests read them.
+ * This is the one place these values live: provisioning, the bridge and the tests read them. The
+ * objects' names live in workflows/names.
  *
  * Durations are nanoseconds, as the JetStream API takes them.
  */
@@ -15,42 +16,7 @@ import {
   StorageType,
 } from '@nats-io/jetstream';
 
-export const STREAM = 'ORDERS';
-
-export const SUBJECTS = {
-  received: 'ORDERS.received',
-  processed: 'ORDERS.processed',
-  completed: 'ORDERS.completed',
-} as const;
-
-export const CONSUMERS = { new: 'NEW', dispatch: 'DISPATCH', monitor: 'MONITOR' } as const;
-
-export const MONITOR_SUBJECT = 'monitor.ORDERS';
-
-/** Dead letters: messages the bridge terminated, kept with their bytes until an operator acts. */
-export const DLQ_STREAM = 'ORDERS_DLQ';
-export const DLQ_SUBJECT_PREFIX = 'orderflow.dlq';
-
-/**
- * The subject of one stream message's dead letter: one subject per consumer and stream sequence,
- * so "is it recorded already?" is a last-message lookup, whatever the duplicate window. Earlier
- * versions recorded on `orderflow.dlq.<consumer>`; the stream's `orderflow.dlq.>` holds both.
- */
-export function deadLetterSubject(consumer: string, streamSeq: number): string {
-  return `${DLQ_SUBJECT_PREFIX}.${consumer}.${streamSeq}`;
-}
-
-/**
- * Object store of the dead letters that do not fit one message (a payload near the server's max
- * payload, large headers): their original bytes and headers, one object per dead letter.
- */
-export const DLQ_PAYLOADS_BUCKET = 'ORDERFLOW_DLQ_PAYLOADS';
-
-/**
- * Key/value bucket of side effects (one key per order, step and revision) and of each stage
- * output's intent and result (activities/keys.ts).
- */
-export const EFFECTS_BUCKET = 'ORDERFLOW_EFFECTS';
+import { CONSUMERS, DLQ_STREAM, DLQ_SUBJECT_PREFIX, MONITOR_SUBJECT, STREAM, SUBJECTS } from '../../workflows/names';
 
 const SECOND_NS = 1_000_000_000;
 const DAY_NS = 86_400 * SECOND_NS;

@@ -10,7 +10,7 @@ import type { NatsConnection, Subscription } from '@nats-io/nats-core';
 import type { Client } from '@temporalio/client';
 
 import type { BridgeOptions } from '../config/bridge';
-import { STREAM } from '../config/topology';
+import { STAGES, STREAM } from '../../workflows/names';
 import { nakAfter, terminate } from '../nats/acks';
 import { trackConnection } from '../nats/connection-state';
 import type { ServerFeatures } from '../nats/server-features';
@@ -19,7 +19,6 @@ import type { Logger } from '../log';
 import { namespaceScopedError } from '../temporal/faults';
 import { TemporalHealth } from '../temporal/health';
 import { WorkerPresence } from '../temporal/worker-presence';
-import { STAGES } from '../../workflows/stages';
 import type { BridgeCounters } from './counters';
 import { Histogram, newCounters } from './counters';
 import { BrokerPause } from './broker-pause';

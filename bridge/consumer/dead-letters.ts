@@ -13,11 +13,10 @@ import type { JetStreamClient, JetStreamManager, JsMsg, StoredMsg } from '@nats-
 import type { MsgHdrs } from '@nats-io/nats-core';
 import { Empty, headers } from '@nats-io/nats-core';
 
-import { DLQ_STREAM, STREAM, deadLetterSubject } from '../config/topology';
+import { DLQ_STREAM, STREAM, deadLetterMsgId, deadLetterSubject } from '../../workflows/names';
 import { payloadObjectName, putPayloadObject } from '../dlq/payload-objects';
 import { isJsApiError } from '../../activities/nats/api-codes';
 import { ForeignMessageError, isRefusedForSize, verifyDuplicate } from '../../activities/nats/publish-checks';
-import { deadLetterMsgId } from '../../workflows/message-ids';
 import { isNatsHeader } from './headers';
 
 /** Moved to ./headers; re-exported for the modules that still import it from here. */

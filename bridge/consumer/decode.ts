@@ -3,7 +3,7 @@ import { z } from 'zod';
 
 import type { OrderRejection } from '../orders/schema';
 import { MAX_ORDER_BYTES, decodeOrder, validateOrder } from '../orders/schema';
-import type { StageName } from '../../workflows/stages';
+import type { StageName } from '../../workflows/names';
 import type { StageInput } from '../../workflows/types';
 
 export type StagePayload = Pick<StageInput, 'order' | 'upstream'>;

@@ -9,13 +9,12 @@ import type { Client } from '@temporalio/client';
 import { WorkflowFailedError } from '@temporalio/client';
 import { CancelledFailure, TerminatedFailure, TimeoutFailure } from '@temporalio/common';
 
-import { STREAM } from '../config/topology';
+import { STREAM, workflowIdFor } from '../../workflows/names';
 import { messageOf } from '../errors';
 import type { Logger } from '../log';
 import { orderRevision } from '../orders/revision';
 import { childSignal, sleep } from '../util/signals';
-import type { Stage } from '../../workflows/stages';
-import { workflowIdFor } from '../../workflows/stages';
+import type { Stage } from '../../workflows/names';
 import type { StageInput } from '../../workflows/types';
 import { REDRIVEN_FROM_HEADER, carriedHeaders } from './headers';
 import type { Outcome, ParkKind } from './decision';

@@ -9,12 +9,12 @@ import { setMaxListeners } from 'node:events';
 import type { Consumer, JetStreamClient, JsMsg } from '@nats-io/jetstream';
 import type { Client } from '@temporalio/client';
 
-import { STREAM } from '../config/topology';
+import { STREAM } from '../../workflows/names';
 import { TopologyMissingError, messageOf } from '../errors';
 import type { Logger } from '../log';
 import { isJsApiError } from '../../activities/nats/api-codes';
 import { sleep } from '../util/signals';
-import type { Stage } from '../../workflows/stages';
+import type { Stage } from '../../workflows/names';
 import { recordDeadLetter } from './dead-letters';
 import type { Decision, DecisionPolicy, Outcome } from './decision';
 import { decide } from './decision';

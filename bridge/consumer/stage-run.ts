@@ -11,7 +11,7 @@ import {
   WorkflowIdReusePolicy,
 } from '@temporalio/common';
 
-import type { Stage } from '../../workflows/stages';
+import type { Stage } from '../../workflows/names';
 import type { StageInput } from '../../workflows/types';
 import { readRunMemo, runMemoFor } from '../temporal/run-memo';
 import type { Outcome, ParkKind } from './decision';

@@ -23,7 +23,10 @@ import type { ProvisionReport } from '../topology/provision';
 import { provisionTopology } from '../topology/provision';
 import { ensureSupportObjects } from '../topology/support';
 import { connectTemporal } from '../temporal/connect';
+import { buildIdFor } from '../worker/build-id';
+import { loadPipeline } from '../worker/functions-module';
 import { createOrderflowWorker, installRuntimeWithoutSignalHandlers } from '../worker/worker';
+import { functionQueues } from '../../activities/plan';
 import { acquireDevLock } from './run-lock';
 
 export interface DevOptions {
@@ -59,6 +62,9 @@ const STANDARD_PORTS = { nats: 4222, temporal: 7233, temporalUi: 8233 } as const
 
 export async function startDev(options: DevOptions): Promise<DevStack> {
   const { dataDir, logger } = options;
+  // First: a module that does not load should fail before any server starts.
+  const { pipeline, modulePath } = await loadPipeline(options.worker.functions);
+  const build = buildIdFor(pipeline, modulePath, options.worker.buildId);
   const runDir = path.join(dataDir, 'run');
   const release = acquireDevLock(dataDir, runDir);
   const stoppers: Array<() => Promise<void>> = [() => Promise.resolve(release())];
@@ -123,12 +129,22 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
 
     const temporalSettings = options.externalTemporal ?? { ...temporal, connection: {} };
     installRuntimeWithoutSignalHandlers();
-    const worker = await createOrderflowWorker({ nc, temporal: temporalSettings, options: options.worker });
-    const workerRun = worker.run();
-    stoppers.push(async () => {
-      worker.shutdown();
-      await workerRun;
-    });
+    // One worker for the pipeline's queue and one for each queue its functions name.
+    for (const taskQueue of [options.worker.taskQueue, ...functionQueues(pipeline)]) {
+      const worker = await createOrderflowWorker({
+        nc,
+        temporal: temporalSettings,
+        options: { ...options.worker, taskQueue },
+        pipeline,
+        build,
+      });
+      const workerRun = worker.run();
+      stoppers.push(async () => {
+        worker.shutdown();
+        await workerRun;
+      });
+      logger.info('worker running', { taskQueue, role: worker.role, functions: worker.functions.join(','), build });
+    }
     const client = await connectTemporal(temporalSettings);
     stoppers.push(() => client.connection.close());
     const probeClient = await connectTemporal(temporalSettings, { retries: false });

@@ -8,13 +8,12 @@
 import type { JetStreamClient, JetStreamManager, StoredMsg } from '@nats-io/jetstream';
 import { Empty, headers } from '@nats-io/nats-core';
 
-import { DLQ_STREAM, STREAM } from '../config/topology';
+import { DLQ_STREAM, STREAM, redriveMsgId } from '../../workflows/names';
 import { DLQ_DETAIL_PREFIX, DLQ_HEADERS, isDeadLetterHeader } from '../consumer/dead-letters';
 import { REDRIVEN_FROM_HEADER, isNatsHeader } from '../consumer/headers';
 import { InvalidInputError } from '../errors';
 import { isRefusedForSize, verifyDuplicate } from '../../activities/nats/publish-checks';
 import { orderIdOf } from '../../workflows/order-id';
-import { redriveMsgId } from '../../workflows/message-ids';
 import { deletePayloadObject, getPayloadObject } from './payload-objects';
 
 export interface DeadLetterRecord {

@@ -10,7 +10,7 @@ import { headers as newHeaders } from '@nats-io/nats-core';
 import type { ObjectStore } from '@nats-io/obj';
 import { Objm } from '@nats-io/obj';
 
-import { DLQ_PAYLOADS_BUCKET } from '../config/topology';
+import { DLQ_PAYLOADS_BUCKET } from '../../workflows/names';
 
 const FORMAT = 'orderflow-dead-letter-payload/1';
 

@@ -1,7 +1,7 @@
 /** Subscribes to everything the monitor shows and hands each decoded event to `onEvent`. */
 import type { NatsConnection, Subscription } from '@nats-io/nats-core';
 
-import { MONITOR_SUBJECT } from '../config/topology';
+import { MONITOR_SUBJECT } from '../../workflows/names';
 import type { MonitorEvent } from './events';
 import { ACK_METRICS_SUBJECT, MAX_DELIVERIES_SUBJECT, TERMINATED_SUBJECT, messageEvent, systemEvent } from './events';
 

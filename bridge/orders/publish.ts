@@ -6,9 +6,8 @@
 import type { JetStreamClient, PubAck, StoredMsg } from '@nats-io/jetstream';
 import { jserrors } from '@nats-io/jetstream/internal';
 
-import { intakeMsgId } from '../../workflows/message-ids';
+import { STREAM, SUBJECTS, intakeMsgId } from '../../workflows/names';
 import type { OrderData } from '../../workflows/types';
-import { STREAM, SUBJECTS } from '../config/topology';
 import { TopologyMissingError } from '../errors';
 import { isJsApiError } from '../../activities/nats/api-codes';
 import { ForeignMessageError, verifyDuplicate } from '../../activities/nats/publish-checks';

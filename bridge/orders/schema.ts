@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 
-import { ORDER_ID_PATTERN } from '../../workflows/message-ids';
+import { ORDER_ID_PATTERN } from '../../workflows/names';
 import { minorUnits } from '../../workflows/currencies';
 
 /** Largest encoded order accepted, in bytes. A real order with 100 lines fits in a few KiB. */

@@ -6,7 +6,7 @@
 import type { JetStreamClient, JetStreamManager, OrderedConsumerOptions } from '@nats-io/jetstream';
 import { DeliverPolicy } from '@nats-io/jetstream';
 
-import { STREAM } from '../config/topology';
+import { STREAM } from '../../workflows/names';
 import { headersOf } from '../consumer/dead-letters';
 import { orderIdOf } from '../../workflows/order-id';
 

@@ -8,11 +8,10 @@ import type { JetStreamManager } from '@nats-io/jetstream';
 import type { Client, WorkflowExecutionDescription } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/client';
 
-import { STREAM } from '../config/topology';
+import { STAGES, STREAM, workflowIdFor } from '../../workflows/names';
 import type { DeadLetterRecord } from '../dlq/dead-letter-store';
 import { listDeadLetters } from '../dlq/dead-letter-store';
-import type { StageName } from '../../workflows/stages';
-import { STAGES, workflowIdFor } from '../../workflows/stages';
+import type { StageName } from '../../workflows/names';
 import type { StageResult } from '../../workflows/types';
 import { readRunMemo } from '../temporal/run-memo';
 

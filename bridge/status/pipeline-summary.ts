@@ -3,11 +3,10 @@ import type { JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import type { Client } from '@temporalio/client';
 
-import { STREAM } from '../config/topology';
+import { STAGES, STREAM } from '../../workflows/names';
 import { ACK_METRICS_SUBJECT, systemEvent } from '../monitor/events';
-import type { StageName } from '../../workflows/stages';
+import type { StageName } from '../../workflows/names';
 import { countDeadLetters } from '../dlq/dead-letter-store';
-import { STAGES } from '../../workflows/stages';
 
 const STATUSES = ['Running', 'Completed', 'Failed', 'TimedOut', 'Terminated', 'Canceled'] as const;
 

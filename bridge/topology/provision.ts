@@ -5,7 +5,8 @@
 import type { JetStreamManager } from '@nats-io/jetstream';
 import { isJsApiError } from '../../activities/nats/api-codes';
 
-import { STREAM, consumerConfigs, streamConfig } from '../config/topology';
+import { consumerConfigs, streamConfig } from '../config/topology';
+import { STREAM } from '../../workflows/names';
 import type { FieldDrift, ObjectKind, ServerFeatures } from './diff';
 import { serverFeatures } from '../nats/server-features';
 import { diffConfig, updatableChanges } from './diff';

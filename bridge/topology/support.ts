@@ -9,7 +9,8 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { Kvm } from '@nats-io/kv';
 import { Objm } from '@nats-io/obj';
 
-import { CHOSEN, DLQ_PAYLOADS_BUCKET, DLQ_STREAM, EFFECTS_BUCKET, deadLetterStreamConfig } from '../config/topology';
+import { CHOSEN, deadLetterStreamConfig } from '../config/topology';
+import { DLQ_PAYLOADS_BUCKET, DLQ_STREAM, EFFECTS_BUCKET } from '../../workflows/names';
 import { isJsApiError } from '../../activities/nats/api-codes';
 
 export interface SupportReport {

@@ -1,6 +1,7 @@
 /**
- * The Temporal worker hosting the stage workflows and the functions (activities). Any number
- * may run on the same task queue.
+ * A Temporal worker for a pipeline: on the pipeline's task queue it hosts the stage workflows and
+ * the functions without a queue of their own; on a queue the pipeline's functions name, only
+ * those functions (activities/host.ts). Any number may run on the same task queue.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -10,12 +11,17 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { Kvm } from '@nats-io/kv';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 
-import type { EffectStore } from '../../activities';
-import { createActivities, kvEffectStore } from '../../activities';
+import type { Pipeline } from '../../activities/define';
+import demoPipeline from '../../activities/demo';
+import type { EffectStore } from '../../activities/effects';
+import { kvEffectStore } from '../../activities/effects';
+import type { WorkerRole } from '../../activities/host';
+import { createActivities, hostedFunctions, workerRole } from '../../activities/host';
 import type { WorkerOptions } from '../config/bridge';
 import type { TemporalSettings } from '../config/temporal';
-import { EFFECTS_BUCKET } from '../config/topology';
+import { EFFECTS_BUCKET } from '../../workflows/names';
 import { ServerUnreachableError, messageOf } from '../errors';
+import { buildIdFor } from './build-id';
 
 /** Written by `npm run build` / the pretest step (see bundle.ts); bundled at start when absent. */
 export const PREBUILT_BUNDLE = path.resolve(__dirname, '../../workflow-bundle.js');
@@ -25,6 +31,10 @@ export interface OrderflowWorkerDeps {
   readonly nc: NatsConnection;
   readonly temporal: TemporalSettings;
   readonly options: WorkerOptions;
+  /** The pipeline whose functions (and, on the pipeline's queue, workflows) this worker hosts. Default: the demo. */
+  readonly pipeline?: Pipeline;
+  /** Reported with each plan and result. Default: derived from the pipeline (build-id.ts). */
+  readonly build?: string;
   /** A pre-built workflow bundle to load. Default: PREBUILT_BUNDLE when it exists, else bundle at start. */
   readonly workflowBundlePath?: string;
   /** Replaces the KV-backed effect store (tests inject slow or failing ones). */
@@ -33,6 +43,9 @@ export interface OrderflowWorkerDeps {
 
 export interface OrderflowWorker {
   readonly worker: Worker;
+  readonly role: WorkerRole;
+  /** Names of the functions hosted here. */
+  readonly functions: readonly string[];
   /** Runs until shutdown() and closes the Temporal connection after. */
   run(): Promise<void>;
   /** Stops polling; running activities get the shutdown grace period. Idempotent. */
@@ -62,16 +75,26 @@ export async function createOrderflowWorker(deps: OrderflowWorkerDeps): Promise<
   } catch (err) {
     throw new ServerUnreachableError('Temporal', deps.temporal.address, messageOf(err), { cause: err });
   }
+  const pipeline = deps.pipeline ?? demoPipeline;
+  const build = deps.build ?? buildIdFor(pipeline, undefined);
+  const taskQueue = deps.options.taskQueue;
+  const role = workerRole(pipeline, taskQueue);
   const bundlePath = deps.workflowBundlePath ?? (fs.existsSync(PREBUILT_BUNDLE) ? PREBUILT_BUNDLE : undefined);
+  const workflows =
+    role === 'functions'
+      ? {}
+      : bundlePath
+        ? { workflowBundle: { codePath: bundlePath } }
+        : { workflowsPath: WORKFLOWS_PATH };
   const worker = await Worker.create({
     connection,
     namespace: deps.temporal.namespace,
-    taskQueue: deps.options.taskQueue,
-    ...(bundlePath ? { workflowBundle: { codePath: bundlePath } } : { workflowsPath: WORKFLOWS_PATH }),
-    activities: createActivities({
-      effects: deps.wrapEffects ? deps.wrapEffects(store) : store,
-      js: jetstream(deps.nc),
-    }),
+    taskQueue,
+    ...workflows,
+    activities: createActivities(
+      { effects: deps.wrapEffects ? deps.wrapEffects(store) : store, js: jetstream(deps.nc) },
+      { pipeline, taskQueue, build },
+    ),
     maxConcurrentActivityTaskExecutions: deps.options.maxConcurrentActivities,
     maxConcurrentWorkflowTaskExecutions: deps.options.maxConcurrentWorkflowTasks,
     // The SDK's default of 0 would cancel running activities at once on shutdown.
@@ -80,6 +103,8 @@ export async function createOrderflowWorker(deps: OrderflowWorkerDeps): Promise<
   let running: Promise<void> | undefined;
   return {
     worker,
+    role,
+    functions: hostedFunctions(pipeline, taskQueue).map((fn) => fn.name),
     run() {
       running ??= worker.run().finally(() => connection.close());
       return running;

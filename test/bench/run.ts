@@ -11,12 +11,11 @@ import path from 'node:path';
 import { AckPolicy, jetstream } from '@nats-io/jetstream';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 
-import { STREAM } from '../../bridge/config/topology';
+import { STAGES, STREAM } from '../../workflows/names';
 import type { Bridge } from '../../bridge/consumer/bridge';
 import { demoOrders } from '../../bridge/orders/demo';
 import { orderRevision } from '../../bridge/orders/revision';
 import { killChildrenOnExit } from '../../bridge/servers/process';
-import { STAGES } from '../../workflows/stages';
 import type { StageInput } from '../../workflows/types';
 import type { Pipeline } from '../harness/pipeline';
 import {

@@ -9,7 +9,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 
 import type { EffectStore } from '../../activities';
-import { parseEffectKey } from '../../activities/keys';
+import { parseEffectKey } from '../../workflows/names';
 import { workerOptions } from '../../bridge/config/bridge';
 import { natsSettings } from '../../bridge/config/nats';
 import { temporalSettings } from '../../bridge/config/temporal';

@@ -2,7 +2,7 @@
  * The chaos checker's verdicts on hand-made server states: each kind of violation it exists to
  * find is found, and a clean state is judged clean. (The run itself is in chaos.test.ts.)
  */
-import { effectKey, outputKey, parseEffectKey } from '../../activities/keys';
+import { effectKey, outputKey, parseEffectKey } from '../../workflows/names';
 import { orderRevision } from '../../bridge/orders/revision';
 import type { Order } from '../../bridge/orders/schema';
 import type { CheckResult } from './checker';
@@ -12,7 +12,12 @@ import type { Observation, SeenDeadLetter, SeenEffect, SeenRun, StoredOrderMessa
 import type { CaseKind, Expectation, OrderCase, Publication } from './plan';
 import type { PublishRecord } from './publisher';
 
-const STEPS = ['reserveStock', 'chargePayment', 'assignCourier', 'ship'];
+const STEPS = [
+  ['process', 'reserveStock'],
+  ['process', 'chargePayment'],
+  ['dispatch', 'assignCourier'],
+  ['dispatch', 'ship'],
+] as const;
 
 function order(id: string, quantity = 1): Order {
   return { orderId: id, customerId: 'c-1', items: [{ sku: 'KB-101', quantity, unitPrice: 49.9 }], currency: 'EUR' };
@@ -63,7 +68,7 @@ class World {
     this.message('ORDERS.processed', o);
     this.message('ORDERS.completed', o);
     for (const key of [
-      ...STEPS.map((s) => effectKey(s, o.orderId, revision)),
+      ...STEPS.map(([stage, s]) => effectKey(stage, s, o.orderId, revision)),
       outputKey('process', o.orderId, revision),
     ]) {
       this.effects.push({ key, ...parseEffectKey(key) });
@@ -137,7 +142,7 @@ describe('chaos checker', () => {
     const w = new World();
     w.addCase('twice', 'valid', 'complete', [order('twice')]);
     w.complete(order('twice'));
-    w.applied.push({ key: effectKey('ship', 'twice', orderRevision(order('twice'))), worker: 'w2', kvRevision: 9 });
+    w.applied.push({ key: effectKey('dispatch', 'ship', 'twice', orderRevision(order('twice'))), worker: 'w2', kvRevision: 9 });
     w.addCase('stage', 'valid', 'complete', [order('stage')]);
     w.complete(order('stage'));
     w.message('ORDERS.completed', order('stage'));
@@ -156,7 +161,7 @@ describe('chaos checker', () => {
     const w = new World();
     w.addCase('retold', 'valid', 'complete', [order('retold')]);
     w.complete(order('retold'));
-    const again = w.applied.find((a) => a.key === effectKey('ship', 'retold', orderRevision(order('retold'))))!;
+    const again = w.applied.find((a) => a.key === effectKey('dispatch', 'ship', 'retold', orderRevision(order('retold'))))!;
     w.applied.push({ ...again });
     expect(verdictOf(w.judge(), 'retold')).toBe('ok');
   });

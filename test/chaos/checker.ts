@@ -4,7 +4,7 @@
  * duplicated, misfiled (dead-lettered with the wrong kind, or when it should have completed) or
  * still pending; plus everything unexpected (found, but never published).
  */
-import { STAGES } from '../../workflows/stages';
+import demo from '../../activities/demo';
 import type { Evidence, OrderEvidence } from './evidence';
 import type { SeenConsumer, StoredOrderMessage } from './observe';
 import type { OrderCase, Publication } from './plan';
@@ -31,7 +31,7 @@ export interface History {
   readonly records: readonly PublishRecord[];
 }
 
-const STEPS = Object.values(STAGES).flatMap((s) => [...s.steps]);
+const STEPS = demo.functions.map((fn) => fn.name);
 const PRIORITY: readonly Verdict[] = ['duplicated', 'misfiled', 'lost', 'pending'];
 
 class Findings {

@@ -2,9 +2,7 @@
  * The servers' state, indexed by order for the checker: each order's stage messages, dead
  * letters, effects-bucket records and Temporal runs, plus what belongs to no order at all.
  */
-import { parseEffectKey } from '../../activities/keys';
-import { SUBJECTS } from '../../bridge/config/topology';
-import { workflowIdFor } from '../../workflows/stages';
+import { SUBJECTS, parseEffectKey, workflowIdFor } from '../../workflows/names';
 import type { AppliedEffect } from './effect-counter';
 import type { Observation, SeenDeadLetter, SeenEffect, SeenRun, StoredOrderMessage } from './observe';
 

@@ -3,9 +3,8 @@
  * ID and content revision), every dead letter, every effect in the effects bucket, every run
  * Temporal knows, and the work queues' backlog. The checker judges this and nothing else.
  */
-import type { ParsedEffectKey } from '../../activities/keys';
-import { parseEffectKey } from '../../activities/keys';
-import { STREAM } from '../../bridge/config/topology';
+import type { ParsedEffectKey } from '../../workflows/names';
+import { STREAM, parseEffectKey } from '../../workflows/names';
 import type { DeadLetterRecord } from '../../bridge/dlq/dead-letter-store';
 import { listDeadLetters } from '../../bridge/dlq/dead-letter-store';
 import { orderRevision } from '../../bridge/orders/revision';

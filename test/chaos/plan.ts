@@ -8,8 +8,8 @@ import { demoOrders } from '../../bridge/orders/demo';
 import { orderRevision } from '../../bridge/orders/revision';
 import type { Order } from '../../bridge/orders/schema';
 import { validateOrder } from '../../bridge/orders/schema';
-import type { StepName } from '../../workflows/stages';
-import { STAGES } from '../../workflows/stages';
+import demo from '../../activities/demo';
+import { STAGE_NAMES } from '../../workflows/names';
 import type { Random } from './random';
 
 export type CaseKind = 'valid' | 'repeat' | 'conflict' | 'slow' | 'flaky' | 'doomed' | 'poison-json' | 'poison-schema';
@@ -62,7 +62,7 @@ const EXPECT: Record<CaseKind, Expectation> = {
   'poison-schema': 'dead-letter-poison',
 };
 
-const ALL_STEPS = Object.values(STAGES).flatMap<StepName>((s) => [...s.steps]);
+const ALL_STEPS = demo.functions.map((fn) => fn.name);
 
 /** What the chaos worker does to an order, read from its ID. */
 export type Behaviour =
@@ -90,7 +90,7 @@ function pickKind(random: Random): CaseKind {
 }
 
 function stageOf(step: string): string {
-  return Object.values(STAGES).find((s) => (s.steps as readonly string[]).includes(step))!.name;
+  return STAGE_NAMES.find((stage) => demo.stages[stage].some((fn) => fn.name === step))!;
 }
 
 function revisionOf(body: string): string | undefined {

@@ -5,7 +5,7 @@
  */
 import type { JetStreamClient } from '@nats-io/jetstream';
 
-import { SUBJECTS } from '../../bridge/config/topology';
+import { SUBJECTS } from '../../workflows/names';
 import type { Publication } from './plan';
 
 export interface PublishRecord {

@@ -4,7 +4,7 @@
  * nothing moved (no ack floor, backlog, stream or dead-letter change). A slow machine only makes
  * the wait longer; it ends early when a stall has lasted `giveUpMs`, or at `timeoutMs`.
  */
-import { DLQ_STREAM, STREAM } from '../../bridge/config/topology';
+import { DLQ_STREAM, STREAM } from '../../workflows/names';
 import type { Pipeline } from '../harness/pipeline';
 
 export interface Stall {

@@ -1,5 +1,5 @@
 /** Invariants of a finished pipeline, checked against the servers' state only. */
-import { parseEffectKey } from '../../activities/keys';
+import { parseEffectKey } from '../../workflows/names';
 import type { Pipeline } from './pipeline';
 import { backlog, effectKeys, orderIdsOn, runsOf, waitFor } from './pipeline';
 

@@ -3,7 +3,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 
 import type { EffectStore } from '../../activities';
-import { parseEffectKey } from '../../activities/keys';
+import { parseEffectKey } from '../../workflows/names';
 
 export interface FaultPlan {
   /** Orders affected: those whose ID starts with this. Default: every order. */

@@ -16,7 +16,7 @@ import type { Client } from '@temporalio/client';
 import type { BridgeOptions } from '../../bridge/config/bridge';
 import { bridgeOptions, workerOptions } from '../../bridge/config/bridge';
 import type { TemporalSettings } from '../../bridge/config/temporal';
-import { EFFECTS_BUCKET, STREAM } from '../../bridge/config/topology';
+import { EFFECTS_BUCKET, STREAM } from '../../workflows/names';
 import { Bridge } from '../../bridge/consumer/bridge';
 import { silentLogger } from '../../bridge/log';
 import { connectNats, jetStreamManagerFor } from '../../bridge/nats/connect';

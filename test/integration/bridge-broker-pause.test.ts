@@ -4,7 +4,7 @@
  * while the fault lasts and lets lapse when it dies; resumed on recovery. On 2.9, where the server
  * has no consumer pause, the bridge keeps its client-side pause and nothing fails.
  */
-import { STREAM } from '../../bridge/config/topology';
+import { STREAM } from '../../workflows/names';
 import { featuresOf, serverFeatures } from '../../bridge/nats/server-features';
 import { expectCompletedOnce, expectDrained } from '../harness/expect-pipeline';
 import type { Pipeline } from '../harness/pipeline';

@@ -4,8 +4,7 @@
  * findable; an identical repeat stays harmless; a corrected redrive of a failed order never mixes
  * its effects with the old content's.
  */
-import { parseEffectKey } from '../../activities/keys';
-import { STREAM } from '../../bridge/config/topology';
+import { STREAM, parseEffectKey } from '../../workflows/names';
 import type { DeadLetterRecord } from '../../bridge/dlq/dead-letter-store';
 import { listDeadLetters, redriveDeadLetter } from '../../bridge/dlq/dead-letter-store';
 import { orderRevision } from '../../bridge/orders/revision';

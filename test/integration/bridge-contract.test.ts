@@ -4,7 +4,7 @@
  * every supported nats-server version, since a verb an older server ignores breaks it silently.
  */
 import { DLQ_HEADERS } from '../../bridge/consumer/dead-letters';
-import { DLQ_STREAM } from '../../bridge/config/topology';
+import { DLQ_STREAM } from '../../workflows/names';
 import type { Pipeline } from '../harness/pipeline';
 import { expectCompletedOnce, expectDrained, idsWithPrefix } from '../harness/expect-pipeline';
 import {

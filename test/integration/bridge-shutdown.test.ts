@@ -7,7 +7,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 
-import { STREAM } from '../../bridge/config/topology';
+import { STREAM } from '../../workflows/names';
 import { expectCompletedOnce, expectDrained } from '../harness/expect-pipeline';
 import type { Pipeline } from '../harness/pipeline';
 import {

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 
 import { workerOptions } from '../../bridge/config/bridge';
-import { DLQ_STREAM } from '../../bridge/config/topology';
+import { DLQ_STREAM } from '../../workflows/names';
 import { listDeadLetters } from '../../bridge/dlq/dead-letter-store';
 import { connectNats } from '../../bridge/nats/connect';
 import { orderTimeline } from '../../bridge/status/order-timeline';

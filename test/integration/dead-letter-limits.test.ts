@@ -14,13 +14,8 @@ import type { MsgHdrs, NatsConnection } from '@nats-io/nats-core';
 import { headers } from '@nats-io/nats-core';
 import { Objm } from '@nats-io/obj';
 
-import {
-  DLQ_PAYLOADS_BUCKET,
-  DLQ_STREAM,
-  STREAM,
-  deadLetterStreamConfig,
-  deadLetterSubject,
-} from '../../bridge/config/topology';
+import { deadLetterStreamConfig } from '../../bridge/config/topology';
+import { DLQ_PAYLOADS_BUCKET, DLQ_STREAM, STREAM, deadLetterMsgId, deadLetterSubject, redriveMsgId } from '../../workflows/names';
 import { recordDeadLetter } from '../../bridge/consumer/dead-letters';
 import { encodedHeadersBytes } from '../../bridge/consumer/headers';
 import { getDeadLetter, listDeadLetters, redriveDeadLetter } from '../../bridge/dlq/dead-letter-store';
@@ -28,7 +23,6 @@ import { connectNats, jetStreamManagerFor } from '../../bridge/nats/connect';
 import { ForeignMessageError } from '../../activities/nats/publish-checks';
 import { provisionTopology } from '../../bridge/topology/provision';
 import { ensureSupportObjects } from '../../bridge/topology/support';
-import { deadLetterMsgId, redriveMsgId } from '../../workflows/message-ids';
 import { expectNoStackTrace, runCli } from '../harness/cli';
 import { expectCompletedOnce } from '../harness/expect-pipeline';
 import type { Pipeline } from '../harness/pipeline';

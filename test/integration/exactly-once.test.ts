@@ -7,8 +7,8 @@
  */
 import type { ChildProcess } from 'node:child_process';
 
-import { outputIntentKey, outputKey } from '../../activities/keys';
-import { CHOSEN, STREAM } from '../../bridge/config/topology';
+import { STREAM, outputIntentKey, outputKey } from '../../workflows/names';
+import { CHOSEN } from '../../bridge/config/topology';
 import { orderRevision } from '../../bridge/orders/revision';
 import type { Published, StageOutput, StageResult } from '../../workflows/types';
 import { expectCompletedOnce, idsWithPrefix } from '../harness/expect-pipeline';

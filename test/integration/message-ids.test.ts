@@ -13,10 +13,9 @@ import type { ApplicationFailure } from '@temporalio/common';
 import { WorkflowFailedError } from '@temporalio/client';
 
 import { MESSAGE_ID_COLLISION } from '../../activities/stored-output';
-import { outputKey } from '../../activities/keys';
+import { outputKey, stageOutputMsgId } from '../../workflows/names';
 import { orderRevision } from '../../bridge/orders/revision';
 import type { Order } from '../../bridge/orders/schema';
-import { stageOutputMsgId } from '../../workflows/message-ids';
 import { expectNoStackTrace, runCli } from '../harness/cli';
 import { expectCompletedOnce, expectEachCompletedOnce, idsWithPrefix } from '../harness/expect-pipeline';
 import type { Pipeline } from '../harness/pipeline';

@@ -6,10 +6,11 @@ import {
   escapeKeyToken,
   outputIntentKey,
   outputKey,
+  idempotencyKeyFor,
   parseEffectKey,
   unescapeKeyToken,
-} from '../../activities/keys';
-import { ORDER_ID_PATTERN } from '../../workflows/message-ids';
+} from '../../workflows/names';
+import { ORDER_ID_PATTERN } from '../../workflows/names';
 
 const REVISION = '0123456789abcdef';
 /** Every character a valid order ID may hold (ORDER_ID_PATTERN). */
@@ -50,7 +51,7 @@ describe('keys - effects bucket keys for every valid order ID', () => {
     let checked = 0;
     for (const id of [...shortIds(), ...longIds(5000)]) {
       if (!ORDER_ID_PATTERN.test(id)) throw new Error(`${JSON.stringify(id)} is not a valid order ID`);
-      const key = effectKey('reserveStock', id, REVISION);
+      const key = effectKey('process', 'reserveStock', id, REVISION);
       if (!isValidKvKey(key)) throw new Error(`invalid key ${key} for order ID ${JSON.stringify(id)}`);
       const earlier = seen.get(key);
       if (earlier !== undefined && earlier !== id)
@@ -67,12 +68,12 @@ describe('keys - effects bucket keys for every valid order ID', () => {
 
   it('keys - the order IDs that broke `<step>.<orderId>` keys are escaped and accepted by the KV client', () => {
     for (const id of ['x.', '.a', 'a..b', 'a:b', '.', '..']) {
-      const key = effectKey('ship', id, REVISION);
+      const key = effectKey('dispatch', 'ship', id, REVISION);
       expect(isValidKvKey(key)).toBe(true);
       expect(() => validateKey(key)).not.toThrow();
     }
-    expect(effectKey('ship', 'x.', REVISION)).toBe(`effect.ship.${REVISION}.x=2E`);
-    expect(effectKey('ship', 'a:b', REVISION)).toBe(`effect.ship.${REVISION}.a=3Ab`);
+    expect(effectKey('dispatch', 'ship', 'x.', REVISION)).toBe(`effect.dispatch.ship.${REVISION}.x=2E`);
+    expect(effectKey('dispatch', 'ship', 'a:b', REVISION)).toBe(`effect.dispatch.ship.${REVISION}.a=3Ab`);
   });
 
   it('keys - escaping is injective over any string, not only valid IDs: the escape character is escaped too', () => {
@@ -86,23 +87,25 @@ describe('keys - effects bucket keys for every valid order ID', () => {
     }
   });
 
-  it('keys - kind, name and revision are part of the key: a corrected order never finds the old content’s records', () => {
+  it('keys - kind, stage, name and revision are part of the key: a corrected order never finds the old content’s records', () => {
     const keys = [
-      effectKey('ship', 'A-1', REVISION),
-      effectKey('ship', 'A-1', 'fedcba9876543210'),
-      effectKey('assignCourier', 'A-1', REVISION),
+      effectKey('dispatch', 'ship', 'A-1', REVISION),
+      effectKey('dispatch', 'ship', 'A-1', 'fedcba9876543210'),
+      effectKey('dispatch', 'assignCourier', 'A-1', REVISION),
+      effectKey('process', 'ship', 'A-1', REVISION),
       outputIntentKey('dispatch', 'A-1', REVISION),
       outputKey('dispatch', 'A-1', REVISION),
       outputKey('process', 'A-1', REVISION),
     ];
     expect(new Set(keys).size).toBe(keys.length);
     expect(keys.map(parseEffectKey)).toEqual([
-      { kind: 'effect', name: 'ship', revision: REVISION, orderId: 'A-1' },
-      { kind: 'effect', name: 'ship', revision: 'fedcba9876543210', orderId: 'A-1' },
-      { kind: 'effect', name: 'assignCourier', revision: REVISION, orderId: 'A-1' },
-      { kind: 'intent', name: 'dispatch', revision: REVISION, orderId: 'A-1' },
-      { kind: 'output', name: 'dispatch', revision: REVISION, orderId: 'A-1' },
-      { kind: 'output', name: 'process', revision: REVISION, orderId: 'A-1' },
+      { kind: 'effect', stage: 'dispatch', name: 'ship', revision: REVISION, orderId: 'A-1' },
+      { kind: 'effect', stage: 'dispatch', name: 'ship', revision: 'fedcba9876543210', orderId: 'A-1' },
+      { kind: 'effect', stage: 'dispatch', name: 'assignCourier', revision: REVISION, orderId: 'A-1' },
+      { kind: 'effect', stage: 'process', name: 'ship', revision: REVISION, orderId: 'A-1' },
+      { kind: 'intent', stage: 'dispatch', name: 'dispatch', revision: REVISION, orderId: 'A-1' },
+      { kind: 'output', stage: 'dispatch', name: 'dispatch', revision: REVISION, orderId: 'A-1' },
+      { kind: 'output', stage: 'process', name: 'process', revision: REVISION, orderId: 'A-1' },
     ]);
   });
 
@@ -110,21 +113,45 @@ describe('keys - effects bucket keys for every valid order ID', () => {
     for (const key of [
       'reserveStock.A-1', // the old `<step>.<orderId>` layout
       'published-process.A-1',
-      `effect.ship.${REVISION}`,
-      `effect.ship.${REVISION}.a.b`,
-      `other.ship.${REVISION}.A-1`,
-      `effect.ship.${REVISION}.a=3`, // a cut escape
-      `effect.ship.${REVISION}.a=2e`, // lower-case hex is never written
-      `effect.ship.${REVISION}.=61`, // 'a' escaped though it needs no escape: a second key for one ID
-      `effect.ship.${REVISION}.=FF`, // not UTF-8
+      `effect.ship.${REVISION}.A-1`, // the layout before stages were part of effect keys
+      `effect.dispatch.ship.${REVISION}`,
+      `effect.dispatch.ship.${REVISION}.a.b`,
+      `output.dispatch.ship.${REVISION}.A-1`,
+      `other.dispatch.ship.${REVISION}.A-1`,
+      `effect.dispatch.ship.${REVISION}.a=3`, // a cut escape
+      `effect.dispatch.ship.${REVISION}.a=2e`, // lower-case hex is never written
+      `effect.dispatch.ship.${REVISION}.=61`, // 'a' escaped though it needs no escape: a second key for one ID
+      `effect.dispatch.ship.${REVISION}.=FF`, // not UTF-8
     ]) {
       expect([key, parseEffectKey(key)]).toEqual([key, undefined]);
     }
   });
 
   it('keys - refuse to build a key from an empty order ID or a name that is not one plain token', () => {
-    expect(() => effectKey('ship', '', REVISION)).toThrow(InvalidKeyPartError);
-    expect(() => effectKey('ship.it', 'A-1', REVISION)).toThrow(InvalidKeyPartError);
+    expect(() => effectKey('dispatch', 'ship', '', REVISION)).toThrow(InvalidKeyPartError);
+    expect(() => effectKey('dispatch', 'ship.it', 'A-1', REVISION)).toThrow(InvalidKeyPartError);
+    expect(() => effectKey('dis.patch', 'ship', 'A-1', REVISION)).toThrow(InvalidKeyPartError);
     expect(() => outputKey('process', 'A-1', 'a.b')).toThrow(InvalidKeyPartError);
+  });
+});
+
+describe('keys - idempotency keys handed to functions', () => {
+  it('keys - one per order, stage, function and revision; never shared by distinct inputs', () => {
+    const keys = [
+      idempotencyKeyFor('process', 'charge', 'A-1', REVISION),
+      idempotencyKeyFor('dispatch', 'charge', 'A-1', REVISION),
+      idempotencyKeyFor('process', 'refund', 'A-1', REVISION),
+      idempotencyKeyFor('process', 'charge', 'A-1', 'fedcba9876543210'),
+      idempotencyKeyFor('process', 'charge', 'A-1:x', REVISION),
+      idempotencyKeyFor('process', 'charge', 'A-1', REVISION.toUpperCase()),
+    ];
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(keys[0]).toBe(`orderflow:process:charge:${REVISION}:A-1`);
+    expect(idempotencyKeyFor('process', 'charge', 'A-1', REVISION)).toBe(keys[0]);
+  });
+
+  it('keys - the longest possible key fits the 255 characters payment APIs accept', () => {
+    const key = idempotencyKeyFor('dispatch', `f${'x'.repeat(63)}`, 'o'.repeat(128), REVISION);
+    expect(key.length).toBeLessThanOrEqual(255);
   });
 });

@@ -15,7 +15,7 @@ import {
 } from '../../dlq/dead-letter-store';
 import { InvalidInputError, UsageError } from '../../errors';
 import { connectNats, jetStreamManagerFor } from '../../nats/connect';
-import { STAGES } from '../../../workflows/stages';
+import { STAGES } from '../../../workflows/names';
 import { table } from '../format';
 import { intFlag, natsFrom } from '../options';
 

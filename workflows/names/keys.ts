@@ -1,11 +1,11 @@
 /**
- * Keys of the effects bucket, built and parsed in this one place (the activities write them; the
- * tests and the chaos checker read them back).
+ * Keys of the effects bucket and the idempotency keys handed to functions, built and parsed in
+ * this one place (the activities write them; status, the tests and the chaos checker read them).
  *
- * A key is `<kind>.<name>.<revision>.<orderId>`:
- * - kind `effect`: one function's side effect (name: the function);
- * - kind `intent`: a stage is about to publish its output (name: the stage);
- * - kind `output`: a stage's output was published, with its stream sequence (name: the stage).
+ * A key of the effects bucket is one of
+ * - `effect.<stage>.<function>.<revision>.<orderId>`: a function's recorded result;
+ * - `intent.<stage>.<revision>.<orderId>`: a stage is about to publish its output;
+ * - `output.<stage>.<revision>.<orderId>`: a stage's output was published, with its stream sequence.
  * The revision (a digest of the order's content) keeps a corrected order from ever finding the
  * old content's effects.
  *
@@ -21,6 +21,7 @@ export type EffectKeyKind = 'effect' | 'intent' | 'output';
 
 export interface ParsedEffectKey {
   readonly kind: EffectKeyKind;
+  readonly stage: string;
   /** The function (kind `effect`) or the stage (kinds `intent`, `output`). */
   readonly name: string;
   readonly revision: string;
@@ -77,37 +78,52 @@ export function unescapeKeyToken(token: string): string | undefined {
   }
 }
 
-function buildKey(kind: EffectKeyKind, name: string, revision: string, orderId: string): string {
-  if (!PLAIN_TOKEN.test(name)) throw new InvalidKeyPartError('name', name);
+function buildKey(kind: EffectKeyKind, names: readonly string[], revision: string, orderId: string): string {
+  for (const name of names) if (!PLAIN_TOKEN.test(name)) throw new InvalidKeyPartError('name', name);
   if (!PLAIN_TOKEN.test(revision)) throw new InvalidKeyPartError('revision', revision);
   if (orderId.length === 0) throw new InvalidKeyPartError('order ID', orderId);
-  return `${kind}.${name}.${revision}.${escapeKeyToken(orderId)}`;
+  return [kind, ...names, revision, escapeKeyToken(orderId)].join('.');
 }
 
-/** Key of one function's effect for one revision of an order. */
-export function effectKey(step: string, orderId: string, revision: string): string {
-  return buildKey('effect', step, revision, orderId);
+/** Key of one function's recorded result for one stage and revision of an order. */
+export function effectKey(stage: string, fn: string, orderId: string, revision: string): string {
+  return buildKey('effect', [stage, fn], revision, orderId);
 }
 
 /** Key of the record a stage writes before it publishes its output: where the stream stood, and when. */
 export function outputIntentKey(stage: string, orderId: string, revision: string): string {
-  return buildKey('intent', stage, revision, orderId);
+  return buildKey('intent', [stage], revision, orderId);
 }
 
 /** Key of the record of a stage's published output (its stream sequence). */
 export function outputKey(stage: string, orderId: string, revision: string): string {
-  return buildKey('output', stage, revision, orderId);
+  return buildKey('output', [stage], revision, orderId);
 }
 
 /** The parts of a key this module built; undefined for any other key. */
 export function parseEffectKey(key: string): ParsedEffectKey | undefined {
   const tokens = key.split('.');
-  if (tokens.length !== 4) return undefined;
-  const [kind, name, revision, escaped] = tokens as [string, string, string, string];
-  if (!(KINDS as readonly string[]).includes(kind) || !PLAIN_TOKEN.test(name) || !PLAIN_TOKEN.test(revision)) {
-    return undefined;
-  }
+  const kind = tokens[0] as EffectKeyKind;
+  if (!KINDS.includes(kind) || tokens.length !== (kind === 'effect' ? 5 : 4)) return undefined;
+  const [stage, name, revision, escaped] = (kind === 'effect' ? tokens.slice(1) : [tokens[1], ...tokens.slice(1)]) as [
+    string,
+    string,
+    string,
+    string,
+  ];
+  if (![stage, name, revision].every((token) => PLAIN_TOKEN.test(token))) return undefined;
   const orderId = unescapeKeyToken(escaped);
   if (orderId === undefined || orderId.length === 0) return undefined;
-  return { kind: kind as EffectKeyKind, name, revision, orderId };
+  return { kind, stage, name, revision, orderId };
+}
+
+/**
+ * The idempotency key a function receives (`ctx.idempotencyKey`): the same for one order, stage,
+ * function and revision of the order's content, across attempts, redeliveries and workers, and
+ * different for anything else. `orderflow:<stage>:<function>:<revision>:<orderId>`: the order ID
+ * comes last and no other part holds ':', so distinct inputs never share a key. At most 229
+ * characters with a 128-character order ID, within the 255 that payment APIs commonly accept.
+ */
+export function idempotencyKeyFor(stage: string, fn: string, orderId: string, revision: string): string {
+  return `orderflow:${stage}:${fn}:${revision}:${orderId}`;
 }

@@ -1,0 +1,118 @@
+/**
+ * The activities one worker hosts, built by a factory from injected dependencies: on the
+ * pipeline's task queue the functions without a queue of their own, the plan and the publish of
+ * each stage's output; on a queue the pipeline's functions name, only those functions. Every
+ * worker also answers for a function it does not host, so the run waits for a worker that does
+ * instead of failing the order.
+ */
+import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+
+import { FAILURE_TYPES, INTERNAL_ACTIVITIES } from '../workflows/names';
+import type { FunctionInput, PlanInput, PublishInput, Published, StagePlan, StepResult } from '../workflows/types';
+import type { OrderflowFunction, Pipeline } from './define';
+import type { EffectStore } from './effects';
+import { activityOf } from './function-activity';
+import { functionQueues, stagePlans } from './plan';
+import { publishStageOutputOnce } from './stage-output';
+
+export interface ActivityDeps {
+  readonly effects: EffectStore;
+  readonly js: JetStreamClient;
+  /**
+   * Reads stream state and stored messages (the checks of a duplicate publish, the search for an
+   * output published before a crash). Default: `js.jetstreamManager()`, on the same connection.
+   */
+  readonly jsm?: JetStreamManager;
+  /** How often the publish of a stage's output heartbeats to Temporal, in milliseconds. Default: 2000. */
+  readonly heartbeatEveryMs?: number;
+}
+
+export interface HostedPipeline {
+  readonly pipeline: Pipeline;
+  /** The queue this worker serves. */
+  readonly taskQueue: string;
+  /** The build recorded with every plan and result of this worker. */
+  readonly build: string;
+}
+
+/**
+ * What a worker on `taskQueue` is for: `functions` when one of the pipeline's functions names that
+ * queue (it hosts those only), else `pipeline` (the stage workflows and every function without a
+ * queue of its own).
+ */
+export type WorkerRole = 'pipeline' | 'functions';
+
+export function workerRole(pipeline: Pipeline, taskQueue: string): WorkerRole {
+  return functionQueues(pipeline).includes(taskQueue) ? 'functions' : 'pipeline';
+}
+
+/** The functions a worker on `taskQueue` hosts. */
+export function hostedFunctions(pipeline: Pipeline, taskQueue: string): OrderflowFunction[] {
+  const role = workerRole(pipeline, taskQueue);
+  return pipeline.functions.filter((fn) => (role === 'pipeline' ? fn.taskQueue === undefined : fn.taskQueue === taskQueue));
+}
+
+/** Heartbeats while `work` runs, so a long publish is not timed out and a dead worker is noticed. */
+async function withHeartbeat<T>(everyMs: number, work: () => Promise<T>): Promise<T> {
+  const context = Context.current();
+  const timer = setInterval(() => context.heartbeat(), everyMs);
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/** Memoises an async lookup per key; a failed one is tried again next time. */
+function memoised<V>(lookup: (key: string) => Promise<V>): (key: string) => Promise<V> {
+  const cache = new Map<string, Promise<V>>();
+  return (key) => {
+    let value = cache.get(key);
+    if (!value) {
+      value = lookup(key);
+      value.catch(() => cache.delete(key));
+      cache.set(key, value);
+    }
+    return value;
+  };
+}
+
+type Activity = (input: never) => Promise<unknown>;
+
+export function createActivities(deps: ActivityDeps, hosting: HostedPipeline): Record<string, Activity> {
+  const { pipeline, taskQueue, build } = hosting;
+  const activities: Record<string, Activity> = {};
+  for (const fn of hostedFunctions(pipeline, taskQueue)) {
+    activities[fn.name] = activityOf(fn, { effects: deps.effects, build }) as (i: FunctionInput) => Promise<StepResult>;
+  }
+  // Temporal's fallback for an activity type not registered here (a name reserved from functions).
+  activities.default = () => {
+    const type = Context.current().info.activityType;
+    throw ApplicationFailure.create({
+      type: FAILURE_TYPES.functionNotHosted,
+      message: `function ${type} is not hosted by this worker (build ${build}, task queue ${taskQueue})`,
+      nonRetryable: true,
+    });
+  };
+  if (workerRole(pipeline, taskQueue) === 'functions') return activities;
+
+  const plans = stagePlans(pipeline, taskQueue, build);
+  activities[INTERNAL_ACTIVITIES.plan] = ({ stage }: PlanInput): Promise<StagePlan> => Promise.resolve(plans[stage]);
+
+  const everyMs = deps.heartbeatEveryMs ?? 2000;
+  // Without the API probe: a JetStream that is missing shows on the first real call anyway.
+  let jsm: Promise<JetStreamManager> | undefined;
+  const manager = (): Promise<JetStreamManager> =>
+    (jsm ??= deps.jsm ? Promise.resolve(deps.jsm) : deps.js.jetstreamManager(false));
+  const streamOf = memoised(async (subject) => (await manager()).streams.find(subject));
+  /** Publishes the stage's output once per order, stage and revision (see stage-output.ts). */
+  activities[INTERNAL_ACTIVITIES.publish] = (input: PublishInput): Promise<Published> => {
+    const signal = Context.current().cancellationSignal;
+    return withHeartbeat(everyMs, async () =>
+      publishStageOutputOnce({ effects: deps.effects, js: deps.js, jsm: await manager(), streamOf, signal }, input),
+    );
+  };
+  return activities;
+}

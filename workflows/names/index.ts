@@ -1,0 +1,8 @@
+/**
+ * The pipeline's names, defined once: NATS objects, stages and workflow IDs, message IDs, keys of
+ * the effects bucket and idempotency keys. Plain data and string functions, safe in workflows.
+ */
+export * from './topology';
+export * from './stages';
+export * from './message-ids';
+export * from './keys';

@@ -1,0 +1,67 @@
+/**
+ * The stages of the pipeline, as the seed's topology fixes them: which consumer feeds each, which
+ * workflow runs it and where its output goes. Which functions a stage runs is the user's pipeline
+ * (activities/define.ts), not a name. Plain data: read by workflows, activities and the bridge.
+ */
+import { CONSUMERS, SUBJECTS } from './topology';
+
+export const STAGES = {
+  process: {
+    name: 'process',
+    consumer: CONSUMERS.new,
+    inputSubject: SUBJECTS.received,
+    outputSubject: SUBJECTS.processed,
+    workflowType: 'processOrder',
+  },
+  dispatch: {
+    name: 'dispatch',
+    consumer: CONSUMERS.dispatch,
+    inputSubject: SUBJECTS.processed,
+    outputSubject: SUBJECTS.completed,
+    workflowType: 'dispatchOrder',
+  },
+} as const;
+
+export type StageName = keyof typeof STAGES;
+export type Stage = (typeof STAGES)[StageName];
+
+/** The stages in pipeline order. */
+export const STAGE_NAMES: readonly StageName[] = ['process', 'dispatch'];
+
+/** Task queue of the stage workflows and of every function without a queue of its own. */
+export const DEFAULT_TASK_QUEUE = 'orderflow';
+
+/** The ID of the one workflow that handles `orderId` in `stage`: stable, so a redelivery attaches to it. */
+export function workflowIdFor(stage: StageName, orderId: string): string {
+  return `${stage}-${orderId}`;
+}
+
+/**
+ * Activity types orderflow itself registers. A function name cannot contain '.' (FUNCTION_NAME_PATTERN),
+ * so no user function can take one of these names.
+ */
+export const INTERNAL_ACTIVITIES = {
+  /** Reads the stage's plan from the pipeline the workflow's worker hosts (a local activity). */
+  plan: 'orderflow.planStage',
+  /** Publishes the stage's output to the next subject once. */
+  publish: 'orderflow.publishStageOutput',
+} as const;
+
+/** What a function name may look like: an activity type and one token of an effects key. */
+export const FUNCTION_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
+
+/** Names a function may not take: `default` is Temporal's fallback activity (activities/host.ts). */
+export const RESERVED_FUNCTION_NAMES: readonly string[] = ['default'];
+
+/**
+ * Failure types orderflow's own code raises, as Temporal ApplicationFailure types (read back by
+ * the bridge and status by this name, never by message text).
+ */
+export const FAILURE_TYPES = {
+  /** A function's activity reached a worker that does not host it (a pipeline changed in flight). */
+  functionNotHosted: 'OrderflowFunctionNotHosted',
+  /** A function failed for good (non-retryable), failing its stage at once. */
+  functionRejected: 'OrderflowFunctionRejected',
+  /** A function returned something JSON cannot carry. */
+  invalidResult: 'OrderflowInvalidResult',
+} as const;
