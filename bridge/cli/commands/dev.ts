@@ -10,10 +10,13 @@ import { binaryPath } from '../../servers/binaries';
 import { bridgeOptions, workerOptions } from '../../config/bridge';
 import { globalFlags, intFlag, loggerFrom } from '../options';
 import { untilSignal } from '../signals';
+import { addOptions } from '../table-flags';
 
 interface DevFlags {
   dataDir?: string;
   demoOrders?: string;
+  /** The table's options dev takes (--functions, --build-id), read by bridgeOptions / workerOptions. */
+  [option: string]: string | undefined;
 }
 
 function summary(stack: DevStack): string {
@@ -46,8 +49,7 @@ function summary(stack: DevStack): string {
 }
 
 export function registerDev(program: Command): void {
-  program
-    .command('dev')
+  addOptions(program.command('dev'), 'dev')
     .description(
       'run the whole system locally: nats-server and the Temporal dev server (data under .data/), topology provisioned',
     )
@@ -71,8 +73,8 @@ export function registerDev(program: Command): void {
         temporalBinary: temporalExternal ? '' : binaryPath('temporal'),
         ...(natsExternal ? { externalNats: natsSettings(g, env) } : {}),
         ...(temporalExternal ? { externalTemporal: temporalSettings(g, env) } : {}),
-        bridge: bridgeOptions(),
-        worker: workerOptions(),
+        bridge: bridgeOptions(flags),
+        worker: workerOptions(flags),
         demoOrders: flags.demoOrders === undefined ? 3 : intFlag('--demo-orders', flags.demoOrders, 0, 10_000),
         logger,
       });

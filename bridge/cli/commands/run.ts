@@ -3,6 +3,7 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import type { Command } from 'commander';
 
 import { bridgeOptions, metricsSettings, workerOptions } from '../../config/bridge';
+import { healthOptions } from '../../config/health-options';
 import { startHealthServer } from '../../observability/health-server';
 import { Bridge } from '../../consumer/bridge';
 import { connectNats, jetStreamManagerFor } from '../../nats/connect';
@@ -13,6 +14,7 @@ import { createOrderflowWorker, installRuntimeWithoutSignalHandlers } from '../.
 import { sleep } from '../../util/signals';
 import { loggerFrom, natsFrom, temporalFrom } from '../options';
 import { untilSignal } from '../signals';
+import { addFlags, addOptions } from '../table-flags';
 
 type Flags = Record<string, string | undefined>;
 
@@ -29,55 +31,14 @@ async function closeNats(nc: NatsConnection): Promise<void> {
 }
 
 /** The health server's flags, shared by bridge and worker; each has its own default port. */
-function withHealthOptions(command: Command, defaultPort: number): Command {
-  return command
-    .option(
-      '--metrics-port <port|off>',
-      `/metrics, /healthz, /readyz port, 0 for any [env: ORDERFLOW_METRICS_PORT] (default: ${defaultPort})`,
-    )
-    .option('--metrics-host <host>', 'address they bind to [env: ORDERFLOW_METRICS_HOST] (default: 127.0.0.1)');
+function withHealthOptions(command: Command, name: 'bridge' | 'worker', defaultPort: number): Command {
+  const { metricsPort, metricsHost } = healthOptions(defaultPort);
+  return addFlags(command, name, [metricsPort, metricsHost]);
 }
 
 export function registerRun(program: Command): void {
-  withHealthOptions(program.command('bridge'), 9464)
+  withHealthOptions(addOptions(program.command('bridge'), 'bridge'), 'bridge', 9464)
     .description('pull NEW and DISPATCH and run each order through its stage workflow; ack only after it completed')
-    .option('--max-in-flight <n>', 'orders held at once per stage [env: ORDERFLOW_MAX_IN_FLIGHT] (default: 32)')
-    .option(
-      '--max-deliveries <n>',
-      "failed runs of an order's workflow before it is dead-lettered [env: ORDERFLOW_MAX_DELIVERIES] (default: 5)",
-    )
-    .option(
-      '--nak-delay-ms <ms>',
-      'first redelivery delay after a failure, doubling [env: ORDERFLOW_NAK_DELAY_MS] (default: 2000)',
-    )
-    .option('--nak-delay-max-ms <ms>', 'largest redelivery delay [env: ORDERFLOW_NAK_DELAY_MAX_MS] (default: 60000)')
-    .option(
-      '--shutdown-grace-ms <ms>',
-      'time in-flight orders get to finish at shutdown [env: ORDERFLOW_SHUTDOWN_GRACE_MS] (default: 30000)',
-    )
-    .option('--fetch-expires-ms <ms>', 'how long one pull waits [env: ORDERFLOW_FETCH_EXPIRES_MS] (default: 2000)')
-    .option('--task-queue <name>', 'Temporal task queue [env: ORDERFLOW_TASK_QUEUE] (default: orderflow)')
-    .option('--stages <list>', 'stages to run, comma-separated [env: ORDERFLOW_STAGES] (default: process,dispatch)')
-    .option(
-      '--stuck-after-ms <ms>',
-      'park a run whose workflow task keeps failing this long as a stuck dead letter [env: ORDERFLOW_STUCK_AFTER_MS] (default: 300000)',
-    )
-    .option(
-      '--stuck-check-ms <ms>',
-      'how often an unfinished run is checked for that [env: ORDERFLOW_STUCK_CHECK_MS] (default: 10000)',
-    )
-    .option(
-      '--worker-check-ms <ms>',
-      'how often the task queue is checked for a worker [env: ORDERFLOW_WORKER_CHECK_MS] (default: 5000)',
-    )
-    .option(
-      '--pause-lease-ms <ms>',
-      'how far ahead a paused consumer is paused at the server, renewed while the fault lasts [env: ORDERFLOW_PAUSE_LEASE_MS] (default: 30000)',
-    )
-    .option(
-      '--worker-stale-ms <ms>',
-      'a worker not seen polling this long is gone [env: ORDERFLOW_WORKER_STALE_MS] (default: 120000)',
-    )
     .action(async (flags: Flags, command: Command) => {
       const stopRequested = untilSignal();
       const logger = loggerFrom(command);
@@ -109,15 +70,8 @@ export function registerRun(program: Command): void {
       await probeClient.connection.close();
     });
 
-  withHealthOptions(program.command('worker'), 9465)
+  withHealthOptions(addOptions(program.command('worker'), 'worker'), 'worker', 9465)
     .description('host the stage workflows and their functions (activities) on a Temporal task queue')
-    .option('--task-queue <name>', 'Temporal task queue [env: ORDERFLOW_TASK_QUEUE] (default: orderflow)')
-    .option('--max-activities <n>', 'activities running at once [env: ORDERFLOW_MAX_ACTIVITIES] (default: 100)')
-    .option('--max-workflow-tasks <n>', 'workflow tasks at once [env: ORDERFLOW_MAX_WORKFLOW_TASKS] (default: 40)')
-    .option(
-      '--shutdown-grace-ms <ms>',
-      'time running activities get at shutdown [env: ORDERFLOW_SHUTDOWN_GRACE_MS] (default: 30000)',
-    )
     .action(async (flags: Flags, command: Command) => {
       const stopRequested = untilSignal();
       const logger = loggerFrom(command);

@@ -1,0 +1,81 @@
+/**
+ * The kinds of value a bridge or worker option takes, as zod schemas from the raw flag or
+ * environment string to the typed value. A schema's first issue message is the problem a
+ * ConfigError prints; `advice` is what it tells the user to do.
+ */
+import { z } from 'zod';
+
+import type { StageName } from '../../workflows/names';
+import { STAGE_NAMES } from '../../workflows/names';
+
+export interface OptionKind<T> {
+  /** Parses the raw string; fails with the problem as its first issue's message. */
+  readonly schema: z.ZodType<T, string>;
+  /** What to do about a value the schema refuses, e.g. "give a number in that range". */
+  readonly advice: string;
+}
+
+/** A whole number from `min` to `max`, written in decimal digits only (no sign, no exponent). */
+export function wholeNumber(min: number, max: number): OptionKind<number> {
+  return {
+    schema: z
+      .string()
+      .refine((raw) => /^\d+$/.test(raw.trim()) && Number(raw) >= min && Number(raw) <= max, {
+        error: (issue) => `"${String(issue.input)}" is not a whole number from ${min} to ${max}`,
+      })
+      .transform(Number),
+    advice: 'give a number in that range',
+  };
+}
+
+/** A Temporal task queue name: what Temporal accepts, narrowed to characters safe in logs and URLs. */
+export function taskQueueName(): OptionKind<string> {
+  return {
+    schema: z.string().regex(/^[\w.:-]{1,200}$/, {
+      error: (issue) => `"${String(issue.input)}" is not a task queue name`,
+    }),
+    advice: 'use letters, digits and . _ : -',
+  };
+}
+
+function isStage(name: string): name is StageName {
+  return (STAGE_NAMES as readonly string[]).includes(name);
+}
+
+/** A comma-separated list of stage names, e.g. `process,dispatch`. */
+export function stageList(): OptionKind<readonly StageName[]> {
+  return {
+    schema: z
+      .string()
+      .transform((raw) => raw.split(',').map((s) => s.trim()))
+      .refine((names) => names.every(isStage), {
+        error: (issue) => `unknown stage(s) ${(issue.input as string[]).filter((s) => !isStage(s)).join(', ')}`,
+      })
+      // The refinement above has checked every name; zod's refine does not narrow the type.
+      .transform((names) => names as StageName[]),
+    advice: `use ${STAGE_NAMES.join(', ')}`,
+  };
+}
+
+/**
+ * The path of a JavaScript module Node can load without a build step. Only the extension is
+ * checked here: whether the file exists and what it exports is for whoever loads it.
+ */
+export function moduleFile(): OptionKind<string> {
+  return {
+    schema: z.string().regex(/\.(js|mjs|cjs)$/, {
+      error: (issue) => `"${String(issue.input)}" is not a .js, .mjs or .cjs file`,
+    }),
+    advice: 'name a .js, .mjs or .cjs file',
+  };
+}
+
+/** A build ID, recorded with each stage run: 1 to 64 letters, digits and . _ + - */
+export function buildId(): OptionKind<string> {
+  return {
+    schema: z.string().regex(/^[A-Za-z0-9._+-]{1,64}$/, {
+      error: (issue) => `"${String(issue.input)}" is not a build ID`,
+    }),
+    advice: 'use 1 to 64 letters, digits and . _ + -',
+  };
+}
