@@ -14,6 +14,7 @@ import { registerMonitor } from './commands/monitor';
 import { registerProvision } from './commands/provision';
 import { registerPublish } from './commands/publish';
 import { registerReplay } from './commands/replay';
+import { registerPlan } from './commands/plan';
 import { registerRun } from './commands/run';
 import { registerStatus } from './commands/status';
 import { addGlobalOptions } from './options';
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerProvision(program);
   registerPublish(program);
   registerRun(program);
+  registerPlan(program);
   registerDlq(program);
   registerStatus(program);
   registerReplay(program);

@@ -70,12 +70,12 @@ export function moduleFile(): OptionKind<string> {
   };
 }
 
-/** A build ID, recorded with each stage run: 1 to 64 letters, digits and . _ + - */
+/** A build ID, recorded with each stage run: 1 to 128 letters, digits and . _ + - @ / (a scoped package's name@version fits). */
 export function buildId(): OptionKind<string> {
   return {
-    schema: z.string().regex(/^[A-Za-z0-9._+-]{1,64}$/, {
+    schema: z.string().regex(/^[A-Za-z0-9._+@/-]{1,128}$/, {
       error: (issue) => `"${String(issue.input)}" is not a build ID`,
     }),
-    advice: 'use 1 to 64 letters, digits and . _ + -',
+    advice: 'use 1 to 128 letters, digits and . _ + - @ /',
   };
 }

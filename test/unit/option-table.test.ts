@@ -115,15 +115,16 @@ describe('option table - reading', () => {
     );
   });
 
-  it('option table - --build-id is 1 to 64 letters, digits and . _ + -, for the worker only', () => {
+  it('option table - --build-id is 1 to 128 letters, digits and . _ + - @ /, for the worker only', () => {
     expect(workerOptions({ buildId: 'shop-1.4.0+a1b2_c' }, {}).buildId).toBe('shop-1.4.0+a1b2_c');
-    expect(workerOptions({}, { ORDERFLOW_BUILD_ID: 'x'.repeat(64) }).buildId).toBe('x'.repeat(64));
+    expect(workerOptions({ buildId: '@acme/shop@1.4.0+a1b2c3d4' }, {}).buildId).toBe('@acme/shop@1.4.0+a1b2c3d4');
+    expect(workerOptions({}, { ORDERFLOW_BUILD_ID: 'x'.repeat(128) }).buildId).toBe('x'.repeat(128));
     expect(workerOptions({}, {}).buildId).toBeUndefined();
-    expect(configError(() => workerOptions({}, { ORDERFLOW_BUILD_ID: 'x'.repeat(65) })).setting).toBe(
+    expect(configError(() => workerOptions({}, { ORDERFLOW_BUILD_ID: 'x'.repeat(129) })).setting).toBe(
       'ORDERFLOW_BUILD_ID',
     );
     expect(configError(() => workerOptions({ buildId: 'a b' }, {})).message).toBe(
-      '--build-id: "a b" is not a build ID; use 1 to 64 letters, digits and . _ + -',
+      '--build-id: "a b" is not a build ID; use 1 to 128 letters, digits and . _ + - @ /',
     );
     expect('buildId' in bridgeOptions({ buildId: 'b1' }, {})).toBe(false);
   });

@@ -11,6 +11,9 @@ import { trackConnection } from '../../nats/connection-state';
 import { connectTemporal } from '../../temporal/connect';
 import { ensureSupportObjects } from '../../topology/support';
 import { createOrderflowWorker, installRuntimeWithoutSignalHandlers } from '../../worker/worker';
+import { buildIdFor } from '../../worker/build-id';
+import { loadPipeline } from '../../worker/functions-module';
+import { functionQueues } from '../../../activities/plan';
 import { sleep } from '../../util/signals';
 import { loggerFrom, natsFrom, temporalFrom } from '../options';
 import { untilSignal } from '../signals';
@@ -43,6 +46,8 @@ export function registerRun(program: Command): void {
       const stopRequested = untilSignal();
       const logger = loggerFrom(command);
       const options = bridgeOptions(flags);
+      // The bridge runs no function, but a module that does not load is a deployment mistake: say so now.
+      const { pipeline } = await loadPipeline(options.functions);
       const metrics = metricsSettings(flags, process.env, 9464);
       const temporal = temporalFrom(command);
       const nc = await connectNats(natsFrom(command), { name: 'orderflow bridge', reconnectForever: true });
@@ -51,6 +56,11 @@ export function registerRun(program: Command): void {
       await ensureSupportObjects(nc, await jetStreamManagerFor(nc));
       const bridge = new Bridge({ nc, client, probeClient, logger }, options);
       await bridge.start();
+      logger.info('pipeline', {
+        taskQueue: options.taskQueue,
+        functionQueues: functionQueues(pipeline).join(',') || 'none',
+        ...(options.functions ? { functions: options.functions } : {}),
+      });
       const health =
         metrics.port === undefined
           ? undefined
@@ -76,12 +86,15 @@ export function registerRun(program: Command): void {
       const stopRequested = untilSignal();
       const logger = loggerFrom(command);
       const options = workerOptions(flags);
+      // Before connecting: a module that does not load is one line and exit 2, whatever the servers.
+      const { pipeline, modulePath } = await loadPipeline(options.functions);
+      const build = buildIdFor(pipeline, modulePath, options.buildId);
       const metrics = metricsSettings(flags, process.env, 9465);
       const temporal = temporalFrom(command);
       installRuntimeWithoutSignalHandlers();
       const nc = await connectNats(natsFrom(command), { name: 'orderflow worker', reconnectForever: true });
       await ensureSupportObjects(nc, await jetStreamManagerFor(nc));
-      const worker = await createOrderflowWorker({ nc, temporal, options });
+      const worker = await createOrderflowWorker({ nc, temporal, options, pipeline, build });
       const running = worker.run();
       const nats = trackConnection(nc);
       let temporalReachable = true;
@@ -112,6 +125,9 @@ export function registerRun(program: Command): void {
             });
       logger.info('worker running', {
         taskQueue: options.taskQueue,
+        role: worker.role,
+        functions: worker.functions.join(',') || 'none',
+        build,
         ...(health ? { metrics: `http://${metrics.host}:${health.port}` } : {}),
       });
       await Promise.race([stopRequested.then((signal) => logger.info('shutting down', { signal })), running]);

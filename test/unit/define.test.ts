@@ -1,0 +1,108 @@
+/**
+ * Function and pipeline definitions: defaults, every refusal as one clear message, and how a
+ * pipeline becomes plans and worker roles.
+ */
+import { FUNCTION_DEFAULTS, PipelineDefinitionError, defineFunction, definePipeline } from '../../activities';
+import { hostedFunctions, workerRole } from '../../activities/host';
+import { functionQueues, planDigest, stagePlans } from '../../activities/plan';
+
+const fn = (name: string, extra: Record<string, unknown> = {}) =>
+  defineFunction({ name, run: () => ({ ok: true }), ...extra });
+
+describe('define - functions', () => {
+  it('define - fills every default, in milliseconds', () => {
+    const f = fn('charge');
+    expect(f).toMatchObject({
+      name: 'charge',
+      timeoutMs: FUNCTION_DEFAULTS.timeoutMs,
+      heartbeatTimeoutMs: FUNCTION_DEFAULTS.heartbeatTimeoutMs,
+      retry: { ...FUNCTION_DEFAULTS.retry, nonRetryableErrorTypes: [] },
+      recordResult: false,
+    });
+    expect(f.taskQueue).toBeUndefined();
+    expect(Object.isFrozen(f)).toBe(true);
+  });
+
+  it('define - takes durations as milliseconds or strings, and the retry policy as given', () => {
+    const f = fn('charge', {
+      timeout: '30s',
+      heartbeatTimeout: 2000,
+      taskQueue: 'payments',
+      recordResult: true,
+      retry: { maximumAttempts: 0, initialInterval: '200ms', maximumInterval: '1m', nonRetryableErrorTypes: ['CardDeclined'] },
+    });
+    expect(f).toMatchObject({
+      timeoutMs: 30_000,
+      heartbeatTimeoutMs: 2000,
+      taskQueue: 'payments',
+      recordResult: true,
+      retry: { maximumAttempts: 0, initialIntervalMs: 200, maximumIntervalMs: 60_000, nonRetryableErrorTypes: ['CardDeclined'] },
+    });
+  });
+
+  it.each([
+    [{ name: '1abc' }, /function "1abc": the name is not valid/],
+    [{ name: 'a.b' }, /the name is not valid/],
+    [{ name: 'x'.repeat(65) }, /the name is not valid/],
+    [{ name: 'default' }, /function "default": the name is reserved/],
+    [{ name: 'ok', run: undefined }, /function "ok": has no run/],
+    [{ name: 'ok', timeout: 'soon' }, /function "ok" timeout: "soon" is not a duration/],
+    [{ name: 'ok', timeout: 0 }, /function "ok" timeout: 0 is too short/],
+    [{ name: 'ok', taskQueue: 'a b' }, /task queue "a b" is not valid/],
+    [{ name: 'ok', retry: { maximumAttempts: 1.5 } }, /retry.maximumAttempts: 1.5 is not allowed/],
+    [{ name: 'ok', retry: { backoffCoefficient: 0.5 } }, /backoffCoefficient 0.5 is below 1/],
+    [{ name: 'ok', retry: { nonRetryableErrorTypes: 'CardDeclined' } }, /nonRetryableErrorTypes is not a list/],
+  ])('define - refuses %j', (options, message) => {
+    const attempt = () => defineFunction({ run: () => null, ...options } as never);
+    expect(attempt).toThrow(PipelineDefinitionError);
+    expect(attempt).toThrow(message);
+  });
+});
+
+describe('define - pipelines', () => {
+  it('define - keeps each stage in order, retired functions apart, every function once', () => {
+    const [a, b, c, old] = [fn('a'), fn('b'), fn('c'), fn('old')];
+    const p = definePipeline({ process: [b, a], dispatch: [c], retired: [old] });
+    expect(p.stages.process.map((f) => f.name)).toEqual(['b', 'a']);
+    expect(p.stages.dispatch.map((f) => f.name)).toEqual(['c']);
+    expect(p.functions.map((f) => f.name)).toEqual(['b', 'a', 'c', 'old']);
+  });
+
+  it.each([
+    [() => definePipeline({ process: [fn('a')], dispatch: [fn('a')] }), /pipeline dispatch: names function a again \(also in process\)/],
+    [() => definePipeline({ process: [fn('a'), fn('a')], dispatch: [] }), /names function a again/],
+    [() => definePipeline({ process: [fn('a')], dispatch: [], retired: [fn('a')] }), /names function a again/],
+    [() => definePipeline({ process: [() => 1], dispatch: [] } as never), /pipeline process\[0\]: is not a function definition/],
+    [() => definePipeline({ process: [] } as never), /pipeline dispatch: is not a list/],
+    [() => definePipeline({ process: [], dispatch: [], ship: [] } as never), /pipeline: has no stage ship/],
+  ])('define - refuses a pipeline (%#)', (define, message) => {
+    expect(define).toThrow(PipelineDefinitionError);
+    expect(define).toThrow(message);
+  });
+});
+
+describe('define - plans and worker roles', () => {
+  const charge = fn('charge', { taskQueue: 'payments' });
+  const pipeline = definePipeline({ process: [fn('reserve'), charge], dispatch: [fn('ship')], retired: [fn('old')] });
+
+  it('define - a function without a queue is planned on the pipeline queue; equal plans share a digest', () => {
+    const plans = stagePlans(pipeline, 'orders', 'b1');
+    expect(plans.process.functions.map((f) => [f.name, f.taskQueue])).toEqual([
+      ['reserve', 'orders'],
+      ['charge', 'payments'],
+    ]);
+    expect(plans.process.build).toBe('b1');
+    expect(plans.process.digest).toMatch(/^[0-9a-f]{12}$/);
+    expect(stagePlans(pipeline, 'orders', 'b2').process.digest).toBe(plans.process.digest);
+    expect(planDigest(plans.dispatch.functions)).toBe(plans.dispatch.digest);
+    expect(plans.dispatch.digest).not.toBe(plans.process.digest);
+  });
+
+  it('define - a worker on a queue a function names hosts only those functions; any other queue is the pipeline one', () => {
+    expect(functionQueues(pipeline)).toEqual(['payments']);
+    expect(workerRole(pipeline, 'payments')).toBe('functions');
+    expect(hostedFunctions(pipeline, 'payments').map((f) => f.name)).toEqual(['charge']);
+    expect(workerRole(pipeline, 'orderflow')).toBe('pipeline');
+    expect(hostedFunctions(pipeline, 'orderflow').map((f) => f.name)).toEqual(['reserve', 'ship', 'old']);
+  });
+});
