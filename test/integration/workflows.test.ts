@@ -1,121 +1,337 @@
 /**
- * The stage workflows with mocked functions (the middle of the three test tiers): order of the
- * steps, the status query, what is handed to the publish, and a permanent failure failing the run.
+ * The stage workflows with mocked activities (the middle of the three test tiers), on a local
+ * Temporal server: the plan read once and kept by its run, the functions run in order on their
+ * queues with the earlier results, the wait for a function no worker hosts, a rejection failing
+ * the run at once, and what is handed to the publish. Every case counts calls from the mocks' log
+ * and reads the run's result and status query.
  */
+import { randomUUID } from 'node:crypto';
+
 import { WorkflowFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import type { WorkflowHandle } from '@temporalio/client';
+import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 
-import type { OrderflowActivities } from '../../activities';
-import type { PublishInput, StageInput, StageResult, StageStatus, StepInput } from '../../workflows/types';
-import { WORKFLOW_BUNDLE } from '../harness/paths';
+import { FAILURE_TYPES, STAGES } from '../../workflows/names';
+import type { StageName } from '../../workflows/names';
+import type { StageInput, StagePlan, StageResult, StageStatus } from '../../workflows/types';
 import { toolPath } from '../harness/tools';
+import {
+  CallLog,
+  MOCK_BUILD,
+  deferred,
+  eventually,
+  mockWorker,
+  planOf,
+  plannedFunction,
+  stageInput,
+  stepResult,
+  whileRunning,
+} from '../replay/stage-mocks';
 
-const order = {
-  orderId: 'W-1',
-  customerId: 'c-1',
-  currency: 'EUR',
-  items: [{ sku: 'KB-101', quantity: 2, unitPrice: 10 }],
-};
-const input: StageInput = {
-  order,
-  revision: 'r1',
-  upstream: {},
-  source: {
-    stream: 'ORDERS',
-    subject: 'ORDERS.received',
-    streamSeq: 7,
-    deliveryCount: 1,
-    headers: { traceparent: '00-abc-def-01' },
-  },
-};
-
-describe('workflows - stage workflows with mocked functions', () => {
+describe('workflows - stage workflows with mocked activities', () => {
   let env: TestWorkflowEnvironment;
   beforeAll(async () => {
+    // The dev server of the built temporal CLI; its time is real (the time-skipping test server
+    // is another binary), so the wait for an unhosted function takes its real first 5 s.
     env = await TestWorkflowEnvironment.createLocal({
       server: { executable: { type: 'existing-path', path: toolPath('temporal') } },
     });
   }, 60_000);
   afterAll(() => env?.teardown());
 
-  function mocks(calls: string[], failAt?: string): OrderflowActivities {
-    const step = (name: string) => async (i: StepInput) => {
-      calls.push(name);
-      if (name === failAt) throw ApplicationFailure.nonRetryable(`${name} refused`);
-      await Promise.resolve();
-      return {
-        step: i.step,
-        effectKey: `${name}.${i.order.orderId}`,
-        applied: true,
-        attempt: 1,
-        detail: { n: calls.length },
-      };
-    };
-    return {
-      reserveStock: step('reserveStock'),
-      chargePayment: step('chargePayment'),
-      assignCourier: step('assignCourier'),
-      ship: step('ship'),
-      publishStageOutput: async (p: PublishInput) => {
-        calls.push(
-          `publish:${p.stage}:${Object.keys(p.output.stages[p.stage] ?? {}).join(',')}:${p.headers.traceparent}`,
-        );
-        await Promise.resolve();
-        return { subject: 'ORDERS.processed', streamSeq: 42, duplicate: false };
-      },
-    };
+  /** A task queue and order ID of this test only. */
+  function unique(prefix: string): { queue: string; orderId: string } {
+    const id = randomUUID().slice(0, 8);
+    return { queue: `${prefix}-${id}`, orderId: `${prefix}-${id}` };
   }
 
-  async function run<T>(taskQueue: string, activities: OrderflowActivities, body: () => Promise<T>): Promise<T> {
-    const worker = await Worker.create({
-      connection: env.nativeConnection,
-      taskQueue,
-      workflowBundle: { codePath: WORKFLOW_BUNDLE },
-      activities,
+  function start(stage: StageName, queue: string, input: StageInput): Promise<WorkflowHandle> {
+    return env.client.workflow.start(STAGES[stage].workflowType, {
+      taskQueue: queue,
+      workflowId: `${stage}-${input.order.orderId}`,
+      args: [input],
     });
-    return worker.runUntil(body());
   }
 
-  it('runs the process functions in order, then publishes with their results and the headers', async () => {
-    const calls: string[] = [];
-    const result = await run('wf-ok', mocks(calls), async () => {
-      const handle = await env.client.workflow.start('processOrder', {
-        taskQueue: 'wf-ok',
-        workflowId: 'process-W-1',
-        args: [input],
-      });
-      const done = (await handle.result()) as StageResult;
-      const status = await handle.query<StageStatus>('status');
-      return { done, status };
-    });
-    expect(calls).toEqual([
-      'reserveStock',
-      'chargePayment',
-      'publish:process:reserveStock,chargePayment:00-abc-def-01',
+  const status = (handle: WorkflowHandle) => handle.query<StageStatus>('status');
+
+  it('workflows - runs the plan in order with the earlier results, then publishes them with the headers', async () => {
+    const { queue, orderId } = unique('wf-order');
+    const upstream = { process: { reserveStock: stepResult('process', 'reserveStock', orderId, { units: 2 }) } };
+    const plan = planOf('dispatch', [
+      plannedFunction('assignCourier', { taskQueue: queue }),
+      plannedFunction('ship', { taskQueue: queue }),
     ]);
-    expect(result.done.published).toEqual({ subject: 'ORDERS.processed', streamSeq: 42, duplicate: false });
-    expect(result.status).toMatchObject({
-      stage: 'process',
+    const log = new CallLog();
+    const worker = await mockWorker(env, queue, log, {
+      plan: () => plan,
+      functions: {
+        assignCourier: () => ({ courier: 'courier-3' }),
+        ship: (_input, attempt) => {
+          // A passing fault: the attempt count reaches the status and the result.
+          if (attempt === 1) throw new Error('carrier API timed out');
+          return { trackingId: `TRK-${orderId}` };
+        },
+      },
+    });
+    const input = stageInput(orderId, upstream);
+    const { result, finalStatus } = await whileRunning([worker], async () => {
+      const handle = await start('dispatch', queue, input);
+      return { result: (await handle.result()) as StageResult, finalStatus: await status(handle) };
+    });
+
+    const assigned = stepResult('dispatch', 'assignCourier', orderId, { courier: 'courier-3' });
+    const shipped = stepResult('dispatch', 'ship', orderId, { trackingId: `TRK-${orderId}` }, 2);
+    expect(log.functionCalls()).toEqual(['assignCourier@1', 'ship@1', 'ship@2']);
+    const previous = log.calls.flatMap((c) => (c.kind === 'function' ? [c.input.previous] : []));
+    expect(previous).toEqual([
+      { ...upstream, dispatch: {} },
+      { ...upstream, dispatch: { assignCourier: assigned } },
+      { ...upstream, dispatch: { assignCourier: assigned } },
+    ]);
+    expect(log.published()).toEqual([
+      {
+        stage: 'dispatch',
+        revision: 'r1',
+        output: { order: input.order, stages: { ...upstream, dispatch: { assignCourier: assigned, ship: shipped } } },
+        headers: { traceparent: '00-abc-def-01' },
+      },
+    ]);
+    expect(result).toEqual({
+      stage: 'dispatch',
+      orderId,
+      plan,
+      steps: { assignCourier: assigned, ship: shipped },
+      published: { subject: 'ORDERS.completed', streamSeq: 1, duplicate: false },
+    });
+    expect(finalStatus).toEqual({
+      stage: 'dispatch',
+      orderId,
       state: 'completed',
-      completedSteps: ['reserveStock', 'chargePayment'],
-      attempts: { reserveStock: 1, chargePayment: 1 },
-      source: { streamSeq: 7 },
+      plan: { stage: 'dispatch', functions: plan.functions, digest: plan.digest, build: MOCK_BUILD },
+      completedSteps: ['assignCourier', 'ship'],
+      attempts: { assignCourier: 1, ship: 2 },
+      published: result.published,
+      source: input.source,
+    });
+    expect(plan.digest).toMatch(/^[0-9a-f]{12}$/);
+  });
+
+  it('workflows - a run keeps the plan it started with when the pipeline changes under it', async () => {
+    const { queue } = unique('wf-plan');
+    const first = unique('wf-plan-a').orderId;
+    const second = unique('wf-plan-b').orderId;
+    const planA = planOf('process', [
+      plannedFunction('reserveStock', { taskQueue: queue }),
+      plannedFunction('chargePayment', { taskQueue: queue }),
+    ]);
+    const planB = planOf('process', [
+      plannedFunction('reserveStock', { taskQueue: queue }),
+      plannedFunction('checkFraud', { taskQueue: queue }),
+      plannedFunction('chargePayment', { taskQueue: queue }),
+    ]);
+    let deployed = planA;
+    const firstStarted = deferred();
+    const release = deferred();
+    const log = new CallLog();
+    // No workflow cache: every workflow task replays the run from its history, so run 1 could only
+    // finish with plan A if the plan really is read from its history and not asked for again.
+    const worker = await mockWorker(env, queue, log, {
+      plan: () => deployed,
+      functions: {
+        reserveStock: async (input) => {
+          if (input.order.orderId === first) {
+            firstStarted.resolve();
+            await release.promise;
+          }
+          return { held: true };
+        },
+        checkFraud: () => ({ score: 0 }),
+        chargePayment: () => ({ charged: 20 }),
+      },
+      maxCachedWorkflows: 0,
+    });
+
+    const { one, two, whileHeld } = await whileRunning([worker], async () => {
+      const h1 = await start('process', queue, stageInput(first));
+      await firstStarted.promise;
+      const held = await status(h1);
+      deployed = planB;
+      const h2 = await start('process', queue, stageInput(second));
+      const r2 = (await h2.result()) as StageResult;
+      release.resolve();
+      return { one: (await h1.result()) as StageResult, two: r2, whileHeld: held };
+    });
+
+    expect(whileHeld).toMatchObject({ state: 'running', currentStep: 'reserveStock', plan: planA, completedSteps: [] });
+    expect(one.plan).toEqual(planA);
+    expect(Object.keys(one.steps)).toEqual(['reserveStock', 'chargePayment']);
+    expect(two.plan).toEqual(planB);
+    expect(Object.keys(two.steps)).toEqual(['reserveStock', 'checkFraud', 'chargePayment']);
+    // Each run asked for its plan once, though run 1 was replayed from its history at every task.
+    expect(log.calls.filter((c) => c.kind === 'plan')).toHaveLength(2);
+    expect(log.functionCalls(first)).toEqual(['reserveStock@1', 'chargePayment@1']);
+    expect(log.functionCalls(second)).toEqual(['reserveStock@1', 'checkFraud@1', 'chargePayment@1']);
+    expect(log.published().map((p) => Object.keys(p.output.stages.process ?? {}))).toEqual([
+      ['reserveStock', 'checkFraud', 'chargePayment'],
+      ['reserveStock', 'chargePayment'],
+    ]);
+  });
+
+  it('workflows - a function on its own task queue runs on a worker of that queue', async () => {
+    const { queue, orderId } = unique('wf-queues');
+    const payments = unique('payments').queue;
+    const plan = planOf('process', [
+      plannedFunction('reserveStock', { taskQueue: queue }),
+      plannedFunction('chargePayment', { taskQueue: payments }),
+    ]);
+    const log = new CallLog();
+    // Each worker hosts only its queue's function: a call on the wrong queue would hit `default`.
+    const pipeline = await mockWorker(env, queue, log, { plan: () => plan, functions: { reserveStock: () => 1 } });
+    const paying = await mockWorker(env, payments, log, { pipeline: false, functions: { chargePayment: () => 2 } });
+    const result = await whileRunning([pipeline, paying], async () => {
+      const handle = await start('process', queue, stageInput(orderId));
+      return (await handle.result()) as StageResult;
+    });
+
+    const where = log.calls.flatMap((c) => (c.kind === 'function' ? [`${c.name}@${c.taskQueue}`] : []));
+    expect(where).toEqual([`reserveStock@${queue}`, `chargePayment@${payments}`]);
+    expect(log.notHosted()).toEqual([]);
+    expect(result.steps).toEqual({
+      reserveStock: stepResult('process', 'reserveStock', orderId, 1),
+      chargePayment: stepResult('process', 'chargePayment', orderId, 2),
+    });
+    expect(log.published()).toHaveLength(1);
+  });
+
+  it('workflows - a function no worker hosts makes the run wait, visibly, until a worker hosts it', async () => {
+    const { queue, orderId } = unique('wf-wait');
+    const couriers = unique('couriers').queue;
+    const plan = planOf('dispatch', [
+      plannedFunction('assignCourier', { taskQueue: couriers }),
+      plannedFunction('ship', { taskQueue: queue }),
+    ]);
+    const log = new CallLog();
+    const pipeline = await mockWorker(env, queue, log, { plan: () => plan, functions: { ship: () => 'shipped' } });
+    // The couriers' queue is served, but by a build without assignCourier (removed from it).
+    const oldCouriers = await mockWorker(env, couriers, log, { pipeline: false });
+
+    const { waiting, result, finalStatus } = await whileRunning([pipeline], async () => {
+      const handle = await start('dispatch', queue, stageInput(orderId));
+      const seen = await oldCouriers.runUntil(
+        eventually('the run to wait for assignCourier', async () => {
+          const s = await status(handle);
+          return s.waiting === undefined ? undefined : s;
+        }),
+      );
+      // Nothing ran or was published while it waited.
+      expect(log.functionCalls()).toEqual([]);
+      expect(log.published()).toEqual([]);
+      const newCouriers = await mockWorker(env, couriers, log, {
+        pipeline: false,
+        functions: { assignCourier: () => 'courier-1' },
+      });
+      const done = await newCouriers.runUntil(handle.result() as Promise<StageResult>);
+      return { waiting: seen, result: done, finalStatus: await status(handle) };
+    });
+
+    expect(waiting).toMatchObject({ state: 'running', currentStep: 'assignCourier', completedSteps: [] });
+    expect(waiting.waiting).toBe(
+      `no worker on task queue ${couriers} hosts function assignCourier; deploy one that does`,
+    );
+    expect(log.notHosted()).toEqual([{ name: 'assignCourier', taskQueue: couriers }]);
+    expect(log.functionCalls()).toEqual(['assignCourier@1', 'ship@1']);
+    expect(result.steps.assignCourier?.result).toBe('courier-1');
+    expect(log.published()).toHaveLength(1);
+    expect(finalStatus.waiting).toBeUndefined();
+    expect(finalStatus.state).toBe('completed');
+  }, 60_000);
+
+  class OutOfStock extends Error {
+    override readonly name = 'OutOfStock';
+  }
+
+  it.each([
+    [
+      'ApplicationFailure.nonRetryable',
+      () => ApplicationFailure.nonRetryable('card declined', 'CardDeclined'),
+      'CardDeclined',
+    ],
+    [
+      'a retryable failure of a type the plan lists as non-retryable',
+      () => ApplicationFailure.retryable('card declined', 'CardDeclined'),
+      'CardDeclined',
+    ],
+    ['an Error whose name the plan lists as non-retryable', () => new OutOfStock('card declined'), 'OutOfStock'],
+  ])('workflows - a rejection (%s) fails the run at once and publishes nothing', async (_what, failure, type) => {
+    const { queue, orderId } = unique('wf-reject');
+    const plan = planOf('process', [
+      plannedFunction('reserveStock', { taskQueue: queue }),
+      plannedFunction('chargePayment', {
+        taskQueue: queue,
+        retry: { maximumAttempts: 5, nonRetryableErrorTypes: ['CardDeclined', 'OutOfStock'] },
+      }),
+    ]);
+    const log = new CallLog();
+    const worker = await mockWorker(env, queue, log, {
+      plan: () => plan,
+      functions: {
+        reserveStock: () => true,
+        chargePayment: () => {
+          throw failure();
+        },
+      },
+    });
+    const { error, finalStatus } = await whileRunning([worker], async () => {
+      const handle = await start('process', queue, stageInput(orderId));
+      const err = await handle.result().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      return { error: err, finalStatus: await status(handle) };
+    });
+
+    expect(error).toBeInstanceOf(WorkflowFailedError);
+    const cause = (error as WorkflowFailedError).cause;
+    expect(cause).toBeInstanceOf(ApplicationFailure);
+    expect(cause).toMatchObject({
+      type: FAILURE_TYPES.functionRejected,
+      nonRetryable: true,
+      message: `function chargePayment rejected order ${orderId}: card declined`,
+      details: [{ function: 'chargePayment', type }],
+    });
+    expect(cause?.cause).toBeInstanceOf(ActivityFailure);
+    expect(log.functionCalls()).toEqual(['reserveStock@1', 'chargePayment@1']);
+    expect(log.published()).toEqual([]);
+    expect(finalStatus).toMatchObject({
+      state: 'running',
+      currentStep: 'chargePayment',
+      completedSteps: ['reserveStock'],
     });
   });
 
-  it('a function failing for good fails the run, and nothing is published', async () => {
-    const calls: string[] = [];
-    const failure = await run('wf-fail', mocks(calls, 'assignCourier'), async () => {
-      const handle = await env.client.workflow.start('dispatchOrder', {
-        taskQueue: 'wf-fail',
-        workflowId: 'dispatch-W-1',
-        args: [input],
-      });
-      return (handle.result() as Promise<unknown>).catch((err: unknown) => err);
+  it('workflows - an empty plan publishes the order directly', async () => {
+    const { queue, orderId } = unique('wf-empty');
+    const plan: StagePlan = planOf('process', []);
+    const log = new CallLog();
+    const worker = await mockWorker(env, queue, log, { plan: () => plan });
+    const input = stageInput(orderId);
+    const { result, finalStatus } = await whileRunning([worker], async () => {
+      const handle = await start('process', queue, input);
+      return { result: (await handle.result()) as StageResult, finalStatus: await status(handle) };
     });
-    expect(failure).toBeInstanceOf(WorkflowFailedError);
-    expect(calls).toEqual(['assignCourier']);
+
+    expect(log.calls.map((c) => c.kind)).toEqual(['plan', 'publish']);
+    expect(log.published()).toEqual([
+      {
+        stage: 'process',
+        revision: 'r1',
+        output: { order: input.order, stages: { process: {} } },
+        headers: input.source.headers,
+      },
+    ]);
+    expect(result).toMatchObject({ plan, steps: {}, published: { subject: 'ORDERS.processed', streamSeq: 1 } });
+    expect(finalStatus).toMatchObject({ state: 'completed', completedSteps: [], attempts: {} });
   });
 });
