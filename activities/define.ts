@@ -5,7 +5,6 @@
  * against another copy of orderflow is still recognised.
  */
 import { msToNumber } from '@temporalio/common';
-import type { Duration } from '@temporalio/common';
 
 import type { StageName } from '../workflows/names';
 import { FUNCTION_NAME_PATTERN, RESERVED_FUNCTION_NAMES, STAGE_NAMES } from '../workflows/names';
@@ -14,6 +13,9 @@ import type { JsonValue, OrderData } from '../workflows/types';
 export type { JsonValue } from '../workflows/types';
 /** An order as the bridge validated it (see the README's order schema). */
 export type Order = OrderData;
+
+/** A duration: milliseconds, or a string such as '30s', '2 minutes' (Temporal's format). */
+export type Duration = number | string;
 
 /** Thrown when a function or pipeline definition is not valid; the message says what to change. */
 export class PipelineDefinitionError extends Error {
@@ -125,7 +127,7 @@ function durationMs(what: string, value: Duration | undefined, fallback: number,
   if (value === undefined) return fallback;
   let ms: number;
   try {
-    ms = msToNumber(value);
+    ms = msToNumber(value as Parameters<typeof msToNumber>[0]);
   } catch {
     return fail(what, `${JSON.stringify(value)} is not a duration`, "give milliseconds or a string such as '30s'");
   }
@@ -135,7 +137,8 @@ function durationMs(what: string, value: Duration | undefined, fallback: number,
 
 function whole(what: string, value: number | undefined, fallback: number, min: number): number {
   if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value < min) fail(what, `${String(value)} is not allowed`, `give a whole number ≥ ${min}`);
+  if (!Number.isInteger(value) || value < min)
+    fail(what, `${String(value)} is not allowed`, `give a whole number ≥ ${min}`);
   return value;
 }
 
@@ -154,8 +157,8 @@ export function defineFunction<R = unknown>(options: FunctionOptions<R>): Orderf
   const retry = options.retry ?? {};
   const backoff = retry.backoffCoefficient ?? FUNCTION_DEFAULTS.retry.backoffCoefficient;
   if (!(backoff >= 1)) fail(what, `backoffCoefficient ${String(backoff)} is below 1`, 'give 1 or more');
-  const types = retry.nonRetryableErrorTypes ?? [];
-  if (!Array.isArray(types) || types.some((t) => typeof t !== 'string')) {
+  const types: unknown = retry.nonRetryableErrorTypes ?? [];
+  if (!Array.isArray(types) || types.some((t: unknown) => typeof t !== 'string')) {
     fail(what, 'nonRetryableErrorTypes is not a list of strings', "give error type names, e.g. ['CardDeclined']");
   }
   const initialIntervalMs = durationMs(
@@ -187,9 +190,14 @@ export function defineFunction<R = unknown>(options: FunctionOptions<R>): Orderf
       backoffCoefficient: backoff,
       maximumIntervalMs: Math.max(
         initialIntervalMs,
-        durationMs(`${what} retry.maximumInterval`, retry.maximumInterval, FUNCTION_DEFAULTS.retry.maximumIntervalMs, 1),
+        durationMs(
+          `${what} retry.maximumInterval`,
+          retry.maximumInterval,
+          FUNCTION_DEFAULTS.retry.maximumIntervalMs,
+          1,
+        ),
       ),
-      nonRetryableErrorTypes: Object.freeze([...types]),
+      nonRetryableErrorTypes: Object.freeze([...(types as string[])]),
     }),
     recordResult: options.recordResult === true,
   });

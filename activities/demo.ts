@@ -45,7 +45,8 @@ export const ship = defineFunction({
   recordResult: true,
   run: (order, ctx) => {
     const assigned = ctx.results.dispatch?.assignCourier as { courier?: JsonValue } | null | undefined;
-    return { trackingId: `TRK-${order.orderId}`, courier: String(assigned?.courier ?? 'unassigned') };
+    const courier = typeof assigned?.courier === 'string' ? assigned.courier : 'unassigned';
+    return { trackingId: `TRK-${order.orderId}`, courier };
   },
 });
 

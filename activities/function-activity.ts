@@ -36,10 +36,18 @@ function resultsOf(previous: FunctionInput['previous']): FunctionContext['result
 function boundLogger(context: Context, attrs: Record<string, unknown>): FunctionLogger {
   const log = context.log;
   return {
-    debug: (message, extra) => log.debug(message, { ...attrs, ...extra }),
-    info: (message, extra) => log.info(message, { ...attrs, ...extra }),
-    warn: (message, extra) => log.warn(message, { ...attrs, ...extra }),
-    error: (message, extra) => log.error(message, { ...attrs, ...extra }),
+    debug(message, extra) {
+      log.debug(message, { ...attrs, ...extra });
+    },
+    info(message, extra) {
+      log.info(message, { ...attrs, ...extra });
+    },
+    warn(message, extra) {
+      log.warn(message, { ...attrs, ...extra });
+    },
+    error(message, extra) {
+      log.error(message, { ...attrs, ...extra });
+    },
   };
 }
 
@@ -105,7 +113,7 @@ export function activityOf(
     };
     const invoke = async (): Promise<JsonValue> => {
       try {
-        return asJson(fn.name, await (fn.run as OrderflowFunction['run'])(input.order, ctx));
+        return asJson(fn.name, await fn.run(input.order, ctx));
       } catch (err) {
         throw asFailure(err);
       }

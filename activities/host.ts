@@ -10,7 +10,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 
 import { FAILURE_TYPES, INTERNAL_ACTIVITIES } from '../workflows/names';
-import type { FunctionInput, PlanInput, PublishInput, Published, StagePlan, StepResult } from '../workflows/types';
+import type { PlanInput, PublishInput, Published, StagePlan } from '../workflows/types';
 import type { OrderflowFunction, Pipeline } from './define';
 import type { EffectStore } from './effects';
 import { activityOf } from './function-activity';
@@ -51,7 +51,9 @@ export function workerRole(pipeline: Pipeline, taskQueue: string): WorkerRole {
 /** The functions a worker on `taskQueue` hosts. */
 export function hostedFunctions(pipeline: Pipeline, taskQueue: string): OrderflowFunction[] {
   const role = workerRole(pipeline, taskQueue);
-  return pipeline.functions.filter((fn) => (role === 'pipeline' ? fn.taskQueue === undefined : fn.taskQueue === taskQueue));
+  return pipeline.functions.filter((fn) =>
+    role === 'pipeline' ? fn.taskQueue === undefined : fn.taskQueue === taskQueue,
+  );
 }
 
 /** Heartbeats while `work` runs, so a long publish is not timed out and a dead worker is noticed. */
@@ -85,7 +87,7 @@ export function createActivities(deps: ActivityDeps, hosting: HostedPipeline): R
   const { pipeline, taskQueue, build } = hosting;
   const activities: Record<string, Activity> = {};
   for (const fn of hostedFunctions(pipeline, taskQueue)) {
-    activities[fn.name] = activityOf(fn, { effects: deps.effects, build }) as (i: FunctionInput) => Promise<StepResult>;
+    activities[fn.name] = activityOf(fn, { effects: deps.effects, build });
   }
   // Temporal's fallback for an activity type not registered here (a name reserved from functions).
   activities.default = () => {

@@ -52,7 +52,9 @@ const NOT_HOSTED_FIRST_WAIT_MS = 5_000;
 const NOT_HOSTED_MAX_WAIT_MS = 300_000;
 
 function failureType(err: unknown): string | undefined {
-  return err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? (err.cause.type ?? undefined) : undefined;
+  return err instanceof ActivityFailure && err.cause instanceof ApplicationFailure
+    ? (err.cause.type ?? undefined)
+    : undefined;
 }
 
 function functionActivity(fn: PlannedFunction): FunctionActivity {
@@ -129,9 +131,13 @@ export async function runStage(stageName: StageName, input: StageInput): Promise
     const previous: StageOutput['stages'] = { ...input.upstream, [stageName]: { ...results } };
     let result: StepResult;
     try {
-      result = await runFunction(fn, { stage: stageName, order: input.order, revision: input.revision, previous }, (w) => {
-        status = { ...status, waiting: w };
-      });
+      result = await runFunction(
+        fn,
+        { stage: stageName, order: input.order, revision: input.revision, previous },
+        (w) => {
+          status = { ...status, waiting: w };
+        },
+      );
     } catch (err) {
       throw stageFailure(fn, input.order.orderId, err);
     }

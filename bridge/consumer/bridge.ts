@@ -19,6 +19,8 @@ import type { Logger } from '../log';
 import { namespaceScopedError } from '../temporal/faults';
 import { TemporalHealth } from '../temporal/health';
 import { WorkerPresence } from '../temporal/worker-presence';
+import type { Pipeline } from '../../activities/define';
+import { functionQueues } from '../../activities/plan';
 import type { BridgeCounters } from './counters';
 import { Histogram, newCounters } from './counters';
 import { BrokerPause } from './broker-pause';
@@ -36,6 +38,12 @@ export interface BridgeDeps {
    */
   readonly probeClient?: Client;
   readonly logger: Logger;
+  /**
+   * The pipeline the workers run (`--functions`), when the bridge was given it: each queue its
+   * functions name is then watched for workers too, pausing the stages that use it while none
+   * polls. Default: only the pipeline's own queue is watched.
+   */
+  readonly pipeline?: Pipeline;
 }
 
 /** Gate keys: one per kind of system fault. */
@@ -45,7 +53,7 @@ const NO_WORKER_KEY = 'no-worker';
 export class Bridge {
   private readonly js: JetStreamClient;
   private readonly health: TemporalHealth;
-  private readonly presence: WorkerPresence;
+  private readonly presence: WorkerPresence[];
   private readonly gates: IntakeGate[];
   private readonly consumers: StageConsumer[];
   private closing: Promise<void> | undefined;
@@ -87,16 +95,39 @@ export class Bridge {
       onChange: each(TEMPORAL_KEY),
       logger: deps.logger,
     });
-    // Every stage's workflows run on the one task queue the bridge starts them on.
-    this.presence = new WorkerPresence({
+    const presenceOptions = {
       client,
-      taskQueue: options.taskQueue,
-      onChange: each(NO_WORKER_KEY),
-      reportFault: (err) => this.health.report(err),
+      reportFault: (err: unknown) => this.health.report(err),
       logger: deps.logger,
       checkEveryMs: options.workerCheckMs,
       staleAfterMs: options.workerStaleMs,
-    });
+    };
+    // Every stage's workflows run on the one task queue the bridge starts them on.
+    this.presence = [
+      new WorkerPresence({ ...presenceOptions, taskQueue: options.taskQueue, onChange: each(NO_WORKER_KEY) }),
+    ];
+    // A queue the functions name pauses only the stages whose functions use it.
+    for (const queue of deps.pipeline ? functionQueues(deps.pipeline) : []) {
+      const users = options.stages.filter((stage) => deps.pipeline!.stages[stage].some((fn) => fn.taskQueue === queue));
+      if (users.length === 0) continue;
+      const functions = deps.pipeline!.functions.filter((fn) => fn.taskQueue === queue).map((fn) => fn.name);
+      const key = `${NO_WORKER_KEY}:${queue}`;
+      this.presence.push(
+        new WorkerPresence({
+          ...presenceOptions,
+          taskQueue: queue,
+          pollers: 'activity',
+          purpose: `functions ${functions.join(', ')}`,
+          onChange: (reason) => {
+            for (const stage of users) {
+              const gate = this.gates[options.stages.indexOf(stage)]!;
+              if (reason) gate.close(key, reason);
+              else gate.open(key);
+            }
+          },
+        }),
+      );
+    }
     this.consumers = options.stages.map(
       (name, i) =>
         new StageConsumer(
@@ -177,7 +208,7 @@ export class Bridge {
     await this.health.start();
     await this.pauseAtBrokerWithGates();
     // Before the first pull, so a bridge started without workers takes nothing.
-    await this.presence.start();
+    await Promise.all(this.presence.map((p) => p.start()));
     for (const consumer of this.consumers) await consumer.start();
     this.started = true;
     this.deps.logger.info('bridge consuming', {
@@ -218,7 +249,7 @@ export class Bridge {
     this.closing ??= (async () => {
       this.ackSamples?.unsubscribe();
       await Promise.all(this.consumers.map((c) => c.stop(this.options.shutdownGraceMs)));
-      await Promise.all([this.health.stop(), this.presence.stop()]);
+      await Promise.all([this.health.stop(), ...this.presence.map((p) => p.stop())]);
       // Not released: a pause this bridge holds lapses with its lease, as if the bridge had died.
       await Promise.all(this.pauses.map((p) => p.stop()));
       this.deps.logger.info('bridge stopped', { ...this.counters });

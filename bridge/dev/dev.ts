@@ -149,7 +149,7 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
     stoppers.push(() => client.connection.close());
     const probeClient = await connectTemporal(temporalSettings, { retries: false });
     stoppers.push(() => probeClient.connection.close());
-    const bridge = new Bridge({ nc, client, probeClient, logger }, options.bridge);
+    const bridge = new Bridge({ nc, client, probeClient, logger, pipeline }, options.bridge);
     await bridge.start();
     stoppers.push(() => bridge.close());
 

@@ -1,7 +1,8 @@
 /**
- * Whether any worker polls a task queue. With none, a stage's workflows cannot make progress, and
- * that is the system's fault, not the orders': the stage's gate closes under `no-worker` (no pull,
- * no delivery charged, nothing parked), readiness says why, and it opens when a worker polls.
+ * Whether any worker polls a task queue: the pipeline's (for workflow tasks) or a queue the
+ * pipeline's functions name (for activity tasks). With none, a stage's runs cannot make progress,
+ * and that is the system's fault, not the orders': the stage's gate closes under a `no-worker` key
+ * (no pull, no delivery charged, nothing parked), readiness says why, and it opens when a worker polls.
  */
 import type { Client } from '@temporalio/client';
 import { optionalTsToMs } from '@temporalio/common';
@@ -12,11 +13,15 @@ import { childSignal, sleep } from '../util/signals';
 
 /** temporal.api.enums.v1 values, spelled out: the proto package is not a dependency of ours. */
 const TASK_QUEUE_KIND_NORMAL = 1;
-const TASK_QUEUE_TYPE_WORKFLOW = 1;
+const TASK_QUEUE_TYPES = { workflow: 1, activity: 2 } as const;
 
 export interface WorkerPresenceOptions {
   readonly client: Client;
   readonly taskQueue: string;
+  /** Which pollers count: the stage workflows' (default) or a function queue's activity pollers. */
+  readonly pollers?: keyof typeof TASK_QUEUE_TYPES;
+  /** What the queue is for, in the reason: e.g. `functions chargeCard`. Default: none. */
+  readonly purpose?: string;
   /** Called with the reason when no worker polls, with undefined when one does again. */
   readonly onChange: (reason: string | undefined) => void;
   /** Reports a failed call; returns true when it was a Temporal system fault (then it is handled there). */
@@ -67,7 +72,7 @@ export class WorkerPresence {
           client.workflowService.describeTaskQueue({
             namespace: client.options.namespace,
             taskQueue: { name: taskQueue, kind: TASK_QUEUE_KIND_NORMAL },
-            taskQueueType: TASK_QUEUE_TYPE_WORKFLOW,
+            taskQueueType: TASK_QUEUE_TYPES[this.options.pollers ?? 'workflow'],
           }),
         ),
       );
@@ -78,7 +83,7 @@ export class WorkerPresence {
       this.set(
         live.length > 0
           ? undefined
-          : `no worker polls Temporal task queue "${taskQueue}"; start one with \`orderflow worker --task-queue ${taskQueue}\``,
+          : `no worker polls Temporal task queue "${taskQueue}"${this.options.purpose ? ` (${this.options.purpose})` : ''}; start one with \`orderflow worker --task-queue ${taskQueue}\``,
       );
     } catch (err) {
       if (this.stopped.signal.aborted) return;

@@ -36,7 +36,8 @@ function packageOf(dir: string): PackageIdentity | undefined {
 export function pipelineDigest(pipeline: Pipeline): string {
   const hash = createHash('sha256');
   for (const fn of pipeline.functions) hash.update(JSON.stringify(plannedFunction(fn, ''))).update(fn.run.toString());
-  for (const [stage, fns] of Object.entries(pipeline.stages)) hash.update(`${stage}:${fns.map((f) => f.name).join(',')}`);
+  for (const [stage, fns] of Object.entries(pipeline.stages))
+    hash.update(`${stage}:${fns.map((f) => f.name).join(',')}`);
   return hash.digest('hex').slice(0, 8);
 }
 

@@ -40,7 +40,8 @@ export async function loadPipeline(modulePath: string | undefined, cwd = process
     // A real dynamic import (kept by TypeScript's node16 output): ES modules and CommonJS alike.
     loaded = await import(pathToFileURL(file).href);
   } catch (err) {
-    const advice = err instanceof PipelineDefinitionError ? 'fix the definition' : 'fix the error it throws when loaded';
+    const advice =
+      err instanceof PipelineDefinitionError ? 'fix the definition' : 'fix the error it throws when loaded';
     throw new FunctionsModuleError(`${where}: failed to load: ${messageOf(err)}; ${advice}`, { cause: err });
   }
   const exported = (loaded as { default?: unknown }).default;

@@ -29,14 +29,24 @@ describe('define - functions', () => {
       heartbeatTimeout: 2000,
       taskQueue: 'payments',
       recordResult: true,
-      retry: { maximumAttempts: 0, initialInterval: '200ms', maximumInterval: '1m', nonRetryableErrorTypes: ['CardDeclined'] },
+      retry: {
+        maximumAttempts: 0,
+        initialInterval: '200ms',
+        maximumInterval: '1m',
+        nonRetryableErrorTypes: ['CardDeclined'],
+      },
     });
     expect(f).toMatchObject({
       timeoutMs: 30_000,
       heartbeatTimeoutMs: 2000,
       taskQueue: 'payments',
       recordResult: true,
-      retry: { maximumAttempts: 0, initialIntervalMs: 200, maximumIntervalMs: 60_000, nonRetryableErrorTypes: ['CardDeclined'] },
+      retry: {
+        maximumAttempts: 0,
+        initialIntervalMs: 200,
+        maximumIntervalMs: 60_000,
+        nonRetryableErrorTypes: ['CardDeclined'],
+      },
     });
   });
 
@@ -69,10 +79,16 @@ describe('define - pipelines', () => {
   });
 
   it.each([
-    [() => definePipeline({ process: [fn('a')], dispatch: [fn('a')] }), /pipeline dispatch: names function a again \(also in process\)/],
+    [
+      () => definePipeline({ process: [fn('a')], dispatch: [fn('a')] }),
+      /pipeline dispatch: names function a again \(also in process\)/,
+    ],
     [() => definePipeline({ process: [fn('a'), fn('a')], dispatch: [] }), /names function a again/],
     [() => definePipeline({ process: [fn('a')], dispatch: [], retired: [fn('a')] }), /names function a again/],
-    [() => definePipeline({ process: [() => 1], dispatch: [] } as never), /pipeline process\[0\]: is not a function definition/],
+    [
+      () => definePipeline({ process: [() => 1], dispatch: [] } as never),
+      /pipeline process\[0\]: is not a function definition/,
+    ],
     [() => definePipeline({ process: [] } as never), /pipeline dispatch: is not a list/],
     [() => definePipeline({ process: [], dispatch: [], ship: [] } as never), /pipeline: has no stage ship/],
   ])('define - refuses a pipeline (%#)', (define, message) => {

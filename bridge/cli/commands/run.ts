@@ -48,13 +48,17 @@ export function registerRun(program: Command): void {
       const options = bridgeOptions(flags);
       // The bridge runs no function, but a module that does not load is a deployment mistake: say so now.
       const { pipeline } = await loadPipeline(options.functions);
+      const workersRun = options.functions ? pipeline : undefined;
       const metrics = metricsSettings(flags, process.env, 9464);
       const temporal = temporalFrom(command);
       const nc = await connectNats(natsFrom(command), { name: 'orderflow bridge', reconnectForever: true });
       const client = await connectTemporal(temporal);
       const probeClient = await connectTemporal(temporal, { retries: false });
       await ensureSupportObjects(nc, await jetStreamManagerFor(nc));
-      const bridge = new Bridge({ nc, client, probeClient, logger }, options);
+      const bridge = new Bridge(
+        { nc, client, probeClient, logger, ...(workersRun ? { pipeline: workersRun } : {}) },
+        options,
+      );
       await bridge.start();
       logger.info('pipeline', {
         taskQueue: options.taskQueue,
