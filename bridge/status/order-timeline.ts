@@ -1,8 +1,9 @@
 /**
- * One order's timeline, joined from Temporal (a workflow per stage: runs, status, the function
- * running now, the last failure) and JetStream (the order's messages, whether they were acked,
- * dead letters). Finds the messages through the stream sequences the bridge recorded in each
- * run's memo and the sequences each stage's result holds: no scan of ORDERS.
+ * One order's timeline, joined from Temporal (a workflow per stage: runs, status, the plan the
+ * latest run keeps and the build that ran each function, the function running now, the last
+ * failure) and JetStream (the order's messages, whether they were acked, dead letters). Finds the
+ * messages through the stream sequences the bridge recorded in each run's memo and the sequences
+ * each stage's result holds: no scan of ORDERS.
  */
 import type { JetStreamManager } from '@nats-io/jetstream';
 import type { Client, WorkflowExecutionDescription } from '@temporalio/client';
@@ -14,6 +15,8 @@ import { listDeadLetters } from '../dlq/dead-letter-store';
 import type { StageName } from '../../workflows/names';
 import type { StageResult } from '../../workflows/types';
 import { readRunMemo } from '../temporal/run-memo';
+import type { PlanView, RunDetail, StepView } from './stage-run-detail';
+import { detailFromResult, detailOfClosed, detailOfRunning } from './stage-run-detail';
 
 export interface MessageRef {
   readonly subject: string;
@@ -42,6 +45,16 @@ export interface StageTimeline {
    */
   readonly failingWorkflowTask?: { readonly attempt: number };
   readonly failure?: string;
+  /** The task queue of the stage's workflow (a plan's function on it runs on the pipeline's workers). */
+  readonly taskQueue?: string;
+  /** The plan the latest run keeps; absent while it is read, or when no source tells it. */
+  readonly plan?: PlanView;
+  /** The functions the latest run completed, in order, with the build that ran each and its attempt. */
+  readonly steps?: readonly StepView[];
+  /** The function the latest run is running now (its `status` query). */
+  readonly currentStep?: string;
+  /** Why the latest run waits, when it does (a function no worker on its queue hosts). */
+  readonly waiting?: string;
 }
 
 export interface OrderTimeline {
@@ -101,11 +114,18 @@ async function stageTimeline(
   const input = ref && memo.deliveryCount ? { ...ref, deliveryCount: memo.deliveryCount } : ref;
   let output: MessageRef | undefined;
   let failure: string | undefined;
+  let detail: RunDetail;
   if (latest.status.name === 'COMPLETED') {
     const result = (await client.workflow.getHandle(workflowId).result()) as StageResult;
     const next = Object.values(STAGES).find((s) => s.inputSubject === result.published.subject);
     output = await messageRef(jsm, result.published.subject, result.published.streamSeq, next?.consumer);
-  } else if (latest.status.name === 'FAILED') {
+    detail = detailFromResult(result);
+  } else if (latest.status.name === 'RUNNING') {
+    detail = await detailOfRunning(client, workflowId, latest.runId);
+  } else {
+    detail = await detailOfClosed(client, workflowId, latest.runId);
+  }
+  if (latest.status.name === 'FAILED') {
     failure = await client.workflow
       .getHandle(workflowId)
       .result()
@@ -125,6 +145,8 @@ async function stageTimeline(
     workflowId,
     runs,
     status: latest.status.name,
+    taskQueue: latest.taskQueue,
+    ...detail,
     ...(input ? { input } : {}),
     ...(output ? { output } : {}),
     ...(pending

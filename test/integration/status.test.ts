@@ -1,5 +1,9 @@
+import demoPipeline from '../../activities/demo';
+import { stagePlans } from '../../activities/plan';
 import type { OrderTimeline } from '../../bridge/status/order-timeline';
 import type { PipelineSummary } from '../../bridge/status/pipeline-summary';
+import { buildIdFor } from '../../bridge/worker/build-id';
+import { DEFAULT_TASK_QUEUE } from '../../workflows/names';
 import { expectNoStackTrace, runCli } from '../harness/cli';
 import type { Pipeline } from '../harness/pipeline';
 import { orders, publish, startBridge, startPipeline, startWorker, stopComponents, waitFor } from '../harness/pipeline';
@@ -13,7 +17,8 @@ describe('status - one timeline per order, and the pipeline at a glance', () => 
   beforeAll(async () => {
     p = await startPipeline({ ackWaitMs: 2000 });
   }, 60_000);
-  afterAll(stopComponents, 60_000);
+  // Each test its own worker (with its own faults) and bridge.
+  afterEach(stopComponents, 60_000);
 
   it('reports completed, running, failed, dead-lettered and unknown orders as they are', async () => {
     // One worker for all: slow for "stuck-", failing for good for "doomed-".
@@ -92,5 +97,94 @@ describe('status - one timeline per order, and the pipeline at a glance', () => 
     const newAcks = withAcks.recentAcks.find((a) => a.consumer === 'NEW');
     expect(newAcks?.samples).toBeGreaterThanOrEqual(2);
     expect(newAcks?.p99Ms).toBeGreaterThan(0);
+  }, 150_000);
+
+  it('shows the plan each stage keeps, the build that ran each function, and the function running now', async () => {
+    // startWorker runs the demo pipeline with the build derived from it, as `orderflow worker` would.
+    const build = buildIdFor(demoPipeline, undefined);
+    expect(build).toMatch(/^orderflow@\d+\.\d+\.\d+\S*\+[0-9a-f]{8}$/);
+    const plans = stagePlans(demoPipeline, DEFAULT_TASK_QUEUE, build);
+    const worker = await startWorker(p, [
+      { orderPrefix: 'plan-slow-', step: 'chargePayment', slowMs: 120_000 },
+      { orderPrefix: 'plan-doomed-', step: 'chargePayment', failForGood: true },
+    ]);
+    await startBridge(p, { maxDeliveries: '2' });
+    const [done] = orders(1, 'plan-done-');
+    const [slow] = orders(1, 'plan-slow-');
+    const [doomed] = orders(1, 'plan-doomed-');
+    await publish(p, [done!, slow!, doomed!]);
+
+    await waitFor(
+      'done order completed',
+      async () => (await timeline(done!.orderId)).stages[1]!.status === 'COMPLETED',
+    );
+    await waitFor('doomed order dead-lettered', async () => (await timeline(doomed!.orderId)).deadLetters.length === 1);
+    await waitFor(
+      'slow order running chargePayment',
+      async () => (await timeline(slow!.orderId)).stages[0]!.currentStep === 'chargePayment',
+    );
+
+    // Completed: the plan and every function's build and attempt, from the run's result.
+    const completed = await timeline(done!.orderId);
+    expect(completed.stages[0]).toMatchObject({
+      taskQueue: DEFAULT_TASK_QUEUE,
+      plan: {
+        digest: plans.process.digest,
+        build,
+        functions: [
+          { name: 'reserveStock', taskQueue: DEFAULT_TASK_QUEUE },
+          { name: 'chargePayment', taskQueue: DEFAULT_TASK_QUEUE },
+        ],
+      },
+      steps: [
+        { name: 'reserveStock', build, attempt: 1 },
+        { name: 'chargePayment', build, attempt: 1 },
+      ],
+    });
+    expect(completed.stages[0]!.plan!.digest).toMatch(/^[0-9a-f]{12}$/);
+    expect(completed.stages[1]!.plan).toMatchObject({ digest: plans.dispatch.digest, build });
+    expect(completed.stages[1]!.plan!.functions.map((f) => f.name)).toEqual(['assignCourier', 'ship']);
+    expect(completed.stages[1]!.steps!.map((st) => [st.name, st.build, st.attempt])).toEqual([
+      ['assignCourier', build, 1],
+      ['ship', build, 1],
+    ]);
+    expect(completed.stages[0]!.currentStep).toBeUndefined();
+    const completedText = (await status(done!.orderId)).stdout;
+    expect(completedText).toContain(`process plan ${plans.process.digest} (reserveStock → chargePayment) by ${build}`);
+    expect(completedText).toContain(
+      `process ran reserveStock attempt 1 by ${build}, chargePayment attempt 1 by ${build}`,
+    );
+    expect(completedText).toContain(`dispatch plan ${plans.dispatch.digest} (assignCourier → ship) by ${build}`);
+
+    // Running: the plan, what completed so far and the function now, from the `status` query.
+    const running = await timeline(slow!.orderId);
+    expect(running.stages[0]).toMatchObject({
+      status: 'RUNNING',
+      plan: { digest: plans.process.digest, build },
+      steps: [{ name: 'reserveStock', attempt: 1 }],
+      currentStep: 'chargePayment',
+    });
+    expect(running.stages[0]!.waiting).toBeUndefined();
+    expect(running.stages[1]!.plan).toBeUndefined();
+    const runningText = (await status(slow!.orderId)).stdout;
+    expect(runningText).toContain(`process plan ${plans.process.digest} (reserveStock → chargePayment) by ${build}`);
+    expect(runningText).toMatch(/process now chargePayment$/m);
+
+    // Failed: no worker answers for a closed run's state, so the plan comes from its history.
+    const failed = await timeline(doomed!.orderId);
+    expect(failed.stages[0]!.status).toBe('FAILED');
+    expect(failed.stages[0]!.plan).toMatchObject({ digest: plans.process.digest, build });
+    expect(failed.stages[0]!.plan!.functions.map((f) => f.name)).toEqual(['reserveStock', 'chargePayment']);
+
+    // With no worker to answer the query, a running stage still shows its plan (from history),
+    // and `status` answers within the query's bound rather than hanging.
+    worker.shutdown();
+    await waitFor('worker stopped', () => Promise.resolve(worker.worker.getState() === 'STOPPED'));
+    const startedAt = Date.now();
+    const orphan = await status(slow!.orderId, '--json');
+    expect(orphan.code).toBe(0);
+    expect(Date.now() - startedAt).toBeLessThan(20_000);
+    const orphaned = JSON.parse(orphan.stdout) as OrderTimeline;
+    expect(orphaned.stages[0]).toMatchObject({ status: 'RUNNING', plan: { digest: plans.process.digest, build } });
   }, 150_000);
 });

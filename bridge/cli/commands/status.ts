@@ -1,13 +1,36 @@
+/**
+ * `orderflow status`: one order's timeline (each stage's runs, messages, plan, the build that ran
+ * each function, the function now), or without an ID the pipeline at a glance.
+ */
 import type { Command } from 'commander';
 
 import { connectNats, jetStreamManagerFor } from '../../nats/connect';
-import type { OrderTimeline } from '../../status/order-timeline';
+import type { OrderTimeline, StageTimeline } from '../../status/order-timeline';
 import { orderTimeline } from '../../status/order-timeline';
 import type { PipelineSummary } from '../../status/pipeline-summary';
 import { pipelineSummary } from '../../status/pipeline-summary';
 import { connectTemporal } from '../../temporal/connect';
 import { table } from '../format';
 import { intFlag, natsFrom, temporalFrom } from '../options';
+
+/**
+ * `  process plan 3f9a1c2b4d5e (reserveStock → chargePayment@payments) by orderflow@0.2.0+1a2b3c4d`:
+ * a function's queue is shown only when it is not the stage workflow's own, where the pipeline's
+ * workers run it.
+ */
+function planLines(s: StageTimeline): string[] {
+  const lines: string[] = [];
+  if (s.plan) {
+    const fns = s.plan.functions.map((fn) => (fn.taskQueue === s.taskQueue ? fn.name : `${fn.name}@${fn.taskQueue}`));
+    lines.push(`  ${s.stage} plan ${s.plan.digest} (${fns.join(' → ')}) by ${s.plan.build}`);
+  }
+  if (s.steps?.length) {
+    const steps = s.steps.map((st) => `${st.name} attempt ${st.attempt}${st.build ? ` by ${st.build}` : ''}`);
+    lines.push(`  ${s.stage} ran ${steps.join(', ')}`);
+  }
+  if (s.currentStep) lines.push(`  ${s.stage} now ${s.currentStep}${s.waiting ? `, waiting: ${s.waiting}` : ''}`);
+  return lines;
+}
 
 function renderTimeline(t: OrderTimeline): string {
   const rows = [['STAGE', 'WORKFLOW', 'STATUS', 'RUNS', 'IN (SEQ, ACKED)', 'OUT (SEQ)', 'NOW / LAST FAILURE']];
@@ -25,11 +48,14 @@ function renderTimeline(t: OrderTimeline): string {
         ? `workflow task failing (attempt ${s.failingWorkflowTask.attempt}): fix the workers`
         : s.currentActivity
           ? `${s.currentActivity.name} attempt ${s.currentActivity.attempt}${s.currentActivity.lastFailure ? ` (${s.currentActivity.lastFailure})` : ''}`
-          : (s.failure ?? ''),
+          : s.waiting
+            ? `waiting: ${s.waiting}`
+            : (s.failure ?? ''),
     ]);
   }
   const lines = [`order ${t.orderId}`, table(rows)];
   for (const s of t.stages) {
+    lines.push(...planLines(s));
     for (const r of s.runs)
       lines.push(
         `  ${s.stage} run ${r.runId}: ${r.status}, started ${r.startTime}${r.closeTime ? `, closed ${r.closeTime}` : ''}`,
