@@ -10,6 +10,7 @@ import { isUserError } from '../errors';
 import { killChildrenOnExit } from '../servers/process';
 import { registerDev } from './commands/dev';
 import { registerDlq } from './commands/dlq';
+import { registerInit } from './commands/init';
 import { registerMonitor } from './commands/monitor';
 import { registerProvision } from './commands/provision';
 import { registerPublish } from './commands/publish';
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s.replace(/^error: /, 'orderflow: ')) });
   registerDev(program);
+  registerInit(program);
   registerProvision(program);
   registerPublish(program);
   registerRun(program);
@@ -67,6 +69,11 @@ export async function main(argv: readonly string[]): Promise<number> {
 
 if (require.main === module) {
   killChildrenOnExit();
+  // `orderflow status | head`: the reader went away; that ends the output, not in a crash.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
   void main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
     // Normally nothing is left and the process ends now. Should a client leave a handle behind
