@@ -9,14 +9,15 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 
 import { PREBUILT_BUNDLE, WORKFLOWS_PATH } from './worker';
 
+/** The newest compiled workflow source under `dir`, its subfolders (workflows/names) included. */
 function newestSource(dir: string): number {
-  return Math.max(
-    0,
-    ...fs
-      .readdirSync(dir)
-      .filter((f) => f.endsWith('.js'))
-      .map((f) => fs.statSync(path.join(dir, f)).mtimeMs),
-  );
+  let newest = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const file = path.join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestSource(file));
+    else if (entry.name.endsWith('.js')) newest = Math.max(newest, fs.statSync(file).mtimeMs);
+  }
+  return newest;
 }
 
 export async function buildBundle(): Promise<boolean> {
