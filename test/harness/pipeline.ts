@@ -13,6 +13,7 @@ import type { KV } from '@nats-io/kv';
 import { Kvm } from '@nats-io/kv';
 import type { Client } from '@temporalio/client';
 
+import type { Pipeline as FunctionsPipeline } from '../../activities/define';
 import type { BridgeOptions } from '../../bridge/config/bridge';
 import { bridgeOptions, workerOptions } from '../../bridge/config/bridge';
 import type { TemporalSettings } from '../../bridge/config/temporal';
@@ -120,7 +121,17 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
   };
 }
 
-export async function startWorker(p: Pipeline, faults?: FaultPlan | FaultPlan[]): Promise<OrderflowWorker> {
+/** What an in-process worker hosts, when not the demo pipeline under its derived build. */
+export interface WorkerHosting {
+  readonly pipeline?: FunctionsPipeline;
+  readonly build?: string;
+}
+
+export async function startWorker(
+  p: Pipeline,
+  faults?: FaultPlan | FaultPlan[],
+  hosting: WorkerHosting = {},
+): Promise<OrderflowWorker> {
   installRuntimeWithoutSignalHandlers();
   const nc = await connectNats({ servers: [p.nats.url] }, { reconnectForever: true });
   const worker = await createOrderflowWorker({
@@ -129,6 +140,8 @@ export async function startWorker(p: Pipeline, faults?: FaultPlan | FaultPlan[])
     options: workerOptions({ shutdownGraceMs: '5000' }, {}),
     workflowBundlePath: WORKFLOW_BUNDLE,
     ...(faults ? { wrapEffects: withFaults(faults) } : {}),
+    ...(hosting.pipeline ? { pipeline: hosting.pipeline } : {}),
+    ...(hosting.build ? { build: hosting.build } : {}),
   }).catch(async (err: unknown) => {
     await nc.close();
     throw err;
