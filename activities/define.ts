@@ -87,6 +87,13 @@ export interface FunctionOptions<R = unknown> {
    * again for this order, stage and content, even by a later run of the stage. Default: false.
    */
   readonly recordResult?: boolean;
+  /**
+   * Run as a Temporal local activity: in the worker that runs the stage's workflow, within its
+   * workflow task, with no task-queue round trip and a fraction of the history events. For short
+   * functions (well under the 10 s workflow task timeout): same retries and idempotency key, but
+   * no task queue of its own and no heartbeats. Default: false.
+   */
+  readonly local?: boolean;
 }
 
 const FUNCTION_BRAND = Symbol.for('orderflow.function');
@@ -108,6 +115,7 @@ export interface OrderflowFunction<R = unknown> {
     readonly nonRetryableErrorTypes: readonly string[];
   };
   readonly recordResult: boolean;
+  readonly local: boolean;
 }
 
 /** Defaults of every function option, in milliseconds where a duration. */
@@ -151,6 +159,9 @@ export function defineFunction<R = unknown>(options: FunctionOptions<R>): Orderf
   }
   if (RESERVED_FUNCTION_NAMES.includes(name)) fail(what, 'the name is reserved', 'choose another name');
   if (typeof options.run !== 'function') fail(what, 'has no run', 'give run: async (order, ctx) => result');
+  if (options.local === true && options.taskQueue !== undefined) {
+    fail(what, 'a local function has no task queue of its own', 'drop taskQueue, or local');
+  }
   if (options.taskQueue !== undefined && !TASK_QUEUE_PATTERN.test(options.taskQueue)) {
     fail(what, `task queue ${JSON.stringify(options.taskQueue)} is not valid`, 'use letters, digits and . _ : -');
   }
@@ -200,6 +211,7 @@ export function defineFunction<R = unknown>(options: FunctionOptions<R>): Orderf
       nonRetryableErrorTypes: Object.freeze([...(types as string[])]),
     }),
     recordResult: options.recordResult === true,
+    local: options.local === true,
   });
 }
 
@@ -212,6 +224,11 @@ export interface PipelineOptions {
    * with a plan naming them. Remove them once those runs are done. Default: none.
    */
   readonly retired?: readonly OrderflowFunction[];
+  /**
+   * Publish each stage's output as a local activity (see FunctionOptions.local): one task-queue
+   * round trip and its history events fewer per stage. Default: false.
+   */
+  readonly publishLocally?: boolean;
 }
 
 export interface Pipeline {
@@ -220,6 +237,7 @@ export interface Pipeline {
   readonly retired: readonly OrderflowFunction[];
   /** Every function, once: the stages' then the retired ones. */
   readonly functions: readonly OrderflowFunction[];
+  readonly publishLocally: boolean;
 }
 
 export function isOrderflowFunction(value: unknown): value is OrderflowFunction {
@@ -250,7 +268,9 @@ export function definePipeline(options: PipelineOptions): Pipeline {
   };
   const stages = Object.fromEntries(STAGE_NAMES.map((stage) => [stage, Object.freeze(list(stage, options?.[stage]))]));
   const retired = Object.freeze(list('retired', options?.retired));
-  const unknown = Object.keys(options ?? {}).filter((k) => k !== 'retired' && !(STAGE_NAMES as string[]).includes(k));
+  const unknown = Object.keys(options ?? {}).filter(
+    (k) => k !== 'retired' && k !== 'publishLocally' && !(STAGE_NAMES as string[]).includes(k),
+  );
   if (unknown.length) {
     fail('pipeline', `has no stage ${unknown.join(', ')}`, `the stages are ${STAGE_NAMES.join(', ')}`);
   }
@@ -259,5 +279,6 @@ export function definePipeline(options: PipelineOptions): Pipeline {
     stages: Object.freeze(stages) as Pipeline['stages'],
     retired,
     functions: Object.freeze([...STAGE_NAMES.flatMap((s) => stages[s]!), ...retired]),
+    publishLocally: options?.publishLocally === true,
   });
 }

@@ -83,7 +83,7 @@ function asFailure(err: unknown): unknown {
 /** Runs `work`, heartbeating every fifth of the attempt's heartbeat timeout. */
 async function heartbeating<T>(context: Context, work: () => Promise<T>): Promise<T> {
   const timeoutMs = context.info.heartbeatTimeoutMs;
-  if (!timeoutMs) return work();
+  if (!timeoutMs || context.info.isLocal) return work();
   const timer = setInterval(() => context.heartbeat(), Math.max(100, timeoutMs / HEARTBEATS_PER_TIMEOUT));
   try {
     return await work();
@@ -106,7 +106,10 @@ export function activityOf(
       idempotencyKey,
       attempt: context.info.attempt,
       signal: context.cancellationSignal,
-      heartbeat: (details) => context.heartbeat(details),
+      // A local activity has no heartbeats: the workflow task it runs in keeps it alive.
+      heartbeat: (details) => {
+        if (!context.info.isLocal) context.heartbeat(details);
+      },
       log: boundLogger(context, { orderId, stage: input.stage, function: fn.name }),
       stage: input.stage,
       results: resultsOf(input.previous),

@@ -24,6 +24,8 @@ export function plannedFunction(fn: OrderflowFunction, pipelineQueue: string): P
       maximumAttempts: fn.retry.maximumAttempts,
       nonRetryableErrorTypes: fn.retry.nonRetryableErrorTypes,
     },
+    // Only when set: plans made before local functions existed keep their digests.
+    ...(fn.local ? { local: true as const } : {}),
   };
 }
 
@@ -37,7 +39,8 @@ export function stagePlans(pipeline: Pipeline, pipelineQueue: string, build: str
   return Object.fromEntries(
     STAGE_NAMES.map((stage) => {
       const functions = pipeline.stages[stage].map((fn) => plannedFunction(fn, pipelineQueue));
-      return [stage, { stage, functions, digest: planDigest(functions), build }];
+      const publish = pipeline.publishLocally ? { publishLocally: true as const } : {};
+      return [stage, { stage, functions, digest: planDigest(functions), build, ...publish }];
     }),
   ) as unknown as Record<StageName, StagePlan>;
 }

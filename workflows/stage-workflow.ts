@@ -40,11 +40,20 @@ const planner = proxyLocalActivities<Record<string, (input: PlanInput) => Promis
   retry: { initialInterval: '1 second', maximumInterval: '10 seconds' },
 });
 
+type PublishActivity = (input: PublishInput) => Promise<Published>;
+const PUBLISH_RETRY = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' } as const;
+
 /** Publishing retries until it succeeds: the effects bucket makes every attempt land once. */
-const publisher = proxyActivities<Record<string, (input: PublishInput) => Promise<Published>>>({
+const publisher = proxyActivities<Record<string, PublishActivity>>({
   startToCloseTimeout: '1 minute',
   heartbeatTimeout: '10 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+  retry: PUBLISH_RETRY,
+});
+
+/** The same, as a local activity (StagePlan.publishLocally): no heartbeats, so a shorter bound per attempt. */
+const localPublisher = proxyLocalActivities<Record<string, PublishActivity>>({
+  startToCloseTimeout: '30 seconds',
+  retry: PUBLISH_RETRY,
 });
 
 /** How long a run waits before asking again for a function no worker hosts: doubling up to 5 minutes. */
@@ -58,17 +67,24 @@ function failureType(err: unknown): string | undefined {
 }
 
 function functionActivity(fn: PlannedFunction): FunctionActivity {
+  const retry = {
+    initialInterval: fn.retry.initialIntervalMs,
+    backoffCoefficient: fn.retry.backoffCoefficient,
+    maximumInterval: fn.retry.maximumIntervalMs,
+    maximumAttempts: fn.retry.maximumAttempts,
+    nonRetryableErrorTypes: [...fn.retry.nonRetryableErrorTypes],
+  };
+  if (fn.local) {
+    return proxyLocalActivities<Record<string, FunctionActivity>>({
+      startToCloseTimeout: fn.startToCloseTimeoutMs,
+      retry,
+    })[fn.name]!;
+  }
   const activities = proxyActivities<Record<string, FunctionActivity>>({
     taskQueue: fn.taskQueue,
     startToCloseTimeout: fn.startToCloseTimeoutMs,
     ...(fn.heartbeatTimeoutMs > 0 ? { heartbeatTimeout: fn.heartbeatTimeoutMs } : {}),
-    retry: {
-      initialInterval: fn.retry.initialIntervalMs,
-      backoffCoefficient: fn.retry.backoffCoefficient,
-      maximumInterval: fn.retry.maximumIntervalMs,
-      maximumAttempts: fn.retry.maximumAttempts,
-      nonRetryableErrorTypes: [...fn.retry.nonRetryableErrorTypes],
-    },
+    retry,
   });
   return activities[fn.name]!;
 }
@@ -151,7 +167,7 @@ export async function runStage(stageName: StageName, input: StageInput): Promise
   }
 
   status = { ...status, state: 'publishing' };
-  const published = await publisher[INTERNAL_ACTIVITIES.publish]!({
+  const published = await (plan.publishLocally ? localPublisher : publisher)[INTERNAL_ACTIVITIES.publish]!({
     stage: stageName,
     revision: input.revision,
     output: { order: input.order, stages: { ...input.upstream, [stageName]: results } },

@@ -59,6 +59,8 @@ export interface PlannedFunction {
   readonly startToCloseTimeoutMs: number;
   readonly heartbeatTimeoutMs: number;
   readonly retry: PlannedRetry;
+  /** Run as a local activity (absent: a regular one on `taskQueue`). */
+  readonly local?: true;
 }
 
 /**
@@ -73,6 +75,8 @@ export interface StagePlan {
   readonly digest: string;
   /** The build of the worker that made the plan (and runs the stage's workflow). */
   readonly build: string;
+  /** Publish the output as a local activity (absent: a regular one). */
+  readonly publishLocally?: true;
 }
 
 /** The message a stage publishes for the next one (ORDERS.processed, ORDERS.completed). */
