@@ -55,6 +55,8 @@ interface SimpleRun {
   /** The functions each queue's worker hosts; the pipeline queue's also runs the workflows. */
   readonly hosts: Readonly<Record<string, Readonly<Record<string, MockFunction>>>>;
   readonly upstream?: StageOutput['stages'];
+  /** Publish as a local activity (StagePlan.publishLocally). */
+  readonly publishLocally?: true;
 }
 
 function start(env: TestWorkflowEnvironment, name: string, stage: StageName, upstream: StageOutput['stages'] = {}) {
@@ -75,7 +77,7 @@ async function ended(handle: WorkflowHandle): Promise<FinishedRun> {
 /** Runs one workflow with a worker on each queue of `run.hosts`. */
 async function simple(env: TestWorkflowEnvironment, name: string, run: SimpleRun): Promise<FinishedRun> {
   const log = new CallLog();
-  const plan = planOf(run.stage, run.functions);
+  const plan = planOf(run.stage, run.functions, undefined, run.publishLocally ? { publishLocally: true } : {});
   const workers = await Promise.all(
     Object.entries(run.hosts).map(([queue, functions]) =>
       mockWorker(
@@ -186,6 +188,30 @@ export const SCENARIOS: readonly Scenario[] = [
             },
           },
         },
+      }),
+  },
+  {
+    name: 'process-local',
+    about: 'process stage, both functions local activities (chargePayment failing once), the publish local too',
+    outcome: 'COMPLETED',
+    attempts: { reserveStock: 1, chargePayment: 2 },
+    run: (env) =>
+      simple(env, 'process-local', {
+        stage: 'process',
+        functions: [
+          plannedFunction('reserveStock', { ...on(PIPELINE), local: true }),
+          plannedFunction('chargePayment', { ...on(PIPELINE), local: true }),
+        ],
+        hosts: {
+          [PIPELINE]: {
+            reserveStock,
+            chargePayment: (input, attempt) => {
+              if (attempt < 2) throw new Error(`payment provider unavailable (attempt ${attempt})`);
+              return chargePayment(input, attempt);
+            },
+          },
+        },
+        publishLocally: true,
       }),
   },
   {

@@ -57,8 +57,13 @@ export function plannedFunction(
 }
 
 /** A stage's plan as activities/plan.ts builds one, digest included. */
-export function planOf(stage: StageName, functions: readonly PlannedFunction[], build = MOCK_BUILD): StagePlan {
-  return { stage, functions, digest: planDigest(functions), build };
+export function planOf(
+  stage: StageName,
+  functions: readonly PlannedFunction[],
+  build = MOCK_BUILD,
+  options: { publishLocally?: true } = {},
+): StagePlan {
+  return { stage, functions, digest: planDigest(functions), build, ...options };
 }
 
 /** The input the bridge would start a stage's run with. */

@@ -62,6 +62,10 @@ describe('define - functions', () => {
     [{ name: 'ok', retry: { maximumAttempts: 1.5 } }, /retry.maximumAttempts: 1.5 is not allowed/],
     [{ name: 'ok', retry: { backoffCoefficient: 0.5 } }, /backoffCoefficient 0.5 is below 1/],
     [{ name: 'ok', retry: { nonRetryableErrorTypes: 'CardDeclined' } }, /nonRetryableErrorTypes is not a list/],
+    [
+      { name: 'ok', local: true, taskQueue: 'payments' },
+      /function "ok": a local function has no task queue of its own/,
+    ],
   ])('define - refuses %j', (options, message) => {
     const attempt = () => defineFunction({ run: () => null, ...options } as never);
     expect(attempt).toThrow(PipelineDefinitionError);
@@ -112,6 +116,25 @@ describe('define - plans and worker roles', () => {
     expect(stagePlans(pipeline, 'orders', 'b2').process.digest).toBe(plans.process.digest);
     expect(planDigest(plans.dispatch.functions)).toBe(plans.dispatch.digest);
     expect(plans.dispatch.digest).not.toBe(plans.process.digest);
+  });
+
+  it('define - local functions and a local publish are planned as such; plans without them keep their digests', () => {
+    const plain = stagePlans(pipeline, 'orders', 'b1');
+    const local = definePipeline({
+      process: [fn('reserve', { local: true }), charge],
+      dispatch: [fn('ship')],
+      retired: [fn('old')],
+      publishLocally: true,
+    });
+    const plans = stagePlans(local, 'orders', 'b1');
+    expect(plans.process.functions[0]).toMatchObject({ name: 'reserve', local: true, taskQueue: 'orders' });
+    expect(plans.process.functions[1]).not.toHaveProperty('local');
+    expect(plans.process.publishLocally).toBe(true);
+    expect(plain.process).not.toHaveProperty('publishLocally');
+    expect(plain.process.functions[0]).not.toHaveProperty('local');
+    expect(plans.dispatch.digest).toBe(plain.dispatch.digest);
+    expect(plans.process.digest).not.toBe(plain.process.digest);
+    expect(hostedFunctions(local, 'orders').map((f) => f.name)).toEqual(['reserve', 'ship', 'old']);
   });
 
   it('define - a worker on a queue a function names hosts only those functions; any other queue is the pipeline one', () => {
