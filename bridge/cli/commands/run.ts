@@ -10,7 +10,6 @@ import { connectNats, jetStreamManagerFor } from '../../nats/connect';
 import { trackConnection } from '../../nats/connection-state';
 import { connectTemporal } from '../../temporal/connect';
 import { ensureSupportObjects } from '../../topology/support';
-import { createOrderflowWorker, installRuntimeWithoutSignalHandlers } from '../../worker/worker';
 import { buildIdFor } from '../../worker/build-id';
 import { loadPipeline } from '../../worker/functions-module';
 import { functionQueues } from '../../../activities/plan';
@@ -95,6 +94,8 @@ export function registerRun(program: Command): void {
       const build = buildIdFor(pipeline, modulePath, options.buildId);
       const metrics = metricsSettings(flags, process.env, 9465);
       const temporal = temporalFrom(command);
+      // Loaded here, not at the top: the Temporal worker's native runtime costs every other command ~30 MB.
+      const { createOrderflowWorker, installRuntimeWithoutSignalHandlers } = await import('../../worker/worker.js');
       installRuntimeWithoutSignalHandlers();
       const nc = await connectNats(natsFrom(command), { name: 'orderflow worker', reconnectForever: true });
       await ensureSupportObjects(nc, await jetStreamManagerFor(nc));
