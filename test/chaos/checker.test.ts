@@ -142,7 +142,11 @@ describe('chaos checker', () => {
     const w = new World();
     w.addCase('twice', 'valid', 'complete', [order('twice')]);
     w.complete(order('twice'));
-    w.applied.push({ key: effectKey('dispatch', 'ship', 'twice', orderRevision(order('twice'))), worker: 'w2', kvRevision: 9 });
+    w.applied.push({
+      key: effectKey('dispatch', 'ship', 'twice', orderRevision(order('twice'))),
+      worker: 'w2',
+      kvRevision: 9,
+    });
     w.addCase('stage', 'valid', 'complete', [order('stage')]);
     w.complete(order('stage'));
     w.message('ORDERS.completed', order('stage'));
@@ -161,7 +165,9 @@ describe('chaos checker', () => {
     const w = new World();
     w.addCase('retold', 'valid', 'complete', [order('retold')]);
     w.complete(order('retold'));
-    const again = w.applied.find((a) => a.key === effectKey('dispatch', 'ship', 'retold', orderRevision(order('retold'))))!;
+    const again = w.applied.find(
+      (a) => a.key === effectKey('dispatch', 'ship', 'retold', orderRevision(order('retold'))),
+    )!;
     w.applied.push({ ...again });
     expect(verdictOf(w.judge(), 'retold')).toBe('ok');
   });

@@ -15,7 +15,14 @@ import { headers } from '@nats-io/nats-core';
 import { Objm } from '@nats-io/obj';
 
 import { deadLetterStreamConfig } from '../../bridge/config/topology';
-import { DLQ_PAYLOADS_BUCKET, DLQ_STREAM, STREAM, deadLetterMsgId, deadLetterSubject, redriveMsgId } from '../../workflows/names';
+import {
+  DLQ_PAYLOADS_BUCKET,
+  DLQ_STREAM,
+  STREAM,
+  deadLetterMsgId,
+  deadLetterSubject,
+  redriveMsgId,
+} from '../../workflows/names';
 import { recordDeadLetter } from '../../bridge/consumer/dead-letters';
 import { encodedHeadersBytes } from '../../bridge/consumer/headers';
 import { getDeadLetter, listDeadLetters, redriveDeadLetter } from '../../bridge/dlq/dead-letter-store';
