@@ -3,7 +3,6 @@
  * its own environment, restarted when it exits on its own (each exit reported), and open to the
  * nemesis (SIGKILL, SIGSTOP/SIGCONT). Processes are ManagedProcesses, so they die with the runner.
  */
-import fs from 'node:fs';
 
 import { findOnPath } from '../../bridge/servers/binaries';
 import { ManagedProcess, waitUntilReady } from '../../bridge/servers/process';
@@ -130,6 +129,5 @@ export class Component {
     this.wanted = false;
     this.generation += 1;
     await this.proc?.stop(graceMs);
-    if (this.env.HOME) fs.rmSync(this.env.HOME, { recursive: true, force: true });
   }
 }

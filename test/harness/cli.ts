@@ -17,8 +17,19 @@ export interface CliResult {
  * An environment with nothing of the developer's NATS or Temporal settings in it, so tests see
  * only what they set (an empty config home: no `nats` contexts, no Temporal profiles).
  */
+let sharedHome: string | undefined;
+
+/** One empty home per test process (nothing writes to it), removed when the process exits. */
+function emptyHome(): string {
+  if (!sharedHome) {
+    const home = (sharedHome = fs.mkdtempSync(path.join(os.tmpdir(), 'orderflow-home-')));
+    process.once('exit', () => fs.rmSync(home, { recursive: true, force: true }));
+  }
+  return sharedHome;
+}
+
 export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'orderflow-home-'));
+  const home = emptyHome();
   return {
     PATH: process.env.PATH,
     HOME: home,
