@@ -109,7 +109,7 @@ describe('bridge - conflicting second messages', () => {
     };
     const units = (o: Order): number => o.items.reduce((sum, item) => sum + item.quantity, 0);
     // The reservation the run reports is the corrected order's, not the one the failed run made.
-    expect(result.steps.reserveStock!.detail.units).toBe(units(corrected));
+    expect((result.steps.reserveStock!.result as { units: number }).units).toBe(units(corrected));
     const reservations = (await effectKeys(p))
       .map((key) => parseEffectKey(key))
       .filter((k) => k?.orderId === first!.orderId && k.name === 'reserveStock')

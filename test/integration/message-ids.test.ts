@@ -102,7 +102,7 @@ describe('message IDs - no valid order ID collides with a message ID orderflow g
     for (const key of keys) {
       expect([key, /^[-/_=.A-Za-z0-9]+$/.test(key) && !/^\.|\.$|\.\./.test(key)]).toEqual([key, true]);
     }
-    expect(keys).toContain(`effect.reserveStock.${orderRevision(order('x.'))}.x=2E`);
+    expect(keys).toContain(`effect.process.reserveStock.${orderRevision(order('x.'))}.x=2E`);
   }, 120_000);
 
   it('message IDs - an order ID in the generated namespace, or holding "/" or "=", is refused at publish', async () => {
