@@ -1,3 +1,5 @@
+/** Connects the bridge's Temporal clients: the SDK's connection with orderflow's retry interceptor. */
+import type { Interceptor } from '@grpc/grpc-js';
 import { Client, Connection } from '@temporalio/client';
 
 import type { TemporalSettings } from '../config/temporal';
@@ -13,6 +15,11 @@ export interface TemporalConnectOptions {
    * read as Temporal being unreachable rather than throttling.
    */
   readonly retries?: boolean;
+  /**
+   * More gRPC interceptors, inside the retry interceptor so that each attempt passes them (the
+   * bench counts the calls per order with one). Default: none.
+   */
+  readonly interceptors?: readonly Interceptor[];
 }
 
 /** Connects a Temporal client, turning a failure into one clear ServerUnreachableError. */
@@ -26,7 +33,10 @@ export async function connectTemporal(
       address: settings.address,
       connectTimeout: options.timeoutMs ?? 5000,
       // Retries that end when the call is cancelled (retry-interceptor.ts), or none at all.
-      interceptors: options.retries === false ? [] : [cancellableRetryInterceptor()],
+      interceptors: [
+        ...(options.retries === false ? [] : [cancellableRetryInterceptor()]),
+        ...(options.interceptors ?? []),
+      ],
     });
     return new Client({ connection, namespace: settings.namespace });
   } catch (err) {

@@ -1,0 +1,50 @@
+/** The bench's sizes, each overridable by an environment variable (BENCH_*). */
+
+function fromEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name}=${raw}: give a whole number ≥ 1`);
+  return value;
+}
+
+export interface BenchConfig {
+  /** Rounds, each on fresh servers. BENCH_ROUNDS, default 5. */
+  readonly rounds: number;
+  /** Orders of each mode per round (its phase). BENCH_ORDERS, default 300. */
+  readonly ordersPerPhase: number;
+  /** Slices a phase is cut into, alternating with the other mode's. BENCH_SLICES, default 3. */
+  readonly slices: number;
+  /** Orders in one slice: the phase's orders over its slices, rounded up. */
+  readonly sliceOrders: number;
+  /** Workflows in flight: the direct client's and the bridge's --max-in-flight. BENCH_CONCURRENCY, default 50. */
+  readonly concurrency: number;
+  /** Orders each way per round for the latency at half load, in two slices. BENCH_LATENCY_ORDERS, default 100. */
+  readonly latencyOrders: number;
+  /** Messages of the raw JetStream measurement per round. BENCH_RAW_MESSAGES, default 20000. */
+  readonly rawMessages: number;
+  /** Backlogs under which the bridge process's RSS is sampled. BENCH_BACKLOGS (comma-separated), default 1000,10000,100000. */
+  readonly backlogs: readonly number[];
+  /** How long the bridge process works through each backlog while sampled, in s. BENCH_DRAIN_S, default 30. */
+  readonly drainSeconds: number;
+}
+
+export function benchConfig(): BenchConfig {
+  const backlogs = (process.env.BENCH_BACKLOGS ?? '1000,10000,100000').split(',').map((s) => Number(s.trim()));
+  if (backlogs.some((n) => !Number.isInteger(n) || n < 1)) {
+    throw new Error(`BENCH_BACKLOGS=${process.env.BENCH_BACKLOGS}: give whole numbers, comma-separated`);
+  }
+  const ordersPerPhase = fromEnv('BENCH_ORDERS', 300);
+  const slices = fromEnv('BENCH_SLICES', 3);
+  return {
+    rounds: fromEnv('BENCH_ROUNDS', 5),
+    ordersPerPhase,
+    slices,
+    sliceOrders: Math.ceil(ordersPerPhase / slices),
+    concurrency: fromEnv('BENCH_CONCURRENCY', 50),
+    latencyOrders: fromEnv('BENCH_LATENCY_ORDERS', 100),
+    rawMessages: fromEnv('BENCH_RAW_MESSAGES', 20_000),
+    backlogs,
+    drainSeconds: fromEnv('BENCH_DRAIN_S', 30),
+  };
+}

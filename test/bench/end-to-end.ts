@@ -1,0 +1,123 @@
+/**
+ * The whole pipeline, end to end: orders published to `ORDERS.received`, a bridge on both stages,
+ * each stage's workflow on the mode's worker, done when the order's message is on
+ * `ORDERS.completed`. The completions are watched as they are published (a core subscription on
+ * the subject) for the timing, and counted from the stream afterwards for the invariant: every
+ * order completed exactly once.
+ */
+import { DeliverPolicy } from '@nats-io/jetstream';
+import type { Subscription } from '@nats-io/nats-core';
+
+import { STAGES, STREAM } from '../../workflows/names';
+import type { Pipeline } from '../harness/pipeline';
+import { startCountedBridge } from './counted-bridge';
+import type { SliceResult } from './direct';
+import { sliceOrders } from './direct';
+import { pool } from './stats';
+import type { BenchPipeline } from './workers';
+
+const COMPLETED = STAGES.dispatch.outputSubject;
+
+function orderIdOf(data: string): string {
+  return (JSON.parse(data) as { order?: { orderId?: string } }).order?.orderId ?? '?';
+}
+
+/** Completed order IDs as they are published, and a way to wait for a set of them. */
+export class CompletionWatch {
+  private readonly seen = new Set<string>();
+  private waiting: { ids: Set<string>; resolve: () => void } | undefined;
+  private readonly sub: Subscription;
+
+  constructor(p: Pipeline) {
+    this.sub = p.nc.subscribe(COMPLETED, {
+      callback: (err, msg) => {
+        if (err) return;
+        const id = orderIdOf(msg.string());
+        this.seen.add(id);
+        const w = this.waiting;
+        if (w && w.ids.delete(id) && w.ids.size === 0) w.resolve();
+      },
+    });
+  }
+
+  /** Resolves when every one of `ids` has been seen completing. */
+  whenCompleted(ids: readonly string[], timeoutMs = 600_000): Promise<void> {
+    const pending = new Set(ids.filter((id) => !this.seen.has(id)));
+    if (pending.size === 0) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`${pending.size} of ${ids.length} orders not completed`)),
+        timeoutMs,
+      );
+      this.waiting = {
+        ids: pending,
+        resolve: () => {
+          clearTimeout(timer);
+          this.waiting = undefined;
+          resolve();
+        },
+      };
+    });
+  }
+
+  stop(): void {
+    this.sub.unsubscribe();
+  }
+}
+
+/** One slice of one mode: a bridge of its own on both stages, started before the clock runs. */
+export async function endToEndSlice(
+  p: Pipeline,
+  watch: CompletionWatch,
+  bench: BenchPipeline,
+  count: number,
+  options: { maxInFlight: number },
+): Promise<SliceResult & { ids: string[] }> {
+  const bridge = await startCountedBridge(p, {
+    stages: 'process,dispatch',
+    maxInFlight: options.maxInFlight,
+    taskQueue: bench.taskQueue,
+  });
+  try {
+    const list = sliceOrders(bench.mode === 'local' ? 'l' : 'r', count);
+    const ids = list.map((o) => o.orderId);
+    const started = performance.now();
+    const completed = watch.whenCompleted(ids);
+    await pool(list, 256, async (order) => {
+      await p.js.publish(STAGES.process.inputSubject, JSON.stringify(order), { msgID: order.orderId });
+    });
+    await completed;
+    return { orders: count, seconds: (performance.now() - started) / 1000, latencies: [], ids };
+  } finally {
+    // Its last acks (the dispatch stage's) come after the publish; they belong to this slice.
+    await bridge.close();
+  }
+}
+
+/** How often each order ID is on `ORDERS.completed`, read from the stream. */
+export async function completionsInStream(p: Pipeline): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  const consumer = await p.js.consumers.get(STREAM, {
+    filter_subjects: [COMPLETED],
+    deliver_policy: DeliverPolicy.All,
+  });
+  const expected = (await p.jsm.streams.info(STREAM, { subjects_filter: COMPLETED })).state.subjects?.[COMPLETED] ?? 0;
+  let read = 0;
+  while (read < expected) {
+    const batch = await consumer.fetch({ max_messages: 1000, expires: 2000 });
+    let got = 0;
+    for await (const msg of batch) {
+      const id = orderIdOf(msg.string());
+      counts.set(id, (counts.get(id) ?? 0) + 1);
+      got += 1;
+    }
+    if (got === 0) throw new Error(`read ${read} of ${expected} completions from the stream`);
+    read += got;
+  }
+  return counts;
+}
+
+/** Orders of `ids` not completed exactly once, with how often they were. */
+export function notCompletedOnce(counts: Map<string, number>, ids: readonly string[]): string[] {
+  return ids.filter((id) => counts.get(id) !== 1).map((id) => `${id} ×${counts.get(id) ?? 0}`);
+}
