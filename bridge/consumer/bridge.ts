@@ -243,7 +243,10 @@ export class Bridge {
 
   /**
    * Stops pulling, lets in-flight orders finish within the grace period (acking them), hands the
-   * rest back, then stops watching Temporal. Connections belong to the caller. Idempotent.
+   * rest back, then stops watching Temporal. Orders the grace cannot help (intake closed by a
+   * system fault, a run retrying a failing function) are handed back at once, not waited for
+   * (shutdown-triage.ts). Watching Temporal stops only after, as the triage reads the gates.
+   * Connections belong to the caller. Idempotent.
    */
   close(): Promise<void> {
     this.closing ??= (async () => {

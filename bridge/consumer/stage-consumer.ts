@@ -2,7 +2,8 @@
  * Pulls one stage's durable consumer and runs each message through the delivery contract, never
  * holding more than `maxInFlight` messages: it fetches only as many as there are free slots, and
  * not at all while the stage's intake gate is closed (the system is at fault). Every wait ends at
- * shutdown, whatever state NATS and Temporal are in.
+ * shutdown, whatever state NATS and Temporal are in, and shutdown spends its grace period only on
+ * orders that can still finish in it.
  */
 import { setMaxListeners } from 'node:events';
 
@@ -13,7 +14,7 @@ import { STREAM } from '../../workflows/names';
 import { TopologyMissingError, messageOf } from '../errors';
 import type { Logger } from '../log';
 import { isJsApiError } from '../../activities/nats/api-codes';
-import { sleep } from '../util/signals';
+import { childSignal, sleep } from '../util/signals';
 import type { Stage } from '../../workflows/names';
 import { recordDeadLetter } from './dead-letters';
 import type { Decision, DecisionPolicy, Outcome } from './decision';
@@ -22,6 +23,7 @@ import type { StuckPolicy } from './handle-message';
 import { handleMessage } from './handle-message';
 import { Histogram, newCounters } from './counters';
 import type { IntakeGate } from './intake-gate';
+import { handBackWhatCannotFinish } from './shutdown-triage';
 import { Slots } from './slots';
 import { Ticker } from './working-ticker';
 
@@ -62,6 +64,8 @@ export class StageConsumer {
   private readonly slots: Slots;
   /** Aborted when the bridge gives up on in-flight messages at shutdown. */
   private readonly abort = new AbortController();
+  /** Each message in flight, with the signal that hands it back alone (a child of `abort`). */
+  private readonly held = new Map<JsMsg, ReturnType<typeof childSignal>>();
   /** Aborted when shutdown begins: no more pulling. */
   private readonly stopping = new AbortController();
   private readonly log: Logger;
@@ -131,7 +135,9 @@ export class StageConsumer {
         for await (const msg of batch) {
           this.slots.take();
           this.working!.add(msg);
-          this.process(msg)
+          const own = childSignal(this.abort.signal);
+          this.held.set(msg, own);
+          this.process(msg, own.signal)
             .catch((err: unknown) => {
               // Not acked, so JetStream redelivers it after the ack wait: logged, never lost.
               this.log.error('message left for redelivery after an unexpected error', {
@@ -140,6 +146,8 @@ export class StageConsumer {
               });
             })
             .finally(() => {
+              own.dispose();
+              this.held.delete(msg);
               this.working!.delete(msg);
               this.slots.release();
             });
@@ -154,7 +162,7 @@ export class StageConsumer {
     }
   }
 
-  private async process(msg: JsMsg): Promise<void> {
+  private async process(msg: JsMsg, abort: AbortSignal): Promise<void> {
     const log = this.log.child({ streamSeq: msg.seq, deliveryCount: msg.info.deliveryCount });
     this.counters.received += 1;
     const outcome = await handleMessage(msg, {
@@ -164,7 +172,7 @@ export class StageConsumer {
       gate: this.deps.gate,
       reportFault: this.deps.reportFault,
       stuck: this.options.stuck,
-      abort: this.abort.signal,
+      abort,
       logger: log,
       onStarted: (seconds) => this.workflowStart.observe(seconds),
       onStuckChange: (stuck) => (this.stuckRuns += stuck ? 1 : -1),
@@ -234,14 +242,23 @@ export class StageConsumer {
 
   /**
    * Stops pulling, lets in-flight messages finish for up to `graceMs` milliseconds, then hands the
-   * rest back unfinished (nak, no delay). Bounded whatever state NATS and Temporal are in. Idempotent.
+   * rest back unfinished (nak, no delay). What cannot finish in the grace is handed back at once
+   * (shutdown-triage.ts). Bounded whatever state NATS and Temporal are in. Idempotent.
    */
   async stop(graceMs: number): Promise<void> {
     this.stopping.abort();
     this.currentFetch?.stop();
     await this.loop;
     const graceOver = AbortSignal.timeout(graceMs);
+    const settled = childSignal(graceOver);
+    const triage = handBackWhatCannotFinish(
+      { stage: this.stage, client: this.deps.client, gate: this.deps.gate, held: this.held, logger: this.log },
+      settled.signal,
+    );
     await this.slots.waitForEmpty(graceOver);
+    settled.abort();
+    settled.dispose();
+    await triage;
     if (this.slots.inUse > 0) {
       this.log.warn('grace period over; handing unfinished orders back', { inFlight: this.slots.inUse });
       this.abort.abort();

@@ -1,7 +1,9 @@
 /**
  * `orderflow dev`: the whole system on one machine. Starts nats-server and the Temporal dev
  * server (unless NATS_URL / TEMPORAL_ADDRESS point elsewhere), keeping their data under one
- * folder so a second run resumes, and provisions the ORDERS topology.
+ * folder so a second run resumes, and provisions the ORDERS topology. The servers run in process
+ * groups of their own, so a terminal's Ctrl-C reaches only this process, which stops the bridge,
+ * then the workers, then the servers.
  */
 import path from 'node:path';
 
@@ -10,8 +12,10 @@ import { jetstream } from '@nats-io/jetstream';
 import type { BridgeOptions, WorkerOptions } from '../config/bridge';
 import type { NatsSettings } from '../config/nats';
 import type { TemporalSettings } from '../config/temporal';
+import { messageOf } from '../errors';
 import type { Logger } from '../log';
 import { Bridge } from '../consumer/bridge';
+import { closeNats } from '../nats/close';
 import { connectNats, jetStreamManagerFor } from '../nats/connect';
 import { demoOrders } from '../orders/demo';
 import type { PublishResult } from '../orders/publish';
@@ -28,6 +32,7 @@ import { loadPipeline } from '../worker/functions-module';
 import { createOrderflowWorker, installRuntimeWithoutSignalHandlers } from '../worker/worker';
 import { functionQueues } from '../../activities/plan';
 import { acquireDevLock } from './run-lock';
+import { StopSteps } from './stop-steps';
 
 export interface DevOptions {
   /** Folder holding the servers' data and logs. Default: `.data` in the working directory. */
@@ -54,7 +59,7 @@ export interface DevStack {
   readonly provision: ProvisionReport;
   readonly demo: readonly PublishResult[];
   readonly logs: { readonly nats?: string; readonly temporal?: string };
-  /** Stops what dev started, in reverse order. Idempotent. */
+  /** Stops what dev started, in reverse order; a step that fails is logged. Never rejects. Idempotent. */
   stop(): Promise<void>;
 }
 
@@ -67,12 +72,9 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
   const build = buildIdFor(pipeline, modulePath, options.worker.buildId);
   const runDir = path.join(dataDir, 'run');
   const release = acquireDevLock(dataDir, runDir);
-  const stoppers: Array<() => Promise<void>> = [() => Promise.resolve(release())];
-  let stopping: Promise<void> | undefined;
-  const stop = (): Promise<void> =>
-    (stopping ??= (async () => {
-      for (const s of stoppers.splice(0).reverse()) await s();
-    })());
+  const steps = new StopSteps(logger);
+  steps.add('data folder lock', release);
+  const stop = (): Promise<void> => steps.stop();
 
   try {
     let nats: NatsSettings;
@@ -92,8 +94,9 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
         storeDir: path.join(dataDir, 'nats'),
         logFile: logs.nats,
         pidRegistryDir: runDir,
+        ownProcessGroup: true,
       });
-      stoppers.push(() => natsServer!.stop());
+      steps.add('nats-server', () => natsServer!.stop());
       nats = { servers: [natsServer.url] };
       logger.info('nats-server started', { url: natsServer.url, pid: natsServer.process?.pid });
     }
@@ -111,8 +114,9 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
         dbFile: path.join(dataDir, 'temporal', 'temporal.db'),
         logFile: logs.temporal,
         pidRegistryDir: runDir,
+        ownProcessGroup: true,
       });
-      stoppers.push(() => temporalServer!.stop());
+      steps.add('Temporal dev server', () => temporalServer!.stop());
       temporal = { address: temporalServer.address, namespace: 'default', uiUrl: temporalServer.uiUrl };
       logger.info('Temporal dev server started', {
         address: temporal.address,
@@ -122,7 +126,7 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
     }
 
     const nc = await connectNats(nats, { name: 'orderflow dev', reconnectForever: true });
-    stoppers.push(() => nc.drain());
+    steps.add('NATS connection', () => closeNats(nc));
     const jsm = await jetStreamManagerFor(nc);
     const provision = await provisionTopology(jsm, nc.info?.version ?? 'unknown');
     await ensureSupportObjects(nc, jsm);
@@ -139,19 +143,21 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
         build,
       });
       const workerRun = worker.run();
-      stoppers.push(async () => {
+      // A worker that fails on its own is said at once; its stop step then reports it again.
+      void workerRun.catch((err: unknown) => logger.error('worker stopped', { taskQueue, error: messageOf(err) }));
+      steps.add(`worker ${taskQueue}`, async () => {
         worker.shutdown();
         await workerRun;
       });
       logger.info('worker running', { taskQueue, role: worker.role, functions: worker.functions.join(','), build });
     }
     const client = await connectTemporal(temporalSettings);
-    stoppers.push(() => client.connection.close());
+    steps.add('Temporal client', () => client.connection.close());
     const probeClient = await connectTemporal(temporalSettings, { retries: false });
-    stoppers.push(() => probeClient.connection.close());
+    steps.add('Temporal probe client', () => probeClient.connection.close());
     const bridge = new Bridge({ nc, client, probeClient, logger, pipeline }, options.bridge);
     await bridge.start();
-    stoppers.push(() => bridge.close());
+    steps.add('bridge', () => bridge.close());
 
     const demo = await publishOrders(jetstream(nc), demoOrders(options.demoOrders ?? 3));
     return {

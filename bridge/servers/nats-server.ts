@@ -19,6 +19,8 @@ export interface NatsServerOptions {
   readonly logFile?: string;
   /** See ProcessSpec.pidRegistryDir. */
   readonly pidRegistryDir?: string;
+  /** See ProcessSpec.ownProcessGroup. Default: false. */
+  readonly ownProcessGroup?: boolean;
   /** How long startup may take, in milliseconds. Default: 15000. */
   readonly startTimeoutMs?: number;
 }
@@ -51,6 +53,7 @@ export class NatsServer extends LaunchedServer {
       args,
       logFile: o.logFile,
       pidRegistryDir: o.pidRegistryDir,
+      ownProcessGroup: o.ownProcessGroup ?? false,
     });
     this.proc = proc;
     await waitUntilReady(proc, () => Promise.resolve(proc.output.includes('Server is ready')), {

@@ -24,6 +24,15 @@ export interface ProcessSpec {
    * (the test harness's teardown) can kill what a crashed owner left behind. Default: none.
    */
   readonly pidRegistryDir?: string;
+  /**
+   * Runs the process in a process group (and session) of its own. A terminal's Ctrl-C signals its
+   * whole foreground group: a server in it would die at the same moment as its owner, before the
+   * owner has handed anything back. In a group of its own it gets only what its owner sends, so
+   * the owner can stop its clients first and the server last. The owner must then stop it on
+   * every way it ends itself (stop(), killChildrenOnExit). Default: false (it dies with its
+   * owner's group, which suits test harnesses).
+   */
+  readonly ownProcessGroup?: boolean;
 }
 
 const live = new Set<ChildProcess>();
@@ -43,7 +52,10 @@ export class ManagedProcess {
 
   constructor(readonly spec: ProcessSpec) {
     const log = spec.logFile ? fs.createWriteStream(spec.logFile, { flags: 'a' }) : undefined;
-    this.child = spawn(spec.binary, [...spec.args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(spec.binary, [...spec.args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: spec.ownProcessGroup ?? false,
+    });
     live.add(this.child);
     const pidFile =
       spec.pidRegistryDir && this.child.pid ? path.join(spec.pidRegistryDir, String(this.child.pid)) : undefined;

@@ -34,6 +34,8 @@ export interface TemporalServerOptions {
   readonly logFile?: string;
   /** See ProcessSpec.pidRegistryDir. */
   readonly pidRegistryDir?: string;
+  /** See ProcessSpec.ownProcessGroup. Default: false. */
+  readonly ownProcessGroup?: boolean;
   /** How long startup may take, in milliseconds. Default: 60000. */
   readonly startTimeoutMs?: number;
 }
@@ -91,6 +93,7 @@ export class TemporalServer extends LaunchedServer {
       args,
       logFile: o.logFile,
       pidRegistryDir: o.pidRegistryDir,
+      ownProcessGroup: o.ownProcessGroup ?? false,
     });
     this.proc = proc;
     await waitUntilReady(proc, () => this.namespaceReady(), { timeoutMs: o.startTimeoutMs ?? 60_000, intervalMs: 250 });

@@ -48,6 +48,15 @@ function summary(stack: DevStack): string {
   return lines.join('\n');
 }
 
+/**
+ * Resolves when the terminal goes away (SIGHUP). The servers run in process groups of their own
+ * (bridge/dev/dev.ts) and are not hung up with this process: it stops them as on Ctrl-C rather
+ * than die by the signal's default and leave them running. Later hang-ups are ignored.
+ */
+function untilHangup(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => process.on('SIGHUP', () => resolve('SIGHUP')));
+}
+
 export function registerDev(program: Command): void {
   addOptions(program.command('dev'), 'dev')
     .description(
@@ -61,7 +70,7 @@ export function registerDev(program: Command): void {
         '\nTEMPORAL_ADDRESS set (or the matching flags), that server is used instead of starting one.',
     )
     .action(async (flags: DevFlags, command: Command) => {
-      const stopRequested = untilSignal();
+      const stopRequested = Promise.race([untilSignal(), untilHangup()]);
       const logger = loggerFrom(command);
       const g = globalFlags(command);
       const env = process.env;
