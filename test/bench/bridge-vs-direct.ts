@@ -1,18 +1,25 @@
 /**
  * One round's comparison of the bridge with Temporal-direct, on the same servers and worker:
- * short slices alternating D B D B D B, so a drift of Temporal's rate within the round reaches
- * both alike; then, at half of the lower rate, paced slices D B D B for the latency. The bridge
+ * short slices in the order D B B D B D D B (stats.ts balancedOrder), so a drift of Temporal's
+ * rate within the round reaches both alike; then, at half of the lower rate, paced slices
+ * D B B D for the latency. The bridge
  * runs in this process, its round trips counted over its throughput slices.
  */
 import type { Pipeline } from '../harness/pipeline';
 import type { BenchConfig } from './config';
 import { bridgeSlice } from './bridge-slices';
 import { startCountedBridge } from './counted-bridge';
+import type { CpuMs } from './cpu';
+import { NO_CPU, addCpu, cpuMeter } from './cpu';
 import type { SliceResult } from './direct';
 import { directSlice } from './direct';
 import type { RoundTrips } from './round-trips';
 import { NO_ROUND_TRIPS, addRoundTrips } from './round-trips';
+import { balancedOrder } from './stats';
 import { PIPELINES } from './workers';
+
+const DIRECT = 0;
+const BRIDGE = 1;
 
 /** Orders each way before the clock runs: the worker loads its bundle, caches and connections fill. */
 const WARM_UP_ORDERS = 50;
@@ -25,6 +32,8 @@ export interface BridgeVsDirect {
   readonly directLatencies: number[];
   readonly bridgeLatencies: number[];
   readonly roundTrips: RoundTrips;
+  /** CPU spent over the throughput slices of each side, by process. */
+  readonly cpu: { readonly direct: CpuMs; readonly bridge: CpuMs };
 }
 
 /** Orders per second over slices: all their orders over all their time. */
@@ -44,34 +53,34 @@ export async function bridgeVsDirect(p: Pipeline, config: BenchConfig): Promise<
 
     await direct(WARM_UP_ORDERS);
     await viaBridge(WARM_UP_ORDERS);
-    const directSlices: SliceResult[] = [];
-    const bridgeSlices: SliceResult[] = [];
+    const slices: [SliceResult[], SliceResult[]] = [[], []];
     let roundTrips = NO_ROUND_TRIPS;
-    for (let i = 0; i < config.slices; i += 1) {
-      directSlices.push(await direct(config.sliceOrders));
-      const counting = counted.begin();
-      bridgeSlices.push(await viaBridge(config.sliceOrders));
-      roundTrips = addRoundTrips(roundTrips, counting.end(config.sliceOrders));
+    const cpu: [CpuMs, CpuMs] = [NO_CPU, NO_CPU];
+    for (const side of balancedOrder(config.slices)) {
+      const meter = cpuMeter(p);
+      const counting = side === BRIDGE ? counted.begin() : undefined;
+      slices[side].push(await (side === BRIDGE ? viaBridge : direct)(config.sliceOrders));
+      cpu[side] = addCpu(cpu[side], meter.end());
+      if (counting) roundTrips = addRoundTrips(roundTrips, counting.end(config.sliceOrders));
     }
-    const directPerS = rateOf(directSlices);
-    const bridgePerS = rateOf(bridgeSlices);
+    const directPerS = rateOf(slices[DIRECT]);
+    const bridgePerS = rateOf(slices[BRIDGE]);
 
     const pacedRatePerS = Math.min(directPerS, bridgePerS) / 2;
-    const half = Math.ceil(config.latencyOrders / 2);
-    const directLatencies: number[] = [];
-    const bridgeLatencies: number[] = [];
-    for (let i = 0; i < 2; i += 1) {
-      directLatencies.push(...(await direct(half, pacedRatePerS)).latencies);
-      bridgeLatencies.push(...(await viaBridge(half, pacedRatePerS)).latencies);
+    const latencies: [number[], number[]] = [[], []];
+    for (const side of balancedOrder(2)) {
+      const half = Math.ceil(config.latencyOrders / 2);
+      latencies[side].push(...(await (side === BRIDGE ? viaBridge : direct)(half, pacedRatePerS)).latencies);
     }
     return {
       directPerS,
       bridgePerS,
       ratio: bridgePerS / directPerS,
       pacedRatePerS,
-      directLatencies,
-      bridgeLatencies,
+      directLatencies: latencies[DIRECT],
+      bridgeLatencies: latencies[BRIDGE],
       roundTrips,
+      cpu: { direct: cpu[DIRECT], bridge: cpu[BRIDGE] },
     };
   } finally {
     await counted.close();

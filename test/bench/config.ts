@@ -11,9 +11,9 @@ function fromEnv(name: string, fallback: number): number {
 export interface BenchConfig {
   /** Rounds, each on fresh servers. BENCH_ROUNDS, default 5. */
   readonly rounds: number;
-  /** Orders of each mode per round (its phase). BENCH_ORDERS, default 300. */
+  /** Orders of each mode per round (its phase). BENCH_ORDERS, default 400. */
   readonly ordersPerPhase: number;
-  /** Slices a phase is cut into, alternating with the other mode's. BENCH_SLICES, default 3. */
+  /** Slices a phase is cut into, interleaved with the other mode's. BENCH_SLICES, default 4. */
   readonly slices: number;
   /** Orders in one slice: the phase's orders over its slices, rounded up. */
   readonly sliceOrders: number;
@@ -34,8 +34,8 @@ export function benchConfig(): BenchConfig {
   if (backlogs.some((n) => !Number.isInteger(n) || n < 1)) {
     throw new Error(`BENCH_BACKLOGS=${process.env.BENCH_BACKLOGS}: give whole numbers, comma-separated`);
   }
-  const ordersPerPhase = fromEnv('BENCH_ORDERS', 300);
-  const slices = fromEnv('BENCH_SLICES', 3);
+  const ordersPerPhase = fromEnv('BENCH_ORDERS', 400);
+  const slices = fromEnv('BENCH_SLICES', 4);
   return {
     rounds: fromEnv('BENCH_ROUNDS', 5),
     ordersPerPhase,

@@ -4,6 +4,8 @@
  * table for people and one summary line, printed last, for CI logs.
  */
 import type { BenchConfig } from './config';
+import type { CpuMs } from './cpu';
+import { NO_CPU, addCpu, cpuPerOrder } from './cpu';
 import type { BacklogRss } from './memory';
 import type { RoundResult } from './round';
 import type { RoundTrips } from './round-trips';
@@ -31,6 +33,18 @@ function roundTripsPerOrder(rt: RoundTrips): Record<string, unknown> {
     nats_in_msgs: round(rt.nats.inMsgs / rt.orders, 2),
     pull_requests: round(rt.pulls.count / rt.orders, 2),
     pull_request_sizes: rt.pulls.sizes,
+  };
+}
+
+/** CPU per order of each side, over every round's measured slices. */
+function cpuOf(config: BenchConfig, rounds: readonly RoundResult[]): Record<string, CpuMs> {
+  const orders = rounds.length * config.slices * config.sliceOrders;
+  const sum = (pick: (r: RoundResult) => CpuMs): CpuMs => cpuPerOrder(rounds.map(pick).reduce(addCpu, NO_CPU), orders);
+  return {
+    direct: sum((r) => r.cpu.direct),
+    bridge: sum((r) => r.cpu.bridge),
+    e2e_regular: sum((r) => r.endToEnd.cpu.regular),
+    e2e_local: sum((r) => r.endToEnd.cpu.local),
   };
 }
 
@@ -109,6 +123,7 @@ export function resultsOf(
     e2e_orders: e2e.reduce((n, r) => n + r.orders, 0),
     e2e_orders_not_completed_once: e2e.flatMap((r) => r.notCompletedOnce),
     history_events_per_order: rounds[0]?.endToEnd.events,
+    cpu_ms_per_order: cpuOf(config, rounds),
     bridge_round_trips_per_order: roundTripsPerOrder(
       rounds.reduce((sum, r) => addRoundTrips(sum, r.roundTrips), NO_ROUND_TRIPS),
     ),

@@ -57,3 +57,24 @@ export async function until(due: number): Promise<void> {
   const wait = due - performance.now();
   if (wait > 0) await new Promise((r) => setTimeout(r, wait));
 }
+
+/**
+ * The order of `2 × perSide` slices of two sides, 0 and 1, as the Thue–Morse sequence gives it
+ * (0 1 1 0 1 0 0 1 …): each side's slices sit as early on average as the other's, so a rate that
+ * drifts steadily within a round (Temporal's database grows) favours neither. Plain alternation
+ * (0 1 0 1 …) always runs side 1 later.
+ */
+export function balancedOrder(perSide: number): Array<0 | 1> {
+  const bits = (n: number): number => (n === 0 ? 0 : (n & 1) + bits(n >> 1));
+  const order: Array<0 | 1> = [];
+  const count = [0, 0];
+  for (let i = 0; order.length < 2 * perSide; i += 1) {
+    const side = (bits(i) % 2) as 0 | 1;
+    // With a side's slices all placed, the rest go to the other.
+    if (count[side]! < perSide) {
+      order.push(side);
+      count[side]! += 1;
+    }
+  }
+  return order;
+}
