@@ -6,7 +6,7 @@ import { natsSettings } from '../../config/nats';
 import { temporalSettings } from '../../config/temporal';
 import type { DevStack } from '../../dev/dev';
 import { startDev } from '../../dev/dev';
-import { binaryPath } from '../../servers/binaries';
+import { ensureBinary } from '../../servers/binaries';
 import { bridgeOptions, workerOptions } from '../../config/bridge';
 import { globalFlags, intFlag, loggerFrom } from '../options';
 import { untilSignal } from '../signals';
@@ -76,10 +76,16 @@ export function registerDev(program: Command): void {
       const env = process.env;
       const natsExternal = Boolean(g.natsUrl || env.NATS_URL || g.natsContext || env.NATS_CONTEXT);
       const temporalExternal = Boolean(g.temporalAddress || env.TEMPORAL_ADDRESS);
+      // A server binary that is missing is built here when Go is there (minutes, once).
+      const onProgress = (line: string): void => logger.info(line);
+      const [natsServerBinary, temporalBinary] = await Promise.all([
+        natsExternal ? '' : ensureBinary('nats-server', { onProgress }),
+        temporalExternal ? '' : ensureBinary('temporal', { onProgress }),
+      ]);
       const stack = await startDev({
         dataDir: path.resolve(flags.dataDir ?? '.data'),
-        natsServerBinary: natsExternal ? '' : binaryPath('nats-server'),
-        temporalBinary: temporalExternal ? '' : binaryPath('temporal'),
+        natsServerBinary,
+        temporalBinary,
         ...(natsExternal ? { externalNats: natsSettings(g, env) } : {}),
         ...(temporalExternal ? { externalTemporal: temporalSettings(g, env) } : {}),
         bridge: bridgeOptions(flags),
