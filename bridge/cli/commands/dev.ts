@@ -1,11 +1,15 @@
+/**
+ * `orderflow dev`: the whole system on this machine (bridge/dev/dev.ts) from the command line,
+ * until Ctrl-C, SIGTERM or the terminal going away.
+ */
 import path from 'node:path';
 
 import type { Command } from 'commander';
 
 import { natsSettings } from '../../config/nats';
 import { temporalSettings } from '../../config/temporal';
-import type { DevStack } from '../../dev/dev';
 import { startDev } from '../../dev/dev';
+import { devSummary } from '../../dev/summary';
 import { ensureBinary } from '../../servers/binaries';
 import { bridgeOptions, workerOptions } from '../../config/bridge';
 import { globalFlags, intFlag, loggerFrom } from '../options';
@@ -17,35 +21,6 @@ interface DevFlags {
   demoOrders?: string;
   /** The table's options dev takes (--functions, --build-id), read by bridgeOptions / workerOptions. */
   [option: string]: string | undefined;
-}
-
-function summary(stack: DevStack): string {
-  const natsUrl = stack.nats.servers.join(',');
-  const lines = [
-    '',
-    'orderflow is running:',
-    `  NATS        ${natsUrl}${stack.natsStarted ? '  (started here)' : '  (from settings)'}`,
-    `  Temporal    ${stack.temporal.address}  namespace ${stack.temporal.namespace}${stack.temporalStarted ? '  (started here)' : '  (from settings)'}`,
-  ];
-  if (stack.temporal.uiUrl) lines.push(`  Temporal UI ${stack.temporal.uiUrl}`);
-  for (const o of stack.provision.objects)
-    lines.push(
-      `  ${o.kind.padEnd(11)} ${o.name.padEnd(9)} ${o.action === 'create' ? 'created' : o.action === 'none' ? 'ready' : `differs: ${o.drift.map((d) => d.field).join(', ')}`}`,
-    );
-  if (stack.demo.length) {
-    lines.push(`  demo orders ${stack.demo.map((d) => d.orderId).join(', ')} published; watch them in the Temporal UI`);
-  }
-  if (stack.logs.nats || stack.logs.temporal)
-    lines.push(`  logs        ${[stack.logs.nats, stack.logs.temporal].filter(Boolean).join(', ')}`);
-  lines.push(
-    '',
-    'In another terminal:',
-    `  NATS_URL=${natsUrl} TEMPORAL_ADDRESS=${stack.temporal.address} npm run orderflow -- publish --count 5`,
-    '',
-    'Press Ctrl-C to stop.',
-    '',
-  );
-  return lines.join('\n');
 }
 
 /**
@@ -93,7 +68,7 @@ export function registerDev(program: Command): void {
         demoOrders: flags.demoOrders === undefined ? 3 : intFlag('--demo-orders', flags.demoOrders, 0, 10_000),
         logger,
       });
-      process.stdout.write(summary(stack));
+      process.stdout.write(devSummary(stack, process.env));
       // A second Ctrl-C does not wait (untilSignal).
       logger.info('stopping', { signal: await stopRequested });
       await stack.stop();
