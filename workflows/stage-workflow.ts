@@ -71,7 +71,8 @@ function functionActivity(fn: PlannedFunction): FunctionActivity {
     initialInterval: fn.retry.initialIntervalMs,
     backoffCoefficient: fn.retry.backoffCoefficient,
     maximumInterval: fn.retry.maximumIntervalMs,
-    maximumAttempts: fn.retry.maximumAttempts,
+    // 0 means unlimited to orderflow; Temporal wants the field left out for that.
+    ...(fn.retry.maximumAttempts > 0 ? { maximumAttempts: fn.retry.maximumAttempts } : {}),
     nonRetryableErrorTypes: [...fn.retry.nonRetryableErrorTypes],
   };
   if (fn.local) {

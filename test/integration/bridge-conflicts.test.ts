@@ -105,11 +105,11 @@ describe('bridge - conflicting second messages', () => {
         (await p.client.workflow.getHandle(`process-${first!.orderId}`).describe()).status.name === 'COMPLETED',
     );
     const result = (await p.client.workflow.getHandle(`process-${first!.orderId}`).result()) as {
-      steps: Record<string, { detail: Record<string, unknown> }>;
+      steps: Record<string, { result: Record<string, unknown> }>;
     };
     const units = (o: Order): number => o.items.reduce((sum, item) => sum + item.quantity, 0);
     // The reservation the run reports is the corrected order's, not the one the failed run made.
-    expect((result.steps.reserveStock!.result as { units: number }).units).toBe(units(corrected));
+    expect(result.steps.reserveStock!.result.units).toBe(units(corrected));
     const reservations = (await effectKeys(p))
       .map((key) => parseEffectKey(key))
       .filter((k) => k?.orderId === first!.orderId && k.name === 'reserveStock')

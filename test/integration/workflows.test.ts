@@ -311,6 +311,44 @@ describe('workflows - stage workflows with mocked activities', () => {
     });
   });
 
+  it('workflows - maximumAttempts 0 retries without a bound; local functions and a local publish run in the workflow task', async () => {
+    const { queue, orderId } = unique('wf-local');
+    const plan = planOf(
+      'process',
+      [
+        plannedFunction('reserveStock', { taskQueue: queue, local: true }),
+        plannedFunction('chargePayment', { taskQueue: queue, retry: { maximumAttempts: 0, initialIntervalMs: 10 } }),
+      ],
+      undefined,
+      { publishLocally: true },
+    );
+    const log = new CallLog();
+    const worker = await mockWorker(env, queue, log, {
+      plan: () => plan,
+      functions: {
+        reserveStock: () => 1,
+        // More failures than the default policy's five attempts would allow.
+        chargePayment: (_input, attempt) => {
+          if (attempt < 7) throw new Error(`provider unavailable (attempt ${attempt})`);
+          return 2;
+        },
+      },
+    });
+    const result = await whileRunning([worker], async () => {
+      const handle = await start('process', queue, stageInput(orderId));
+      const done = (await handle.result()) as StageResult;
+      const history = await handle.fetchHistory();
+      return { done, events: history.events ?? [] };
+    });
+
+    expect(result.done.steps.chargePayment).toMatchObject({ attempt: 7 });
+    expect(log.published()).toHaveLength(1);
+    // Local activities leave markers, not scheduled activity tasks: only chargePayment was scheduled.
+    const scheduled = result.events.filter((e) => e.activityTaskScheduledEventAttributes);
+    expect(scheduled.map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name)).toEqual(['chargePayment']);
+    expect(result.events.filter((e) => e.markerRecordedEventAttributes).length).toBe(3);
+  });
+
   it('workflows - an empty plan publishes the order directly', async () => {
     const { queue, orderId } = unique('wf-empty');
     const plan: StagePlan = planOf('process', []);

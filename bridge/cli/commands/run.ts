@@ -1,11 +1,11 @@
 /** `orderflow bridge` and `orderflow worker`: long-running processes that stop cleanly on SIGTERM/SIGINT. */
-import type { NatsConnection } from '@nats-io/nats-core';
 import type { Command } from 'commander';
 
 import { bridgeOptions, metricsSettings, workerOptions } from '../../config/bridge';
 import { healthOptions } from '../../config/health-options';
 import { startHealthServer } from '../../observability/health-server';
 import { Bridge } from '../../consumer/bridge';
+import { closeNats } from '../../nats/close';
 import { connectNats, jetStreamManagerFor } from '../../nats/connect';
 import { trackConnection } from '../../nats/connection-state';
 import { connectTemporal } from '../../temporal/connect';
@@ -13,24 +13,11 @@ import { ensureSupportObjects } from '../../topology/support';
 import { buildIdFor } from '../../worker/build-id';
 import { loadPipeline } from '../../worker/functions-module';
 import { functionQueues } from '../../../activities/plan';
-import { sleep } from '../../util/signals';
 import { loggerFrom, natsFrom, temporalFrom } from '../options';
 import { untilSignal } from '../signals';
 import { addFlags, addOptions } from '../table-flags';
 
 type Flags = Record<string, string | undefined>;
-
-/** How long a drain may take before the connection is just closed (NATS may be away), in ms. */
-const DRAIN_BOUND_MS = 5000;
-
-/** Drains the connection (flushing what is buffered), but never waits on an absent server. */
-async function closeNats(nc: NatsConnection): Promise<void> {
-  const drained = new AbortController();
-  await Promise.race([nc.drain().catch(() => undefined), sleep(DRAIN_BOUND_MS, drained.signal)]);
-  // The bound's timer must not keep the process alive once the drain is done.
-  drained.abort();
-  if (!nc.isClosed()) await nc.close();
-}
 
 /** The health server's flags, shared by bridge and worker; each has its own default port. */
 function withHealthOptions(command: Command, name: 'bridge' | 'worker', defaultPort: number): Command {
@@ -78,7 +65,7 @@ export function registerRun(program: Command): void {
       logger.info('shutting down', { signal: await stopRequested, inFlight: bridge.inFlight });
       await bridge.close();
       await health?.close();
-      await closeNats(nc);
+      await closeNats(nc).catch(() => undefined);
       await client.connection.close();
       await probeClient.connection.close();
     });
@@ -140,7 +127,7 @@ export function registerRun(program: Command): void {
       worker.shutdown();
       await running;
       await health?.close();
-      await closeNats(nc);
+      await closeNats(nc).catch(() => undefined);
       logger.info('worker stopped');
     });
 }
