@@ -8,7 +8,6 @@ import type { Command } from 'commander';
 
 import { natsSettings } from '../../config/nats';
 import { temporalSettings } from '../../config/temporal';
-import { startDev } from '../../dev/dev';
 import { devSummary } from '../../dev/summary';
 import { ensureBinary } from '../../servers/binaries';
 import { bridgeOptions, workerOptions } from '../../config/bridge';
@@ -57,6 +56,8 @@ export function registerDev(program: Command): void {
         natsExternal ? '' : ensureBinary('nats-server', { onProgress }),
         temporalExternal ? '' : ensureBinary('temporal', { onProgress }),
       ]);
+      // Loaded here: dev's worker brings the Temporal worker's native runtime, which other commands do without.
+      const { startDev } = await import('../../dev/dev.js');
       const stack = await startDev({
         dataDir: path.resolve(flags.dataDir ?? '.data'),
         natsServerBinary,
