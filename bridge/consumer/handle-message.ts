@@ -13,7 +13,8 @@ import { STREAM, workflowIdFor } from '../../workflows/names';
 import { messageOf } from '../errors';
 import type { Logger } from '../log';
 import { orderRevision } from '../orders/revision';
-import { childSignal, sleep } from '../util/signals';
+import type { Pulse } from '../util/pulse';
+import { childSignal } from '../util/signals';
 import type { Stage } from '../../workflows/names';
 import type { StageInput } from '../../workflows/types';
 import { REDRIVEN_FROM_HEADER, carriedHeaders } from './headers';
@@ -39,6 +40,8 @@ export interface HandlerContext {
   /** Reports a failed Temporal call; true when it was a system fault (the gate is then closed). */
   readonly reportFault: (err: unknown) => boolean;
   readonly stuck: StuckPolicy;
+  /** The stage's shared clock for the stuck checks (beats every `stuck.checkEveryMs`). */
+  readonly pulse: Pulse;
   /** Aborted when the bridge gives up waiting at shutdown. */
   readonly abort: AbortSignal;
   readonly logger: Logger;
@@ -93,9 +96,12 @@ async function watchStuck(
   log: Logger,
 ): Promise<Outcome> {
   let failingSince: number | undefined;
+  let lastCheck = Date.now();
   try {
     while (!done.aborted) {
-      await sleep(ctx.stuck.checkEveryMs, done);
+      // The stage's shared beat, not a timer per message; a run younger than a check period is never described.
+      await ctx.pulse.atLeast(ctx.stuck.checkEveryMs, lastCheck, done);
+      lastCheck = Date.now();
       if (done.aborted) break;
       const run = await call(() => ctx.client.workflow.getHandle(workflowId, runId).describe()).catch(() => undefined);
       const attempt = run?.raw.pendingWorkflowTask?.attempt ?? 0;

@@ -14,6 +14,7 @@ import { STREAM } from '../../workflows/names';
 import { TopologyMissingError, messageOf } from '../errors';
 import type { Logger } from '../log';
 import { isJsApiError } from '../../activities/nats/api-codes';
+import { Pulse } from '../util/pulse';
 import { childSignal, sleep } from '../util/signals';
 import type { Stage } from '../../workflows/names';
 import { recordDeadLetter } from './dead-letters';
@@ -71,6 +72,8 @@ export class StageConsumer {
   private readonly log: Logger;
   private consumer: Consumer | undefined;
   private working: Ticker | undefined;
+  /** The stuck checks' shared beat. */
+  private readonly pulse: Pulse;
   private loop: Promise<void> | undefined;
   private currentFetch: { stop(): void } | undefined;
 
@@ -79,6 +82,7 @@ export class StageConsumer {
     private readonly deps: StageConsumerDeps,
     private readonly options: StageConsumerOptions,
   ) {
+    this.pulse = new Pulse(options.stuck.checkEveryMs);
     this.slots = new Slots(options.maxInFlight);
     // Each message in flight listens for the shutdown abort, itself and through its Temporal calls.
     setMaxListeners(options.maxInFlight * 5 + 10, this.abort.signal);
@@ -172,6 +176,7 @@ export class StageConsumer {
       gate: this.deps.gate,
       reportFault: this.deps.reportFault,
       stuck: this.options.stuck,
+      pulse: this.pulse,
       abort,
       logger: log,
       onStarted: (seconds) => this.workflowStart.observe(seconds),
