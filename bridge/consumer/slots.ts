@@ -22,9 +22,9 @@ export class Slots {
     for (const wake of [...this.waiters]) wake();
   }
 
-  /** Resolves once at least one slot is free, or when `signal` aborts. */
-  waitForFree(signal?: AbortSignal): Promise<void> {
-    return this.waitUntil(() => this.free > 0, signal);
+  /** Resolves once at least `count` slots (default 1) are free, or when `signal` aborts. */
+  waitForFree(signal?: AbortSignal, count = 1): Promise<void> {
+    return this.waitUntil(() => this.free >= Math.min(count, this.capacity), signal);
   }
 
   /** Resolves once every slot is free (nothing in flight), or when `signal` aborts. */

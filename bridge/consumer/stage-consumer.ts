@@ -28,6 +28,9 @@ import { handBackWhatCannotFinish } from './shutdown-triage';
 import { Slots } from './slots';
 import { Ticker } from './working-ticker';
 
+/** Longest wait for more free slots before a pull, while messages are in flight, in ms. */
+const PULL_GATHER_MS = 20;
+
 export interface StageConsumerOptions extends DecisionPolicy {
   /** Messages held at once by this bridge for this stage. */
   readonly maxInFlight: number;
@@ -128,6 +131,7 @@ export class StageConsumer {
     const stopping = this.stopping.signal;
     while (!stopping.aborted) {
       await this.slots.waitForFree(stopping);
+      await this.gatherFreeSlots(stopping);
       await this.deps.gate.whenOpen(stopping);
       if (stopping.aborted) break;
       try {
@@ -164,6 +168,20 @@ export class StageConsumer {
         this.currentFetch = undefined;
       }
     }
+  }
+
+  /**
+   * A saturated bridge frees its slots one by one; pulling each time one frees would be a pull
+   * request per message. With messages in flight, wait a moment for a quarter of the slots to be
+   * free, then pull them all at once. An idle bridge pulls at once.
+   */
+  private async gatherFreeSlots(stopping: AbortSignal): Promise<void> {
+    const batch = Math.ceil(this.slots.capacity / 4);
+    if (this.slots.inUse === 0 || this.slots.free >= batch) return;
+    const window = childSignal(stopping);
+    await Promise.race([this.slots.waitForFree(window.signal, batch), sleep(PULL_GATHER_MS, window.signal)]);
+    window.abort();
+    window.dispose();
   }
 
   private async process(msg: JsMsg, abort: AbortSignal): Promise<void> {

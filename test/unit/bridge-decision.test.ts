@@ -120,6 +120,25 @@ describe('bridge slots - bounded in-flight', () => {
     expect(slots.inUse).toBe(0);
   });
 
+  it('waits for several free slots at once (a pull sized for a batch), never more than the capacity', async () => {
+    const slots = new Slots(4);
+    for (let i = 0; i < 4; i += 1) slots.take();
+    let freed = false;
+    const waiting = slots.waitForFree(undefined, 2).then(() => (freed = true));
+    slots.release();
+    await Promise.resolve();
+    expect(freed).toBe(false);
+    slots.release();
+    await waiting;
+    expect(slots.free).toBe(2);
+    // Asking for more than there are means all of them.
+    const all = slots.waitForFree(undefined, 99);
+    slots.release();
+    slots.release();
+    await all;
+    expect(slots.free).toBe(4);
+  });
+
   it('abandons a wait for a free slot when its signal aborts (shutdown)', async () => {
     const slots = new Slots(1);
     slots.take();
