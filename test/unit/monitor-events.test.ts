@@ -78,3 +78,36 @@ describe('monitor dashboard - what the terminal shows', () => {
     expect(d.render(now + 20_000)).toMatch(/ORDERS\.received\s+20\s+0\.0/);
   });
 });
+
+describe('monitor dashboard - the snapshot the web page draws', () => {
+  it('keeps a per-second series per subject and recent orders with the subject they reached', () => {
+    const d = new Dashboard({ recentOrders: 2 });
+    const at = (ms: number) => new Date(ms).toISOString();
+    const now = 5_000_000;
+    d.add(
+      { type: 'message', subject: 'ORDERS.received', orderId: 'a', streamSeq: 1, time: at(now - 3000) },
+      now - 3000,
+    );
+    d.add(
+      { type: 'message', subject: 'ORDERS.received', orderId: 'b', streamSeq: 2, time: at(now - 3000) },
+      now - 3000,
+    );
+    d.add(
+      { type: 'message', subject: 'ORDERS.processed', orderId: 'a', streamSeq: 3, time: at(now - 1000) },
+      now - 1000,
+    );
+    d.add({ type: 'message', subject: 'ORDERS.received', orderId: 'c', streamSeq: 4, time: at(now) }, now);
+    const view = d.snapshot(now);
+    const received = view.subjects.find((s) => s.subject === 'ORDERS.received')!;
+    expect(received.series).toHaveLength(60);
+    expect(received.series.slice(-4)).toEqual([2, 0, 0, 1]);
+    expect(received.total).toBe(3);
+    // Newest first; the oldest order (b) fell out of the two kept.
+    expect(view.recentOrders.map((o) => [o.orderId, o.lastSubject])).toEqual([
+      ['c', 'ORDERS.received'],
+      ['a', 'ORDERS.processed'],
+    ]);
+    expect(view.ackDelay.bounds.at(-1)).toBeNull();
+    expect(d.snapshot(now + 120_000).subjects[0]!.series.every((n) => n === 0)).toBe(true);
+  });
+});

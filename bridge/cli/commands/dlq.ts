@@ -4,7 +4,6 @@ import readline from 'node:readline/promises';
 import { jetstream } from '@nats-io/jetstream';
 import type { Command } from 'commander';
 
-import { decodeStageMessage } from '../../consumer/decode';
 import type { DeadLetterRecord } from '../../dlq/dead-letter-store';
 import {
   countDeadLetters,
@@ -13,9 +12,9 @@ import {
   purgeDeadLetters,
   redriveDeadLetter,
 } from '../../dlq/dead-letter-store';
+import { checkCorrectedPayload } from '../../dlq/redrive';
 import { InvalidInputError, UsageError } from '../../errors';
 import { connectNats, jetStreamManagerFor } from '../../nats/connect';
-import { STAGES } from '../../../workflows/names';
 import { table } from '../format';
 import { intFlag, natsFrom } from '../options';
 
@@ -54,12 +53,7 @@ function correctedPayload(file: string, subject: string): Uint8Array {
   } catch (err) {
     throw new InvalidInputError(`cannot read ${file}: ${err instanceof Error ? err.message : String(err)}`);
   }
-  const stage = Object.values(STAGES).find((s) => s.inputSubject === subject);
-  if (stage) {
-    const decoded = decodeStageMessage(stage.name, bytes);
-    if (!decoded.ok)
-      throw new InvalidInputError(`${file} would be dead-lettered again (${decoded.reason}); nothing was redriven`);
-  }
+  checkCorrectedPayload(bytes, subject, file);
   return bytes;
 }
 

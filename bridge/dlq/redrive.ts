@@ -1,0 +1,44 @@
+/**
+ * Redriving dead letters, shared by `orderflow dlq redrive` and the dashboard: a corrected payload
+ * passes the stage's own validation before anything is published, so a correction that would be
+ * dead-lettered again is refused (and the dead letter stays), whichever way it was given.
+ */
+import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
+
+import { decodeStageMessage } from '../consumer/decode';
+import { InvalidInputError } from '../errors';
+import { STAGES } from '../../workflows/names';
+import type { DeadLetterRecord } from './dead-letter-store';
+import { getDeadLetter, redriveDeadLetter } from './dead-letter-store';
+
+/**
+ * Throws an InvalidInputError when `bytes`, published on `subject`, would be dead-lettered again.
+ * `source` names the correction in the message (a file name, or "the corrected payload").
+ */
+export function checkCorrectedPayload(bytes: Uint8Array, subject: string, source: string): void {
+  const stage = Object.values(STAGES).find((s) => s.inputSubject === subject);
+  if (!stage) return;
+  const decoded = decodeStageMessage(stage.name, bytes);
+  if (!decoded.ok)
+    throw new InvalidInputError(`${source} would be dead-lettered again (${decoded.reason}); nothing was redriven`);
+}
+
+export interface RedriveOutcome {
+  readonly record: DeadLetterRecord;
+  /** The new message's sequence in ORDERS. */
+  readonly seq: number;
+  readonly duplicate: boolean;
+}
+
+/** Redrives dead letter `id`, with `payload` (validated first) in place of its own bytes when given. */
+export async function redriveOne(
+  js: JetStreamClient,
+  jsm: JetStreamManager,
+  id: number,
+  corrected?: { readonly payload: Uint8Array; readonly source: string },
+): Promise<RedriveOutcome> {
+  const record = await getDeadLetter(jsm, id);
+  if (corrected) checkCorrectedPayload(corrected.payload, record.subject, corrected.source);
+  const ack = await redriveDeadLetter(js, jsm, record, corrected?.payload);
+  return { record, ...ack };
+}
