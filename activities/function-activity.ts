@@ -101,7 +101,9 @@ export function activityOf(
   return async (input) => {
     const context = Context.current();
     const { orderId } = input.order;
-    const idempotencyKey = idempotencyKeyFor(input.stage, fn.name, orderId, input.revision);
+    // A rerun with --reapply gets keys carrying its tag (effects applied again); any other run, the first run's.
+    const rerunTag = input.rerun?.reapply ? input.rerun.tag : undefined;
+    const idempotencyKey = idempotencyKeyFor(input.stage, fn.name, orderId, input.revision, rerunTag);
     const ctx: FunctionContext = {
       idempotencyKey,
       attempt: context.info.attempt,
@@ -126,7 +128,7 @@ export function activityOf(
 
     if (!deps.effects) throw new Error(`function ${fn.name} records its result but no effects store was given`);
     const effects = deps.effects;
-    const key = effectKey(input.stage, fn.name, orderId, input.revision);
+    const key = effectKey(input.stage, fn.name, orderId, input.revision, rerunTag);
     const record = await heartbeating(context, async () => {
       const earlier = await effects.read(key);
       if (earlier) return earlier;

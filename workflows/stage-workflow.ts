@@ -150,7 +150,14 @@ export async function runStage(stageName: StageName, input: StageInput): Promise
     try {
       result = await runFunction(
         fn,
-        { stage: stageName, order: input.order, revision: input.revision, previous },
+        // A rerun's spec only rides along in the activity's input: no command is added or changed.
+        {
+          stage: stageName,
+          order: input.order,
+          revision: input.revision,
+          previous,
+          ...(input.rerun ? { rerun: input.rerun } : {}),
+        },
         (w) => {
           status = { ...status, waiting: w };
         },

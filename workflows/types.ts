@@ -86,6 +86,17 @@ export interface StageOutput {
   readonly stages: Readonly<Partial<Record<StageName, Readonly<Record<string, StepResult>>>>>;
 }
 
+/**
+ * What makes a run a rerun (`orderflow rerun`, bridge/rerun): its incident tag, and whether its
+ * functions apply their effects again. Without `reapply` they get the first run's idempotency and
+ * effect keys (a recorded result is reused, an API deduplicates); with it, keys carrying the tag
+ * (workflows/names/keys.ts).
+ */
+export interface RerunSpec {
+  readonly tag: string;
+  readonly reapply: boolean;
+}
+
 export interface StageInput {
   readonly order: OrderData;
   /**
@@ -96,6 +107,8 @@ export interface StageInput {
   /** Results of earlier stages (empty for the first). */
   readonly upstream: StageOutput['stages'];
   readonly source: SourceMessage;
+  /** Set on a run `orderflow rerun` started; absent on the bridge's. */
+  readonly rerun?: RerunSpec;
 }
 
 /** What the workflow hands each function's activity. */
@@ -106,6 +119,8 @@ export interface FunctionInput {
   readonly revision: string;
   /** Results of every earlier function of the order: earlier stages', then this stage's so far. */
   readonly previous: StageOutput['stages'];
+  /** StageInput.rerun: decides the function's keys. */
+  readonly rerun?: RerunSpec;
 }
 
 /** What the workflow asks the plan activity. */

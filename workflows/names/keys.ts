@@ -9,12 +9,20 @@
  * The revision (a digest of the order's content) keeps a corrected order from ever finding the
  * old content's effects.
  *
+ * A rerun with `--reapply` (`orderflow rerun`, bridge/rerun) gives its functions keys of their own:
+ * the revision token of the effect key and of the idempotency key becomes `<revision>=<tag>`.
+ * Neither a revision (one plain token) nor a tag (RERUN_TAG_PATTERN) holds '=', so such a token
+ * splits back into exactly one revision and one tag, and never equals an untagged token: a rerun's
+ * keys never meet the first run's, nor another tag's. Intent and output keys carry no tag: a stage
+ * publishes its output once per order and revision, rerun or not.
+ *
  * KV keys allow only `[-/_=.A-Za-z0-9]`, may not start or end with '.' nor hold '..'. Valid
  * order IDs may hold '.' and ':' anywhere (`x.`, `.a`, `a..b`, `a:b`), so the order ID is escaped:
  * every character other than `[A-Za-z0-9_-]` becomes '=' and two hex digits per UTF-8 byte
  * ('.' → `=2E`, ':' → `=3A`, '=' → `=3D`). The escaped ID holds no '.', so the key has exactly
  * four tokens, and since '=' itself is escaped, distinct IDs never share a key.
  */
+import { RERUN_TAG_PATTERN } from './stages';
 
 /** What a key of the effects bucket records. */
 export type EffectKeyKind = 'effect' | 'intent' | 'output';
@@ -26,6 +34,8 @@ export interface ParsedEffectKey {
   readonly name: string;
   readonly revision: string;
   readonly orderId: string;
+  /** Kind `effect` only: the rerun tag of a key written by a rerun with `--reapply`. */
+  readonly rerunTag?: string;
 }
 
 /** Thrown when a key cannot be built from its parts (an empty order ID, a name with a dot). */
@@ -40,6 +50,8 @@ export class InvalidKeyPartError extends Error {
 }
 
 const KINDS: readonly EffectKeyKind[] = ['effect', 'intent', 'output'];
+/** Joins a revision and a rerun tag into one token (see the top of this file). */
+const RERUN_TAG_SEPARATOR = '=';
 /** Step names, stage names and revisions are used as they are; they must be one plain token. */
 const PLAIN_TOKEN = /^[A-Za-z0-9_-]+$/;
 const KEPT = /[A-Za-z0-9_-]/;
@@ -78,16 +90,32 @@ export function unescapeKeyToken(token: string): string | undefined {
   }
 }
 
-function buildKey(kind: EffectKeyKind, names: readonly string[], revision: string, orderId: string): string {
+/** The revision as a key holds it: itself, or `<revision>=<tag>` for a rerun that reapplies. */
+function revisionToken(revision: string, rerunTag: string | undefined): string {
+  if (rerunTag === undefined) return revision;
+  if (!RERUN_TAG_PATTERN.test(rerunTag)) throw new InvalidKeyPartError('rerun tag', rerunTag);
+  return `${revision}${RERUN_TAG_SEPARATOR}${rerunTag}`;
+}
+
+function buildKey(
+  kind: EffectKeyKind,
+  names: readonly string[],
+  revision: string,
+  orderId: string,
+  rerunTag?: string,
+): string {
   for (const name of names) if (!PLAIN_TOKEN.test(name)) throw new InvalidKeyPartError('name', name);
   if (!PLAIN_TOKEN.test(revision)) throw new InvalidKeyPartError('revision', revision);
   if (orderId.length === 0) throw new InvalidKeyPartError('order ID', orderId);
-  return [kind, ...names, revision, escapeKeyToken(orderId)].join('.');
+  return [kind, ...names, revisionToken(revision, rerunTag), escapeKeyToken(orderId)].join('.');
 }
 
-/** Key of one function's recorded result for one stage and revision of an order. */
-export function effectKey(stage: string, fn: string, orderId: string, revision: string): string {
-  return buildKey('effect', [stage, fn], revision, orderId);
+/**
+ * Key of one function's recorded result for one stage and revision of an order; with `rerunTag`,
+ * that of a rerun with `--reapply`, which records (and so applies) its own.
+ */
+export function effectKey(stage: string, fn: string, orderId: string, revision: string, rerunTag?: string): string {
+  return buildKey('effect', [stage, fn], revision, orderId, rerunTag);
 }
 
 /** Key of the record a stage writes before it publishes its output: where the stream stood, and when. */
@@ -111,10 +139,13 @@ export function parseEffectKey(key: string): ParsedEffectKey | undefined {
     string,
     string,
   ];
-  if (![stage, name, revision].every((token) => PLAIN_TOKEN.test(token))) return undefined;
+  const [plainRevision, rerunTag, ...more] = revision.split(RERUN_TAG_SEPARATOR) as [string, ...string[]];
+  if (more.length > 0 || (rerunTag !== undefined && (kind !== 'effect' || !RERUN_TAG_PATTERN.test(rerunTag))))
+    return undefined;
+  if (![stage, name, plainRevision].every((token) => PLAIN_TOKEN.test(token))) return undefined;
   const orderId = unescapeKeyToken(escaped);
   if (orderId === undefined || orderId.length === 0) return undefined;
-  return { kind, stage, name, revision, orderId };
+  return { kind, stage, name, revision: plainRevision, orderId, ...(rerunTag !== undefined ? { rerunTag } : {}) };
 }
 
 /**
@@ -123,7 +154,17 @@ export function parseEffectKey(key: string): ParsedEffectKey | undefined {
  * different for anything else. `orderflow:<stage>:<function>:<revision>:<orderId>`: the order ID
  * comes last and no other part holds ':', so distinct inputs never share a key. At most 229
  * characters with a 128-character order ID, within the 255 that payment APIs commonly accept.
+ *
+ * With `rerunTag` (a rerun with `--reapply`): `orderflow:<stage>:<function>:<revision>=<tag>:<orderId>`,
+ * a key the first run never had, so an API applies the effect again, once per tag. At most 254
+ * characters (a tag has at most 24).
  */
-export function idempotencyKeyFor(stage: string, fn: string, orderId: string, revision: string): string {
-  return `orderflow:${stage}:${fn}:${revision}:${orderId}`;
+export function idempotencyKeyFor(
+  stage: string,
+  fn: string,
+  orderId: string,
+  revision: string,
+  rerunTag?: string,
+): string {
+  return `orderflow:${stage}:${fn}:${revisionToken(revision, rerunTag)}:${orderId}`;
 }

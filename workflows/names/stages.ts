@@ -37,6 +37,38 @@ export function workflowIdFor(stage: StageName, orderId: string): string {
 }
 
 /**
+ * What an incident tag (`orderflow rerun --tag`) may look like: one plain token, so that it fits a
+ * workflow ID, a KV key token and an idempotency key as it is. At most 24 characters keeps the
+ * longest idempotency key within 255 (keys.ts).
+ */
+export const RERUN_TAG_PATTERN = /^[A-Za-z0-9_-]{1,24}$/;
+
+/** What joins a stage's workflow ID and a rerun's tag. '@' is never in an order ID (ORDER_ID_PATTERN). */
+const RERUN_MARKER = '@rerun-';
+
+/**
+ * The ID of the run `orderflow rerun --tag <tag>` starts for `orderId` in `stage`:
+ * `<stage>-<orderId>@rerun-<tag>`. No order's own run can take it (an order ID holds no '@'), and
+ * one tag gives one ID per order and stage, so the same rerun twice starts nothing new.
+ */
+export function rerunWorkflowIdFor(stage: StageName, orderId: string, tag: string): string {
+  return `${rerunWorkflowIdPrefix(stage, orderId)}${tag}`;
+}
+
+/** What every rerun's workflow ID of `orderId` in `stage` starts with, whatever its tag. */
+export function rerunWorkflowIdPrefix(stage: StageName, orderId: string): string {
+  return `${workflowIdFor(stage, orderId)}${RERUN_MARKER}`;
+}
+
+/** The tag of a rerun's workflow ID of `orderId` in `stage`; undefined for any other ID. */
+export function rerunTagOf(stage: StageName, orderId: string, workflowId: string): string | undefined {
+  const prefix = rerunWorkflowIdPrefix(stage, orderId);
+  if (!workflowId.startsWith(prefix)) return undefined;
+  const tag = workflowId.slice(prefix.length);
+  return RERUN_TAG_PATTERN.test(tag) ? tag : undefined;
+}
+
+/**
  * Activity types orderflow itself registers. A function name cannot contain '.' (FUNCTION_NAME_PATTERN),
  * so no user function can take one of these names.
  */
