@@ -8,6 +8,7 @@ import { Command, CommanderError } from 'commander';
 
 import { isUserError } from '../errors';
 import { killChildrenOnExit } from '../servers/process';
+import { registerDashboard } from './commands/dashboard';
 import { registerDev } from './commands/dev';
 import { registerDlq } from './commands/dlq';
 import { registerInit } from './commands/init';
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
   registerStatus(program);
   registerReplay(program);
   registerMonitor(program);
+  registerDashboard(program);
   const exitOverride = (command: Command): void => {
     command.exitOverride();
     command.commands.forEach(exitOverride);

@@ -8,6 +8,7 @@ import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import { decodeStageMessage } from '../consumer/decode';
 import { InvalidInputError } from '../errors';
 import { STAGES } from '../../workflows/names';
+import { orderIdOf } from '../../workflows/order-id';
 import type { DeadLetterRecord } from './dead-letter-store';
 import { getDeadLetter, redriveDeadLetter } from './dead-letter-store';
 
@@ -25,6 +26,8 @@ export function checkCorrectedPayload(bytes: Uint8Array, subject: string, source
 
 export interface RedriveOutcome {
   readonly record: DeadLetterRecord;
+  /** The order ID of what was put back (a corrected payload may name one its dead letter did not). */
+  readonly orderId?: string;
   /** The new message's sequence in ORDERS. */
   readonly seq: number;
   readonly duplicate: boolean;
@@ -40,5 +43,6 @@ export async function redriveOne(
   const record = await getDeadLetter(jsm, id);
   if (corrected) checkCorrectedPayload(corrected.payload, record.subject, corrected.source);
   const ack = await redriveDeadLetter(js, jsm, record, corrected?.payload);
-  return { record, ...ack };
+  const orderId = orderIdOf(corrected?.payload ?? record.payload);
+  return { record, ...ack, ...(orderId ? { orderId } : {}) };
 }

@@ -1,0 +1,235 @@
+/**
+ * `orderflow dashboard` in real Chromium (Debian's, driven by playwright-core; nothing is
+ * downloaded): orders arriving and completing with the rates moving, an order's stage timeline,
+ * a poison order among the dead letters redriven with a corrected payload from the page, and the
+ * token rules of a non-loopback bind. Takes the README's screenshots (test/screenshots/).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+
+import type { Browser, Page } from 'playwright-core';
+import { chromium } from 'playwright-core';
+
+import type { RunningDashboard } from '../../bridge/dashboard';
+import { dashboardAccess, startDashboard } from '../../bridge/dashboard';
+import { createLogger } from '../../bridge/log';
+import { expectNoStackTrace, runCli } from '../harness/cli';
+import { ROOT } from '../harness/paths';
+import type { Pipeline } from '../harness/pipeline';
+import { orders, publish, startBridge, startPipeline, startWorker, waitFor } from '../harness/pipeline';
+
+const CHROMIUM = '/usr/bin/chromium';
+const missing = fs.existsSync(CHROMIUM)
+  ? undefined
+  : `${CHROMIUM} is missing (\`node scripts/ensure.js test\` installs it when run as root with apt-get)`;
+// Decided at run time: without the browser there is nothing to drive, and the test says why.
+if (missing) console.warn(`dashboard browser test skipped: ${missing}`);
+const describeInBrowser = missing ? describe.skip : describe;
+const SCREENSHOTS = path.join(ROOT, 'test', 'screenshots');
+
+describeInBrowser(`dashboard - the live page in Chromium${missing ? ` (skipped: ${missing})` : ''}`, () => {
+  let p: Pipeline;
+  let browser: Browser;
+  let page: Page;
+  let dashboard: RunningDashboard;
+  const logLines: Array<Record<string, unknown>> = [];
+  const logger = createLogger({
+    format: 'json',
+    write: (line) => void logLines.push(JSON.parse(line) as Record<string, unknown>),
+  });
+
+  /** The page's text of a selector, or '' when it is not there (yet). */
+  const text = (selector: string): Promise<string> =>
+    page
+      .locator(selector)
+      .first()
+      .textContent({ timeout: 1000 })
+      .then((t) => t ?? '')
+      .catch(() => '');
+  const attr = (selector: string, name: string): Promise<string> =>
+    page
+      .locator(selector)
+      .first()
+      .getAttribute(name, { timeout: 1000 })
+      .then((v) => v ?? '')
+      .catch(() => '');
+  const count = (selector: string): Promise<number> => page.locator(selector).count();
+
+  beforeAll(async () => {
+    p = await startPipeline({ ackWaitMs: 2000 });
+    await startWorker(p);
+    await startBridge(p);
+    dashboard = await startDashboard({
+      nc: p.nc,
+      client: p.client,
+      access: dashboardAccess('127.0.0.1', undefined),
+      port: 0,
+      pollEveryMs: 1000,
+      logger,
+    });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        '--disable-quic',
+      ],
+    });
+    page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    await page.goto(dashboard.url);
+    await waitFor('the page live', async () => (await text('#connection')) === 'live');
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    await dashboard?.close();
+    await p?.stop();
+  }, 60_000);
+
+  it('shows orders arriving and completing, the rates moving, and an order’s stage timeline', async () => {
+    const batch = orders(40, 'dash-');
+    const ids = batch.map((o) => o.orderId);
+    const rates: number[] = [];
+    const publishing = (async () => {
+      // In four bursts, so that the chart has a shape.
+      for (let i = 0; i < batch.length; i += 10) {
+        await publish(p, batch.slice(i, i + 10));
+        await new Promise((r) => setTimeout(r, 700));
+      }
+    })();
+    await waitFor('orders arriving on the page, at a rate above 0', async () => {
+      const rate = Number(await attr('#subjects tr[data-subject="ORDERS.received"] td.rate', 'data-rate'));
+      rates.push(rate);
+      return rate > 0 && (await count('#orders tr[data-order-id^="dash-"]')) > 0;
+    });
+    await publishing;
+    await waitFor('ORDERS.completed moving', async () => {
+      return Number(await attr('#subjects tr[data-subject="ORDERS.completed"] td.rate', 'data-rate')) > 0;
+    });
+    fs.mkdirSync(SCREENSHOTS, { recursive: true });
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'dashboard.png'), fullPage: true });
+
+    await waitFor(
+      'every order completed on the page',
+      async () =>
+        Number(await attr('#subjects tr[data-subject="ORDERS.completed"] td.total', 'data-total')) === ids.length &&
+        (await count('#orders tr[data-state="completed"]')) === Math.min(ids.length, 25),
+      90_000,
+    );
+    expect(Number(await attr('#subjects tr[data-subject="ORDERS.received"] td.total', 'data-total'))).toBe(ids.length);
+    // The rate went up while orders came, and the chart drew it.
+    expect(Math.max(...rates)).toBeGreaterThan(0);
+    const points = (await attr('#rates polyline[data-subject="ORDERS.received"]', 'points')).split(' ');
+    expect(new Set(points.map((pt) => pt.split(',')[1])).size).toBeGreaterThan(1);
+    // The ack-delay histogram counts JetStream's samples (NEW and DISPATCH sample every ack).
+    await waitFor('ack samples in the histogram', async () => {
+      let samples = 0;
+      for (const bar of await page.locator('#ack-delay rect.bar').all())
+        samples += Number(await bar.getAttribute('data-count'));
+      return samples > 0;
+    });
+    await waitFor('nothing in flight once all completed', async () => {
+      for (const stage of ['process', 'dispatch'])
+        if ((await attr(`#stages tr[data-stage="${stage}"]`, 'data-in-flight')) !== '0') return false;
+      return true;
+    });
+    expect(await text('#stages tr[data-stage="process"] td:nth-child(2)')).toBe('NEW');
+
+    const id = await attr('#orders tr[data-state="completed"]', 'data-order-id');
+    await page.locator(`#orders tr[data-order-id="${id}"] button.open-order`).click();
+    await waitFor(
+      'both stages completed in the timeline',
+      async () =>
+        (await attr('#timeline .stage[data-stage="process"]', 'data-status')) === 'COMPLETED' &&
+        (await attr('#timeline .stage[data-stage="dispatch"]', 'data-status')) === 'COMPLETED',
+    );
+    expect(await text('#timeline-order')).toBe(id);
+    expect(await text('#timeline .stage[data-stage="process"]')).toContain('reserveStock attempt 1');
+    expect(await text('#timeline .stage[data-stage="dispatch"]')).toContain('ship attempt 1');
+    const runId = await attr('#timeline .stage[data-stage="dispatch"] li.run', 'data-run-id');
+    expect(await attr('#timeline .stage[data-stage="dispatch"] a.temporal-link', 'href')).toBe(
+      `http://127.0.0.1:8233/namespaces/default/workflows/dispatch-${id}/${runId}`,
+    );
+    await page.locator('#timeline-section').screenshot({ path: path.join(SCREENSHOTS, 'order-timeline.png') });
+  }, 180_000);
+
+  it('a poison order appears among the dead letters, and a redrive with a corrected payload from the page completes it', async () => {
+    const [good] = orders(1, 'dash-fixed-');
+    // Not JSON at all: nothing in it can be read, not even its order ID.
+    await p.js.publish('ORDERS.received', `{"orderId":"${good!.orderId}", "items": [`);
+    const row = '#dead-letters tr[data-kind="poison"]';
+    await waitFor('the poison order among the dead letters', async () => (await count(row)) === 1);
+    expect(await text(`${row} td.reason`)).toContain('not-json');
+
+    // A correction that is still invalid is refused in the dialog, and the dead letter stays.
+    await page.locator(`${row} button.redrive`).click();
+    await page.locator('#redrive-payload').fill(JSON.stringify({ ...good!, currency: 'euro' }));
+    await page.locator('#redrive-confirm').click();
+    await waitFor('the refusal', async () => (await text('#redrive-error')).includes('would be dead-lettered again'));
+    expect(await page.locator('#redrive-dialog').isVisible()).toBe(true);
+    await page.locator('#redrive-cancel').click();
+    expect(await count(row)).toBe(1);
+
+    await page.locator(`${row} button.redrive`).click();
+    await page.locator('#redrive-payload').fill(JSON.stringify(good));
+    await page.locator('#redrive-confirm').click();
+    await waitFor('the redrive confirmed', async () =>
+      (await text('#action-result')).includes('redriven as ORDERS seq'),
+    );
+    await waitFor('the dead letter gone', async () => (await count('#dead-letters tbody tr')) === 0);
+    await waitFor(
+      'the corrected order completed on the page',
+      async () => (await attr(`#orders tr[data-order-id="${good!.orderId}"]`, 'data-state')) === 'completed',
+    );
+    await p.client.workflow.getHandle(`dispatch-${good!.orderId}`).result();
+    // Logged with who and what.
+    expect(logLines).toContainEqual(
+      expect.objectContaining({
+        msg: 'dashboard action',
+        action: 'redrive',
+        who: 'operator',
+        corrected: true,
+        orderId: good!.orderId,
+      }),
+    );
+  }, 120_000);
+
+  it('a non-loopback bind: no start without a token; with one, an action without it is refused', async () => {
+    const refused = await runCli(['dashboard', '--host', '0.0.0.0', '--port', '0'], { env: p.env });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr.trim().split('\n')).toEqual([
+      expect.stringContaining('0.0.0.0 is not a loopback address and ORDERFLOW_DASHBOARD_TOKEN is not set'),
+    ]);
+    expectNoStackTrace(refused);
+
+    const open = await startDashboard({
+      nc: p.nc,
+      client: p.client,
+      access: dashboardAccess('0.0.0.0', 'ops:correct-horse-battery'),
+      port: 0,
+      logger,
+    });
+    try {
+      const url = `http://127.0.0.1:${open.port}`;
+      const redrive = (headers: Record<string, string>) =>
+        fetch(`${url}/api/dead-letters/1/redrive`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', ...headers },
+          body: '{}',
+        });
+      expect((await redrive({})).status).toBe(401);
+      expect((await redrive({ Authorization: 'Bearer wrong-token-here' })).status).toBe(403);
+      const page = await fetch(`${url}/`);
+      expect(page.status).toBe(200);
+      expect(page.headers.get('content-security-policy')).toContain("default-src 'self'");
+      // With the token, the request gets as far as the dead letter (there is none left: 400, not 401/403).
+      expect((await redrive({ Authorization: 'Bearer correct-horse-battery' })).status).toBe(400);
+      expect(logLines).toContainEqual(expect.objectContaining({ msg: 'dashboard action refused', status: 401 }));
+    } finally {
+      await open.close();
+    }
+  });
+});
