@@ -1,7 +1,8 @@
 /**
  * A user's function as a Temporal activity: the context it receives (idempotency key, attempt,
  * cancellation, heartbeats, a bound logger, earlier results), its result recorded once when it asks
- * for that, and its errors mapped to Temporal's retry decisions. The worker hosts exactly this;
+ * for that, and its errors mapped to Temporal's retry decisions; each attempt's outcome and duration
+ * told to an optional observer (the worker's metrics). The worker hosts exactly this;
  * `activityOf` is exported so a function's unit test runs the same code in Temporal's
  * MockActivityEnvironment.
  */
@@ -19,6 +20,29 @@ export interface FunctionActivityDeps {
   readonly effects?: EffectStore;
   /** The build reported with each result. Default: `unknown`. */
   readonly build?: string;
+  /** Told how each attempt ended (the worker's metrics). Default: none. */
+  readonly observer?: FunctionObserver;
+}
+
+/**
+ * How an attempt ended: `completed`; `rejected` (failed for good: a NonRetryableError or a result
+ * JSON cannot carry); `cancelled` (the run or the worker's shutdown cancelled it); `failed`
+ * (anything else, retried per the function's policy).
+ */
+export type FunctionOutcome = 'completed' | 'failed' | 'rejected' | 'cancelled';
+
+export interface FunctionDone {
+  readonly function: string;
+  /** The task queue the attempt ran on. */
+  readonly taskQueue: string;
+  readonly outcome: FunctionOutcome;
+  /** The attempt's duration, with reading and recording its result, in seconds. */
+  readonly seconds: number;
+}
+
+/** Told when each attempt of a function ends: an interface, so activities/ needs no metrics library. */
+export interface FunctionObserver {
+  onFunctionDone(done: FunctionDone): void;
 }
 
 /** How often orderflow heartbeats for a running function: a fifth of its heartbeat timeout. */
@@ -92,11 +116,44 @@ async function heartbeating<T>(context: Context, work: () => Promise<T>): Promis
   }
 }
 
+function outcomeOf(err: unknown, context: Context): FunctionOutcome {
+  if (context.cancellationSignal.aborted) return 'cancelled';
+  return err instanceof ApplicationFailure && err.nonRetryable ? 'rejected' : 'failed';
+}
+
 /** The activity that runs `fn`; its type (name) is `fn.name`. */
 export function activityOf(
   fn: OrderflowFunction,
   deps: FunctionActivityDeps = {},
 ): (input: FunctionInput) => Promise<StepResult> {
+  const attempt = attemptOf(fn, deps);
+  const observer = deps.observer;
+  if (!observer) return attempt;
+  return async (input) => {
+    const context = Context.current();
+    const started = performance.now();
+    let outcome: FunctionOutcome = 'failed';
+    try {
+      const step = await attempt(input);
+      outcome = 'completed';
+      return step;
+    } catch (err) {
+      outcome = outcomeOf(err, context);
+      throw err;
+    } finally {
+      const seconds = (performance.now() - started) / 1000;
+      try {
+        observer.onFunctionDone({ function: fn.name, taskQueue: context.info.taskQueue, outcome, seconds });
+      } catch (err) {
+        // Metrics never decide an order's fate.
+        context.log.warn('function observer failed', { function: fn.name, error: String(err) });
+      }
+    }
+  };
+}
+
+/** One attempt of `fn`, as the activity runs it. */
+function attemptOf(fn: OrderflowFunction, deps: FunctionActivityDeps): (input: FunctionInput) => Promise<StepResult> {
   const build = deps.build ?? 'unknown';
   return async (input) => {
     const context = Context.current();

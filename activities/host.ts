@@ -13,6 +13,7 @@ import { FAILURE_TYPES, INTERNAL_ACTIVITIES } from '../workflows/names';
 import type { PlanInput, PublishInput, Published, StagePlan } from '../workflows/types';
 import type { OrderflowFunction, Pipeline } from './define';
 import type { EffectStore } from './effects';
+import type { FunctionObserver } from './function-activity';
 import { activityOf } from './function-activity';
 import { functionQueues, stagePlans } from './plan';
 import { publishStageOutputOnce } from './stage-output';
@@ -27,6 +28,8 @@ export interface ActivityDeps {
   readonly jsm?: JetStreamManager;
   /** How often the publish of a stage's output heartbeats to Temporal, in milliseconds. Default: 2000. */
   readonly heartbeatEveryMs?: number;
+  /** Told how each attempt of a hosted function ended (the worker's metrics). Default: none. */
+  readonly observer?: FunctionObserver;
 }
 
 export interface HostedPipeline {
@@ -88,7 +91,7 @@ export function createActivities(deps: ActivityDeps, hosting: HostedPipeline): R
   const { pipeline, taskQueue, build } = hosting;
   const activities: Record<string, Activity> = {};
   for (const fn of hostedFunctions(pipeline, taskQueue)) {
-    activities[fn.name] = activityOf(fn, { effects: deps.effects, build });
+    activities[fn.name] = activityOf(fn, { effects: deps.effects, build, observer: deps.observer });
   }
   // Temporal's fallback for an activity type not registered here (a name reserved from functions).
   activities.default = () => {

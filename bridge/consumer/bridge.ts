@@ -8,6 +8,7 @@ import type { JetStreamClient } from '@nats-io/jetstream';
 import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection, Subscription } from '@nats-io/nats-core';
 import type { Client } from '@temporalio/client';
+import type { Registry } from 'prom-client';
 
 import type { BridgeOptions } from '../config/bridge';
 import { STAGES, STREAM } from '../../workflows/names';
@@ -22,11 +23,12 @@ import { WorkerPresence } from '../temporal/worker-presence';
 import type { Pipeline } from '../../activities/define';
 import { functionQueues } from '../../activities/plan';
 import type { BridgeCounters } from './counters';
-import { Histogram, newCounters } from './counters';
+import { newCounters } from './counters';
 import { BrokerPause } from './broker-pause';
 import { IntakeGate } from './intake-gate';
 import { ACK_METRICS_SUBJECT, systemEvent } from '../monitor/events';
-import { renderBridgeMetrics } from './metrics';
+import { BridgeMetrics } from './metrics';
+import { componentRegistry } from '../observability/registry';
 import { StageConsumer } from './stage-consumer';
 
 export interface BridgeDeps {
@@ -44,6 +46,11 @@ export interface BridgeDeps {
    * polls. Default: only the pipeline's own queue is watched.
    */
   readonly pipeline?: Pipeline;
+  /**
+   * Where the bridge's metrics are registered (the CLI gives one with the process metrics).
+   * Default: a registry of its own. Give each bridge its own: their names would clash.
+   */
+  readonly registry?: Registry;
 }
 
 /** Gate keys: one per kind of system fault. */
@@ -62,7 +69,8 @@ export class Bridge {
   private ackSamples: Subscription | undefined;
   private readonly pauses: BrokerPause[] = [];
   private readonly features: ServerFeatures;
-  private readonly ackDelays = new Map<string, Histogram>();
+  private readonly registry: Registry;
+  private readonly metricSet: BridgeMetrics;
 
   constructor(
     private readonly deps: BridgeDeps,
@@ -73,6 +81,11 @@ export class Bridge {
     // Verbs whose form depends on the server's version are chosen once, from what it reports.
     const features = (this.features = featuresOf(deps.nc));
     this.gates = options.stages.map(() => new IntakeGate());
+    this.registry = deps.registry ?? componentRegistry();
+    this.metricSet = new BridgeMetrics(this.registry, () => ({
+      stages: this.consumers,
+      health: { ready: this.ready, natsConnected: this.nats.connected, temporalReachable: this.health.healthy },
+    }));
     const each = (key: string) => (reason: string | undefined) => {
       for (const gate of this.gates) {
         if (reason) gate.close(key, reason);
@@ -140,6 +153,7 @@ export class Bridge {
             terminate: (msg, reason) => terminate(msg, reason, features),
             nak: (msg, delayMs) => nakAfter(msg, delayMs, features),
             logger: deps.logger,
+            histograms: this.metricSet.stage(STAGES[name]),
           },
           { ...options, stuck: { afterMs: options.stuckAfterMs, checkEveryMs: options.stuckCheckMs } },
         ),
@@ -172,13 +186,9 @@ export class Bridge {
     return this.notReadyReasons.length === 0;
   }
 
-  /** Prometheus text for /metrics. */
-  metrics(): string {
-    return renderBridgeMetrics(
-      this.consumers,
-      { ready: this.ready, natsConnected: this.nats.connected, temporalReachable: this.health.healthy },
-      this.ackDelays,
-    );
+  /** Prometheus text of the bridge's registry, as /metrics serves it. */
+  metrics(): Promise<string> {
+    return this.registry.metrics();
   }
 
   /** JetStream's sampled ack metrics of every stage consumer, as a histogram per consumer. */
@@ -187,9 +197,7 @@ export class Bridge {
       callback: (err, msg) => {
         const event = err ? undefined : systemEvent(msg.subject, msg.data);
         if (event?.type !== 'ack') return;
-        let histogram = this.ackDelays.get(event.consumer);
-        if (!histogram) this.ackDelays.set(event.consumer, (histogram = new Histogram()));
-        histogram.observe(event.ackDelayMs / 1000);
+        this.metricSet.ackDelay(event.consumer, event.ackDelayMs / 1000);
       },
     });
   }

@@ -1,6 +1,16 @@
-/** The bridge's /metrics, in Prometheus text format. */
-import type { Histogram } from './counters';
-import type { StageConsumer } from './stage-consumer';
+/**
+ * The bridge's metrics, as prom-client metrics in a registry the bridge is given (names and labels
+ * are documented in the README's "Metrics and health"). Counts and gauges are read from the stage
+ * consumers at each scrape, so the consumers keep one source of truth; the histograms are recorded
+ * as things happen.
+ */
+import type { Registry } from 'prom-client';
+import { Counter, Gauge, Histogram } from 'prom-client';
+
+import { BUCKETS, liveGauge } from '../observability/registry';
+import type { Stage } from '../../workflows/names';
+import type { BridgeCounters } from './counters';
+import type { StageHistograms } from './stage-consumer';
 
 export interface BridgeHealth {
   readonly ready: boolean;
@@ -8,7 +18,21 @@ export interface BridgeHealth {
   readonly temporalReachable: boolean;
 }
 
-const COUNTERS = {
+/** What the metrics read from one stage consumer (a StageConsumer is one). */
+export interface StageState {
+  readonly stage: Stage;
+  readonly counters: Readonly<BridgeCounters>;
+  readonly inFlight: number;
+  readonly stuckRuns: number;
+  readonly intakePaused: boolean;
+}
+
+export interface BridgeState {
+  readonly stages: readonly StageState[];
+  readonly health: BridgeHealth;
+}
+
+const COUNTERS: Record<keyof BridgeCounters, readonly [name: string, help: string]> = {
   received: ['orderflow_messages_received_total', 'Messages pulled from the stage consumer.'],
   acked: ['orderflow_messages_acked_total', 'Messages acknowledged (confirmed) after their workflow completed.'],
   naked: [
@@ -19,59 +43,102 @@ const COUNTERS = {
     'orderflow_messages_terminated_total',
     'Messages terminated after being dead-lettered (the dead letters).',
   ],
-} as const;
+};
 
-export function renderBridgeMetrics(
-  consumers: readonly StageConsumer[],
-  health: BridgeHealth,
-  ackDelays: ReadonlyMap<string, Histogram> = new Map(),
-): string {
-  const lines: string[] = [];
-  for (const [key, [name, help]] of Object.entries(COUNTERS) as Array<
-    [keyof typeof COUNTERS, readonly [string, string]]
-  >) {
-    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} counter`);
-    for (const c of consumers)
-      lines.push(`${name}{stage="${c.stage.name}",consumer="${c.stage.consumer}"} ${c.counters[key]}`);
+const STAGE_GAUGES = {
+  inFlight: ['orderflow_in_flight', 'Messages held now.'],
+  stuckRuns: [
+    'orderflow_stuck_runs',
+    'Runs in flight whose workflow task keeps failing (parked as stuck after the bound).',
+  ],
+  intakePaused: [
+    'orderflow_intake_paused',
+    '1 while the stage takes no new work because the system is at fault (see /readyz).',
+  ],
+} as const satisfies Record<string, readonly [string, string]>;
+
+export class BridgeMetrics {
+  private readonly workflowStart: Histogram<'stage'>;
+  private readonly endToEnd: Histogram<'stage'>;
+  private readonly ackDelays: Histogram<'consumer'>;
+
+  /** Registers the bridge's metrics in `registry`, reading counts and gauges from `state()` at each scrape. */
+  constructor(registry: Registry, state: () => BridgeState) {
+    for (const [key, [name, help]] of Object.entries(COUNTERS) as Array<
+      [keyof BridgeCounters, readonly [string, string]]
+    >) {
+      new Counter({
+        name,
+        help,
+        labelNames: ['stage', 'consumer'],
+        registers: [registry],
+        collect() {
+          // The consumer keeps the total; a counter cannot be set, so start from zero and add it.
+          this.reset();
+          for (const s of state().stages)
+            this.inc({ stage: s.stage.name, consumer: s.stage.consumer }, s.counters[key]);
+        },
+      });
+    }
+    for (const [key, [name, help]] of Object.entries(STAGE_GAUGES) as Array<
+      [keyof typeof STAGE_GAUGES, readonly [string, string]]
+    >) {
+      new Gauge({
+        name,
+        help,
+        labelNames: ['stage'],
+        registers: [registry],
+        collect() {
+          for (const s of state().stages) this.set({ stage: s.stage.name }, Number(s[key]));
+        },
+      });
+    }
+    this.workflowStart = new Histogram({
+      name: 'orderflow_workflow_start_seconds',
+      help: 'Time to start a workflow or attach to it.',
+      labelNames: ['stage'],
+      buckets: [...BUCKETS.workflowStart],
+      registers: [registry],
+    });
+    this.endToEnd = new Histogram({
+      name: 'orderflow_stage_end_to_end_seconds',
+      help: 'From the message entering the stream to its confirmed ack.',
+      labelNames: ['stage'],
+      buckets: [...BUCKETS.endToEnd],
+      registers: [registry],
+    });
+    this.ackDelays = new Histogram({
+      name: 'orderflow_ack_delay_seconds',
+      help: "Delivery to ack, from JetStream's sampled ack metrics (every bridge's acks).",
+      labelNames: ['consumer'],
+      buckets: [...BUCKETS.ackDelay],
+      registers: [registry],
+    });
+    liveGauge(
+      registry,
+      'orderflow_ready',
+      '1 when consuming with NATS connected and Temporal reachable.',
+      () => state().health.ready,
+    );
+    liveGauge(registry, 'orderflow_nats_connected', '1 while connected to NATS.', () => state().health.natsConnected);
+    liveGauge(
+      registry,
+      'orderflow_temporal_reachable',
+      "1 while Temporal answers the health probe for the bridge's namespace.",
+      () => state().health.temporalReachable,
+    );
   }
-  lines.push('# HELP orderflow_in_flight Messages held now.', '# TYPE orderflow_in_flight gauge');
-  for (const c of consumers) lines.push(`orderflow_in_flight{stage="${c.stage.name}"} ${c.inFlight}`);
-  lines.push(
-    '# HELP orderflow_stuck_runs Runs in flight whose workflow task keeps failing (parked as stuck after the bound).',
-    '# TYPE orderflow_stuck_runs gauge',
-  );
-  for (const c of consumers) lines.push(`orderflow_stuck_runs{stage="${c.stage.name}"} ${c.stuckRuns}`);
-  lines.push(
-    '# HELP orderflow_intake_paused 1 while the stage takes no new work because the system is at fault (see /readyz).',
-    '# TYPE orderflow_intake_paused gauge',
-  );
-  for (const c of consumers) lines.push(`orderflow_intake_paused{stage="${c.stage.name}"} ${c.intakePaused ? 1 : 0}`);
-  lines.push(
-    '# HELP orderflow_workflow_start_seconds Time to start a workflow or attach to it.',
-    '# TYPE orderflow_workflow_start_seconds histogram',
-  );
-  for (const c of consumers)
-    lines.push(...c.workflowStart.render('orderflow_workflow_start_seconds', `stage="${c.stage.name}"`));
-  lines.push(
-    '# HELP orderflow_stage_end_to_end_seconds From the message entering the stream to its confirmed ack.',
-    '# TYPE orderflow_stage_end_to_end_seconds histogram',
-  );
-  for (const c of consumers)
-    lines.push(...c.endToEnd.render('orderflow_stage_end_to_end_seconds', `stage="${c.stage.name}"`));
-  lines.push(
-    "# HELP orderflow_ack_delay_seconds Delivery to ack, from JetStream's sampled ack metrics (every bridge's acks).",
-    '# TYPE orderflow_ack_delay_seconds histogram',
-  );
-  for (const [consumer, h] of ackDelays)
-    lines.push(...h.render('orderflow_ack_delay_seconds', `consumer="${consumer}"`));
-  lines.push(
-    '# HELP orderflow_ready 1 when consuming with NATS connected and Temporal reachable.',
-    '# TYPE orderflow_ready gauge',
-    `orderflow_ready ${health.ready ? 1 : 0}`,
-    '# TYPE orderflow_nats_connected gauge',
-    `orderflow_nats_connected ${health.natsConnected ? 1 : 0}`,
-    '# TYPE orderflow_temporal_reachable gauge',
-    `orderflow_temporal_reachable ${health.temporalReachable ? 1 : 0}`,
-  );
-  return `${lines.join('\n')}\n`;
+
+  /** The histograms the consumer of `stage` records into. */
+  stage(stage: Stage): StageHistograms {
+    return {
+      workflowStart: this.workflowStart.labels({ stage: stage.name }),
+      endToEnd: this.endToEnd.labels({ stage: stage.name }),
+    };
+  }
+
+  /** One of JetStream's sampled acks of `consumer`: delivery to ack, in seconds. */
+  ackDelay(consumer: string, seconds: number): void {
+    this.ackDelays.observe({ consumer }, seconds);
+  }
 }

@@ -22,7 +22,7 @@ import type { Decision, DecisionPolicy, Outcome } from './decision';
 import { decide } from './decision';
 import type { StuckPolicy } from './handle-message';
 import { handleMessage } from './handle-message';
-import { Histogram, newCounters } from './counters';
+import { newCounters } from './counters';
 import type { IntakeGate } from './intake-gate';
 import { handBackWhatCannotFinish } from './shutdown-triage';
 import { Slots } from './slots';
@@ -52,6 +52,16 @@ export interface StageConsumerDeps {
   /** Hands a message back after a delay, in the way the connected server understands (nats/acks.ts). */
   readonly nak: (msg: JsMsg, delayMs: number) => void;
   readonly logger: Logger;
+  /** The stage's histograms (metrics.ts). */
+  readonly histograms: StageHistograms;
+}
+
+/** A stage's histograms, in seconds: labelled children of the bridge's prom-client histograms. */
+export interface StageHistograms {
+  /** Time to start the workflow or attach to it. */
+  readonly workflowStart: { observe(seconds: number): void };
+  /** From the message's arrival in the stream to its confirmed ack. */
+  readonly endToEnd: { observe(seconds: number): void };
 }
 
 /** After this long past the grace period, shutdown stops waiting for handlers (each is bounded anyway). */
@@ -59,10 +69,6 @@ const HANDLER_EXIT_BOUND_MS = 10_000;
 
 export class StageConsumer {
   readonly counters = newCounters();
-  /** Seconds from the message's arrival in the stream to its confirmed ack. */
-  readonly endToEnd = new Histogram();
-  /** Seconds to start the workflow or attach to it. */
-  readonly workflowStart = new Histogram();
   /** Runs whose workflow task is failing right now. */
   stuckRuns = 0;
   private readonly slots: Slots;
@@ -197,7 +203,7 @@ export class StageConsumer {
       pulse: this.pulse,
       abort,
       logger: log,
-      onStarted: (seconds) => this.workflowStart.observe(seconds),
+      onStarted: (seconds) => this.deps.histograms.workflowStart.observe(seconds),
       onStuckChange: (stuck) => (this.stuckRuns += stuck ? 1 : -1),
     });
     await this.act(msg, outcome, decide(outcome, this.options), log);
@@ -216,7 +222,7 @@ export class StageConsumer {
         });
         if (confirmed) {
           this.counters.acked += 1;
-          this.endToEnd.observe(Math.max(0, Date.now() - msg.info.timestampNanos / 1e6) / 1000);
+          this.deps.histograms.endToEnd.observe(Math.max(0, Date.now() - msg.info.timestampNanos / 1e6) / 1000);
           log.info('order stage completed and acked', fields);
         }
         return;

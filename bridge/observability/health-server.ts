@@ -1,17 +1,20 @@
 /**
- * /metrics (Prometheus text), /healthz (the process runs) and /readyz (it can do its work) over
- * plain HTTP, bound to 127.0.0.1 unless told otherwise.
+ * /metrics (Prometheus text, from a prom-client registry), /healthz (the process runs) and
+ * /readyz (it can do its work) over plain HTTP, bound to 127.0.0.1 unless told otherwise.
  */
 import http from 'node:http';
 
-import { ConfigError } from '../errors';
+import type { Registry } from 'prom-client';
+
+import { ConfigError, messageOf } from '../errors';
 
 export interface HealthServerOptions {
   /** Default: 127.0.0.1. */
   readonly host?: string;
   /** 0 picks a free port. */
   readonly port: number;
-  readonly metrics: () => string;
+  /** What /metrics serves: the process's registry (registry.ts). */
+  readonly registry: Registry;
   readonly ready: () => boolean;
   /** Why it is not ready, one line each, written in the /readyz body. Default: none given. */
   readonly notReadyReasons?: () => readonly string[];
@@ -26,7 +29,11 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/metrics') {
-      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(options.metrics());
+      options.registry.metrics().then(
+        (text) => res.writeHead(200, { 'content-type': options.registry.contentType }).end(text),
+        // A metric whose collect failed: say why, rather than serve a partial scrape.
+        (err: unknown) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`${messageOf(err)}\n`),
+      );
     } else if (path === '/healthz') {
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
     } else if (path === '/readyz') {

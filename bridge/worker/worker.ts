@@ -10,6 +10,7 @@ import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { Kvm } from '@nats-io/kv';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import type { Registry } from 'prom-client';
 
 import type { Pipeline } from '../../activities/define';
 import demoPipeline from '../../activities/demo';
@@ -21,6 +22,8 @@ import type { WorkerOptions } from '../config/bridge';
 import type { TemporalSettings } from '../config/temporal';
 import { EFFECTS_BUCKET } from '../../workflows/names';
 import { ServerUnreachableError, messageOf } from '../errors';
+import { componentRegistry } from '../observability/registry';
+import { FunctionMetrics } from '../observability/worker-metrics';
 import { buildIdFor } from './build-id';
 
 /** Written by `npm run build` / the pretest step (see bundle.ts); bundled at start when absent. */
@@ -39,6 +42,11 @@ export interface OrderflowWorkerDeps {
   readonly workflowBundlePath?: string;
   /** Replaces the KV-backed effect store (tests inject slow or failing ones). */
   readonly wrapEffects?: (store: EffectStore) => EffectStore;
+  /**
+   * Where the per-function metrics go (observability/worker-metrics.ts); workers sharing one are
+   * told apart by their task queue. Default: a registry of the worker's own.
+   */
+  readonly registry?: Registry;
 }
 
 export interface OrderflowWorker {
@@ -46,6 +54,8 @@ export interface OrderflowWorker {
   readonly role: WorkerRole;
   /** Names of the functions hosted here. */
   readonly functions: readonly string[];
+  /** Holds the per-function metrics. */
+  readonly registry: Registry;
   /** Runs until shutdown() and closes the Temporal connection after. */
   run(): Promise<void>;
   /** Stops polling; running activities get the shutdown grace period. Idempotent. */
@@ -79,6 +89,10 @@ export async function createOrderflowWorker(deps: OrderflowWorkerDeps): Promise<
   const build = deps.build ?? buildIdFor(pipeline, undefined);
   const taskQueue = deps.options.taskQueue;
   const role = workerRole(pipeline, taskQueue);
+  const registry = deps.registry ?? componentRegistry();
+  const functionMetrics = FunctionMetrics.in(registry);
+  const hosted = hostedFunctions(pipeline, taskQueue).map((fn) => fn.name);
+  functionMetrics.hosting(hosted, taskQueue);
   const bundlePath = deps.workflowBundlePath ?? (fs.existsSync(PREBUILT_BUNDLE) ? PREBUILT_BUNDLE : undefined);
   const workflows =
     role === 'functions'
@@ -92,7 +106,11 @@ export async function createOrderflowWorker(deps: OrderflowWorkerDeps): Promise<
     taskQueue,
     ...workflows,
     activities: createActivities(
-      { effects: deps.wrapEffects ? deps.wrapEffects(store) : store, js: jetstream(deps.nc) },
+      {
+        effects: deps.wrapEffects ? deps.wrapEffects(store) : store,
+        js: jetstream(deps.nc),
+        observer: functionMetrics,
+      },
       { pipeline, taskQueue, build },
     ),
     maxConcurrentActivityTaskExecutions: deps.options.maxConcurrentActivities,
@@ -104,7 +122,8 @@ export async function createOrderflowWorker(deps: OrderflowWorkerDeps): Promise<
   return {
     worker,
     role,
-    functions: hostedFunctions(pipeline, taskQueue).map((fn) => fn.name),
+    functions: hosted,
+    registry,
     run() {
       running ??= worker.run().finally(() => connection.close());
       return running;

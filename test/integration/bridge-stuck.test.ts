@@ -73,8 +73,8 @@ describe('bridge - nothing holds a slot forever', () => {
       );
 
       // Surfaced while it lasts: the metric, and the order's status.
-      await waitFor('the stuck run counted', () =>
-        Promise.resolve(/orderflow_stuck_runs\{stage="process"\} 1/.test(bridge.metrics())),
+      await waitFor('the stuck run counted', async () =>
+        /orderflow_stuck_runs\{stage="process"\} 1/.test(await bridge.metrics()),
       );
       const timeline = await orderTimeline(p.client, p.jsm, bug!.orderId);
       expect(timeline.stages[0]!.failingWorkflowTask?.attempt).toBeGreaterThanOrEqual(2);
@@ -88,7 +88,7 @@ describe('bridge - nothing holds a slot forever', () => {
       expect(letter!.reason).toContain('workflow task failed');
       expect(letter!.workflowId).toBe(`process-${bug!.orderId}`);
       await expectDrained(p);
-      expect(bridge.metrics()).toMatch(/orderflow_stuck_runs\{stage="process"\} 0/);
+      expect(await bridge.metrics()).toMatch(/orderflow_stuck_runs\{stage="process"\} 0/);
     }
   }, 120_000);
 
@@ -105,7 +105,7 @@ describe('bridge - nothing holds a slot forever', () => {
     // Long enough for several pulls had intake been open (fetches expire every second here).
     await new Promise((r) => setTimeout(r, 3000));
     expect(bridge.ready).toBe(false);
-    expect(bridge.metrics()).toMatch(/orderflow_intake_paused\{stage="process"\} 1/);
+    expect(await bridge.metrics()).toMatch(/orderflow_intake_paused\{stage="process"\} 1/);
     expect(await deliveries(p)).toBe(before);
     expect((await p.jsm.streams.info(DLQ_STREAM)).state.messages).toBe(dlqBefore);
 

@@ -1,6 +1,7 @@
 /**
- * The bridge's /metrics, /healthz and /readyz: counters match what was published, and readiness
- * follows NATS and Temporal going away and coming back.
+ * The bridge's and the worker's /metrics, /healthz and /readyz: counters match what was published
+ * and what the worker's functions ran, and readiness follows NATS and Temporal going away and
+ * coming back.
  */
 import { spawn } from 'node:child_process';
 
@@ -11,6 +12,7 @@ import {
   orders,
   publish,
   spawnBridgeProcess,
+  startBridge,
   startPipeline,
   startWorker,
   stopComponents,
@@ -32,7 +34,8 @@ describe('metrics - /metrics, /healthz and /readyz of the bridge', () => {
   beforeAll(async () => {
     p = await startPipeline({ ackWaitMs: 2000 });
   }, 60_000);
-  afterAll(stopComponents, 60_000);
+  // After each: the worker test's functions must run on its worker process alone.
+  afterEach(stopComponents, 60_000);
 
   it('counts what happened and turns not-ready while NATS or Temporal is down', async () => {
     await startWorker(p);
@@ -80,7 +83,7 @@ describe('metrics - /metrics, /healthz and /readyz of the bridge', () => {
     await waitFor('ready again with NATS', async () => (await get(`${base}/readyz`)).status === 200, 60_000);
   }, 180_000);
 
-  it('the worker serves /healthz, /readyz and /metrics too, and stops cleanly on SIGTERM', async () => {
+  it('the worker serves /healthz, /readyz and /metrics too, with its functions counted, and stops cleanly on SIGTERM', async () => {
     const worker = spawn(process.execPath, [CLI, 'worker'], {
       env: cleanEnv({ ...p.env, ORDERFLOW_METRICS_PORT: '0' }),
     });
@@ -92,6 +95,27 @@ describe('metrics - /metrics, /healthz and /readyz of the bridge', () => {
     expect((await get(`${base}/healthz`)).status).toBe(200);
     expect((await get(`${base}/readyz`)).status).toBe(200);
     expect((await get(`${base}/metrics`)).body).toContain('orderflow_worker_running 1');
+
+    // The only worker: every function of these orders runs in it, once each.
+    await startBridge(p);
+    const batch = orders(3, 'wm-');
+    await publish(p, batch);
+    await expectCompletedOnce(
+      p,
+      batch.map((o) => o.orderId),
+      'wm-',
+    );
+    const body = (await get(`${base}/metrics`)).body;
+    for (const fn of ['reserveStock', 'chargePayment', 'assignCourier', 'ship']) {
+      const labels = `function="${fn}",task_queue="orderflow"`;
+      expect(metric(body, 'orderflow_function_calls_total', `${labels},outcome="completed"`)).toBe(3);
+      expect(metric(body, 'orderflow_function_calls_total', `${labels},outcome="rejected"`)).toBe(0);
+      expect(metric(body, 'orderflow_function_duration_seconds_count', labels)).toBe(3);
+    }
+    // prom-client's process metrics, from the same registry.
+    expect(body).toMatch(/^process_cpu_seconds_total \d/m);
+    expect(body).toMatch(/^nodejs_heap_size_used_bytes \d/m);
+
     await p.temporal.kill();
     await waitFor(
       'worker not ready without Temporal',

@@ -4,6 +4,8 @@ import type { Command } from 'commander';
 import { bridgeOptions, metricsSettings, workerOptions } from '../../config/bridge';
 import { healthOptions } from '../../config/health-options';
 import { startHealthServer } from '../../observability/health-server';
+import { processRegistry } from '../../observability/registry';
+import { registerWorkerGauges } from '../../observability/worker-metrics';
 import { Bridge } from '../../consumer/bridge';
 import { closeNats } from '../../nats/close';
 import { connectNats, jetStreamManagerFor } from '../../nats/connect';
@@ -41,8 +43,9 @@ export function registerRun(program: Command): void {
       const client = await connectTemporal(temporal);
       const probeClient = await connectTemporal(temporal, { retries: false });
       await ensureSupportObjects(nc, await jetStreamManagerFor(nc));
+      const registry = processRegistry();
       const bridge = new Bridge(
-        { nc, client, probeClient, logger, ...(workersRun ? { pipeline: workersRun } : {}) },
+        { nc, client, probeClient, logger, registry, ...(workersRun ? { pipeline: workersRun } : {}) },
         options,
       );
       await bridge.start();
@@ -57,7 +60,7 @@ export function registerRun(program: Command): void {
           : await startHealthServer({
               host: metrics.host,
               port: metrics.port,
-              metrics: () => bridge.metrics(),
+              registry,
               ready: () => bridge.ready,
               notReadyReasons: () => bridge.notReadyReasons,
             });
@@ -86,7 +89,8 @@ export function registerRun(program: Command): void {
       installRuntimeWithoutSignalHandlers();
       const nc = await connectNats(natsFrom(command), { name: 'orderflow worker', reconnectForever: true });
       await ensureSupportObjects(nc, await jetStreamManagerFor(nc));
-      const worker = await createOrderflowWorker({ nc, temporal, options, pipeline, build });
+      const registry = processRegistry();
+      const worker = await createOrderflowWorker({ nc, temporal, options, pipeline, build, registry });
       const running = worker.run();
       const nats = trackConnection(nc);
       let temporalReachable = true;
@@ -96,7 +100,9 @@ export function registerRun(program: Command): void {
           () => (temporalReachable = false),
         );
       }, 2000);
-      const ready = (): boolean => worker.worker.getState() === 'RUNNING' && nats.connected && temporalReachable;
+      const polling = (): boolean => worker.worker.getState() === 'RUNNING';
+      const ready = (): boolean => polling() && nats.connected && temporalReachable;
+      registerWorkerGauges(registry, () => ({ running: polling(), natsConnected: nats.connected, temporalReachable }));
       const health =
         metrics.port === undefined
           ? undefined
@@ -104,16 +110,7 @@ export function registerRun(program: Command): void {
               host: metrics.host,
               port: metrics.port,
               ready,
-              metrics: () =>
-                [
-                  '# TYPE orderflow_worker_running gauge',
-                  `orderflow_worker_running ${worker.worker.getState() === 'RUNNING' ? 1 : 0}`,
-                  '# TYPE orderflow_nats_connected gauge',
-                  `orderflow_nats_connected ${nats.connected ? 1 : 0}`,
-                  '# TYPE orderflow_temporal_reachable gauge',
-                  `orderflow_temporal_reachable ${temporalReachable ? 1 : 0}`,
-                  '',
-                ].join('\n'),
+              registry,
             });
       logger.info('worker running', {
         taskQueue: options.taskQueue,
