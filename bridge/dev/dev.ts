@@ -15,6 +15,7 @@ import type { TemporalSettings } from '../config/temporal';
 import { messageOf } from '../errors';
 import type { Logger } from '../log';
 import { Bridge } from '../consumer/bridge';
+import { DEFAULT_DASHBOARD_PORT, dashboardAccess, startDashboard } from '../dashboard';
 import { closeNats } from '../nats/close';
 import { connectNats, jetStreamManagerFor } from '../nats/connect';
 import { demoOrders } from '../orders/demo';
@@ -46,6 +47,11 @@ export interface DevOptions {
   readonly externalTemporal?: TemporalSettings;
   readonly bridge: BridgeOptions;
   readonly worker: WorkerOptions;
+  /**
+   * The dashboard dev serves: its address (default 127.0.0.1) and ORDERFLOW_DASHBOARD_TOKEN's
+   * value, if any. It takes port 9470 when free, a free one otherwise.
+   */
+  readonly dashboard?: { readonly host?: string; readonly token?: string };
   /** Demo orders published once everything runs. Default: 3. */
   readonly demoOrders?: number;
   readonly logger: Logger;
@@ -58,6 +64,8 @@ export interface DevStack {
   readonly temporalStarted: boolean;
   readonly provision: ProvisionReport;
   readonly demo: readonly PublishResult[];
+  /** Where the dashboard is served. */
+  readonly dashboard: { readonly url: string };
   readonly logs: { readonly nats?: string; readonly temporal?: string };
   /** Stops what dev started, in reverse order; a step that fails is logged. Never rejects. Idempotent. */
   stop(): Promise<void>;
@@ -158,10 +166,23 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
     const bridge = new Bridge({ nc, client, probeClient, logger, pipeline }, options.bridge);
     await bridge.start();
     steps.add('bridge', () => bridge.close());
+    const dashboardHost = options.dashboard?.host ?? '127.0.0.1';
+    const dashboard = await startDashboard({
+      nc,
+      client,
+      access: dashboardAccess(dashboardHost, options.dashboard?.token),
+      port: await preferredOrFreePort(DEFAULT_DASHBOARD_PORT, dashboardHost),
+      taskQueue: options.worker.taskQueue,
+      ...(temporal.uiUrl ? { temporalUiUrl: temporal.uiUrl } : {}),
+      logger,
+    });
+    steps.add('dashboard', () => dashboard.close());
+    logger.info('dashboard serving', { url: dashboard.url });
 
     const demo = await publishOrders(jetstream(nc), demoOrders(options.demoOrders ?? 3));
     return {
       demo,
+      dashboard: { url: dashboard.url },
       nats,
       natsStarted: Boolean(natsServer),
       temporal,

@@ -39,6 +39,7 @@ export function devSummary(stack: DevStack, invocation: Invocation): string {
     `  Temporal    ${stack.temporal.address}  namespace ${stack.temporal.namespace}${stack.temporalStarted ? '  (started here)' : '  (from settings)'}`,
   ];
   if (stack.temporal.uiUrl) lines.push(`  Temporal UI ${stack.temporal.uiUrl}`);
+  lines.push(`  Dashboard   ${stack.dashboard.url}`);
   for (const o of stack.provision.objects) lines.push(`  ${o.kind.padEnd(11)} ${o.name.padEnd(9)} ${objectState(o)}`);
   if (stack.demo.length) {
     lines.push(`  demo orders ${stack.demo.map((d) => d.orderId).join(', ')} published; watch them in the Temporal UI`);

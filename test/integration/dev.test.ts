@@ -70,6 +70,10 @@ describe('dev - the whole local system in one command', () => {
       ] ?? 0;
     for (let i = 0; i < 150 && (await completed()) < 3; i += 1) await new Promise((r) => setTimeout(r, 200));
     expect(await completed()).toBe(3);
+    // The dashboard it printed serves the page.
+    const page = await fetch(/Dashboard\s+(http:\/\/\S+)/.exec(first.output())![1]!);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<title>orderflow dashboard</title>');
     await jetstream(nc).publish('ORDERS.received', '{}', { msgID: 'kept-1' });
     await nc.close();
     const connection = await Connection.connect({ address: first.temporalAddress });

@@ -18,6 +18,7 @@ const stack: DevStack = {
     changed: true,
   },
   demo: [],
+  dashboard: { url: 'http://127.0.0.1:9470/' },
   logs: {},
   stop: () => Promise.resolve(),
 };
@@ -55,6 +56,7 @@ describe('dev - the summary it prints', () => {
     const summary = devSummary(stack, {});
     expect(summary).toContain('  NATS        nats://127.0.0.1:4222  (started here)');
     expect(summary).toContain('  Temporal UI http://127.0.0.1:8233');
+    expect(summary).toContain('  Dashboard   http://127.0.0.1:9470/');
     expect(summary).toMatch(/ {2}stream {6}ORDERS {4}created/);
     expect(summary).toContain('Press Ctrl-C to stop.');
   });
