@@ -16,6 +16,7 @@ import { registerMonitor } from './commands/monitor';
 import { registerProvision } from './commands/provision';
 import { registerPublish } from './commands/publish';
 import { registerReplay } from './commands/replay';
+import { registerRerun } from './commands/rerun';
 import { registerPlan } from './commands/plan';
 import { registerRun } from './commands/run';
 import { registerStatus } from './commands/status';
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
   registerDlq(program);
   registerStatus(program);
   registerReplay(program);
+  registerRerun(program);
   registerMonitor(program);
   registerDashboard(program);
   const exitOverride = (command: Command): void => {

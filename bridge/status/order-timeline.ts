@@ -3,7 +3,7 @@
  * latest run keeps and the build that ran each function, the function running now, the last
  * failure) and JetStream (the order's messages, whether they were acked, dead letters). Finds the
  * messages through the stream sequences the bridge recorded in each run's memo and the sequences
- * each stage's result holds: no scan of ORDERS.
+ * each stage's result holds: no scan of ORDERS. Lists each stage's reruns (`orderflow rerun`) too.
  */
 import type { JetStreamManager } from '@nats-io/jetstream';
 import type { Client, WorkflowExecutionDescription } from '@temporalio/client';
@@ -15,6 +15,8 @@ import { listDeadLetters } from '../dlq/dead-letter-store';
 import type { StageName } from '../../workflows/names';
 import type { StageResult } from '../../workflows/types';
 import { readRunMemo } from '../temporal/run-memo';
+import type { RerunView } from './reruns';
+import { rerunsOf } from './reruns';
 import type { PlanView, RunDetail, StepView } from './stage-run-detail';
 import { detailFromResult, detailOfClosed, detailOfRunning } from './stage-run-detail';
 
@@ -55,6 +57,8 @@ export interface StageTimeline {
   readonly currentStep?: string;
   /** Why the latest run waits, when it does (a function no worker on its queue hosts). */
   readonly waiting?: string;
+  /** The order's reruns in this stage, oldest first (absent when there are none). */
+  readonly reruns?: readonly RerunView[];
 }
 
 export interface OrderTimeline {
@@ -106,8 +110,10 @@ async function stageTimeline(
     });
   }
   runs.sort((a, b) => a.startTime.localeCompare(b.startTime));
+  const reruns = await rerunsOf(client, stage, orderId);
+  const rerunPart = reruns.length ? { reruns } : {};
   const latest = await describe(client, workflowId);
-  if (!latest) return { stage, workflowId, runs };
+  if (!latest) return { stage, workflowId, runs, ...rerunPart };
   const spec = STAGES[stage];
   const memo = readRunMemo(latest.memo);
   const ref = memo.streamSeq ? await messageRef(jsm, spec.inputSubject, memo.streamSeq, spec.consumer) : undefined;
@@ -160,6 +166,7 @@ async function stageTimeline(
       : {}),
     ...(failure ? { failure } : {}),
     ...(workflowTaskAttempt >= 2 ? { failingWorkflowTask: { attempt: workflowTaskAttempt } } : {}),
+    ...rerunPart,
   };
 }
 
@@ -169,5 +176,6 @@ export async function orderTimeline(client: Client, jsm: JetStreamManager, order
   const deadLetters = (await listDeadLetters(jsm).catch(() => []))
     .filter((d) => d.orderId === orderId)
     .map(({ payload: _payload, ...rest }) => rest);
-  return { orderId, stages, deadLetters, known: stages.some((s) => s.runs.length > 0) || deadLetters.length > 0 };
+  const ran = stages.some((s) => s.runs.length > 0 || (s.reruns?.length ?? 0) > 0);
+  return { orderId, stages, deadLetters, known: ran || deadLetters.length > 0 };
 }

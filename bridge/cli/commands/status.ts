@@ -32,6 +32,15 @@ function planLines(s: StageTimeline): string[] {
   return lines;
 }
 
+/** `  process rerun INC-42 (process-A-1@rerun-INC-42, effects reapplied): COMPLETED, started …, closed …` */
+function rerunLines(s: StageTimeline): string[] {
+  return (s.reruns ?? []).map(
+    (r) =>
+      `  ${s.stage} rerun ${r.tag} (${r.workflowId}${r.reapply ? ', effects reapplied' : ''}): ${r.status}, ` +
+      `started ${r.startTime}${r.closeTime ? `, closed ${r.closeTime}` : ''}`,
+  );
+}
+
 function renderTimeline(t: OrderTimeline): string {
   const rows = [['STAGE', 'WORKFLOW', 'STATUS', 'RUNS', 'IN (SEQ, ACKED)', 'OUT (SEQ)', 'NOW / LAST FAILURE']];
   for (const s of t.stages) {
@@ -60,6 +69,7 @@ function renderTimeline(t: OrderTimeline): string {
       lines.push(
         `  ${s.stage} run ${r.runId}: ${r.status}, started ${r.startTime}${r.closeTime ? `, closed ${r.closeTime}` : ''}`,
       );
+    lines.push(...rerunLines(s));
   }
   for (const d of t.deadLetters) {
     lines.push(`  dead letter ${d.id} (${d.consumer}, ${d.kind}, ${d.deliveries} deliveries, ${d.time}): ${d.reason}`);
