@@ -18,7 +18,7 @@ export type {
 } from './define';
 export { NonRetryableError } from './errors';
 export { activityOf } from './function-activity';
-export type { FunctionActivityDeps } from './function-activity';
+export type { FunctionActivityDeps, FunctionDone, FunctionObserver, FunctionOutcome } from './function-activity';
 export type { EffectStore, EffectRecord } from './effects';
 export type { FunctionInput, StepResult, StagePlan, PlannedFunction } from '../workflows/types';
 export { idempotencyKeyFor } from '../workflows/names';
