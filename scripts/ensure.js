@@ -5,7 +5,8 @@
 // once into the per-user cache), then compiles the TypeScript. Dependency-free on purpose.
 //
 //   node scripts/ensure.js start   temporal + nats-server
-//   node scripts/ensure.js test    the same, plus the `nats` CLI the seed-comparison tests run
+//   node scripts/ensure.js test    the same, plus the `nats` CLI the seed-comparison tests run, and
+//                                  Debian's chromium for the dashboard's browser test (as root, apt-get)
 //   node scripts/ensure.js pack    no servers: what `npm pack` puts in the package
 const { spawnSync } = require('node:child_process');
 const crypto = require('node:crypto');
@@ -75,6 +76,30 @@ async function ensureTool(name) {
   return found;
 }
 
+// The dashboard's browser test drives Debian's chromium through playwright-core, which never
+// downloads a browser of its own. Without it that test is skipped, saying why; nothing else needs it.
+const CHROMIUM = '/usr/bin/chromium';
+
+function ensureChromium() {
+  if (fs.existsSync(CHROMIUM)) return;
+  const root = typeof process.getuid === 'function' && process.getuid() === 0;
+  const apt = spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status === 0;
+  if (!root || !apt) {
+    const why = apt ? 'not running as root' : 'no apt-get here';
+    say(`${CHROMIUM} is missing (${why}): the dashboard browser test will be skipped; install chromium to run it`);
+    return;
+  }
+  say(`installing chromium for the dashboard browser test (apt-get install chromium; first run only)`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  for (const args of [['update'], ['install', '-y', '--no-install-recommends', 'chromium']]) {
+    const result = spawnSync('apt-get', args, { stdio: ['ignore', 'ignore', 'inherit'], env });
+    if (result.status !== 0) {
+      say(`apt-get ${args[0]} failed (see above): the dashboard browser test will be skipped`);
+      return;
+    }
+  }
+}
+
 function compile() {
   const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
   const result = spawnSync(process.execPath, [tsc, '-p', path.join(root, 'tsconfig.json')], {
@@ -107,6 +132,7 @@ async function main() {
       `using ${name} ${source === 'cache' ? tools.TOOLS[name].version : tools.reportedVersion(file)} from ${source}: ${file}`,
     );
   }
+  if (purpose === 'test') ensureChromium();
   compile();
 }
 
