@@ -1,16 +1,20 @@
 /**
- * The whole pipeline, end to end: orders published to `ORDERS.received`, a bridge on both stages,
- * each stage's workflow on the mode's worker, done when the order's message is on
- * `ORDERS.completed`. The completions are watched as they are published (a core subscription on
+ * The whole pipeline, end to end and deployed as in production: orders published to
+ * `ORDERS.received`, an `orderflow bridge` process on both stages (default options but the task
+ * queue and the in-flight limit), each stage's workflow on the mode's worker, done when the
+ * order's message is on `ORDERS.completed`. The completions are watched as they are published (a core subscription on
  * the subject) for the timing, and counted from the stream afterwards for the invariant: every
  * order completed exactly once.
  */
 import { DeliverPolicy } from '@nats-io/jetstream';
 import type { Subscription } from '@nats-io/nats-core';
 
+import { OPTIONS } from '../../bridge/config/option-table';
 import { STAGES, STREAM } from '../../workflows/names';
 import type { Pipeline } from '../harness/pipeline';
-import { startCountedBridge } from './counted-bridge';
+import { killProcess, spawnBridge } from '../harness/pipeline';
+import type { CpuMs } from './cpu';
+import { cpuMeter, processCpuMs } from './cpu';
 import type { SliceResult } from './direct';
 import { sliceOrders } from './direct';
 import { pool } from './stats';
@@ -65,19 +69,32 @@ export class CompletionWatch {
   }
 }
 
-/** One slice of one mode: a bridge of its own on both stages, started before the clock runs. */
+/** The bridge's options as `orderflow bridge` has them by default, where the harness sets test values. */
+export const PRODUCTION_BRIDGE_ENV: Readonly<Record<string, string>> = {
+  ORDERFLOW_NAK_DELAY_MS: String(OPTIONS.nakDelayMs.default),
+  ORDERFLOW_NAK_DELAY_MAX_MS: String(OPTIONS.nakDelayMaxMs.default),
+  ORDERFLOW_FETCH_EXPIRES_MS: String(OPTIONS.fetchExpiresMs.default),
+};
+
+/**
+ * One slice of one mode: a bridge process of its own, started before the clock runs and stopped
+ * (SIGTERM: its last acks, the dispatch stage's, come after the publish) after it stops. The CPU
+ * is counted from the bridge's first pull to its exit.
+ */
 export async function endToEndSlice(
   p: Pipeline,
   watch: CompletionWatch,
   bench: BenchPipeline,
   count: number,
   options: { maxInFlight: number },
-): Promise<SliceResult & { ids: string[] }> {
-  const bridge = await startCountedBridge(p, {
-    stages: 'process,dispatch',
-    maxInFlight: options.maxInFlight,
-    taskQueue: bench.taskQueue,
+): Promise<SliceResult & { ids: string[]; cpu: CpuMs }> {
+  const child = await spawnBridge(p, {
+    ...PRODUCTION_BRIDGE_ENV,
+    ORDERFLOW_TASK_QUEUE: bench.taskQueue,
+    ORDERFLOW_MAX_IN_FLIGHT: String(options.maxInFlight),
   });
+  const bridgeCpuBefore = processCpuMs(child.pid);
+  const meter = cpuMeter(p);
   try {
     const list = sliceOrders(bench.mode === 'local' ? 'l' : 'r', count);
     const ids = list.map((o) => o.orderId);
@@ -87,10 +104,11 @@ export async function endToEndSlice(
       await p.js.publish(STAGES.process.inputSubject, JSON.stringify(order), { msgID: order.orderId });
     });
     await completed;
-    return { orders: count, seconds: (performance.now() - started) / 1000, latencies: [], ids };
+    const seconds = (performance.now() - started) / 1000;
+    const bridge = processCpuMs(child.pid) - bridgeCpuBefore;
+    return { orders: count, seconds, latencies: [], ids, cpu: { ...meter.end(), bridge } };
   } finally {
-    // Its last acks (the dispatch stage's) come after the publish; they belong to this slice.
-    await bridge.close();
+    await killProcess(child, 'SIGTERM');
   }
 }
 

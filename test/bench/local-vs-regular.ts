@@ -7,7 +7,7 @@
 import type { Pipeline } from '../harness/pipeline';
 import type { BenchConfig } from './config';
 import type { CpuMs } from './cpu';
-import { NO_CPU, addCpu, cpuMeter } from './cpu';
+import { NO_CPU, addCpu } from './cpu';
 import type { SliceResult } from './direct';
 import { CompletionWatch, completionsInStream, endToEndSlice, notCompletedOnce } from './end-to-end';
 import type { EventsPerStage } from './history';
@@ -39,9 +39,8 @@ export async function localVsRegular(p: Pipeline, config: BenchConfig): Promise<
     const ids: Record<Mode, string[]> = { regular: [], local: [] };
     const cpu: Record<Mode, CpuMs> = { regular: NO_CPU, local: NO_CPU };
     const slice = async (mode: Mode, count: number): Promise<SliceResult> => {
-      const meter = cpuMeter(p);
       const result = await endToEndSlice(p, watch, PIPELINES[mode], count, { maxInFlight: config.concurrency });
-      cpu[mode] = addCpu(cpu[mode], meter.end());
+      cpu[mode] = addCpu(cpu[mode], result.cpu);
       ids[mode].push(...result.ids);
       return result;
     };

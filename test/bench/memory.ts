@@ -11,6 +11,7 @@ import { demoOrders } from '../../bridge/orders/demo';
 import type { Pipeline } from '../harness/pipeline';
 import { killProcess, spawnBridgeProcess, startPipeline } from '../harness/pipeline';
 import { stopAllServers } from '../harness/servers';
+import { PRODUCTION_BRIDGE_ENV } from './end-to-end';
 import { pool } from './stats';
 import { PIPELINES, startBenchWorker } from './workers';
 
@@ -22,6 +23,8 @@ export interface BacklogRss {
   readonly backlog: number;
   /** Highest RSS sampled, in MB. */
   readonly peakMb: number;
+  /** RSS when the bridge said it consumes (before its first order), in MB. */
+  readonly consumingMb: number;
   /** RSS at the end of the sampling, in MB. */
   readonly lastMb: number;
   /** Orders the bridge acked on the NEW stage while sampled. */
@@ -53,9 +56,13 @@ export async function rssUnderBacklog(backlog: number, drainSeconds: number): Pr
     try {
       const publishPerS = await publishBacklog(p, backlog);
       const floorBefore = await ackFloor(p);
-      const child = spawnBridgeProcess(p);
-      child.stdout?.resume();
-      child.stderr?.resume();
+      const child = spawnBridgeProcess(p, PRODUCTION_BRIDGE_ENV);
+      let consumingKb = 0;
+      const onOutput = (chunk: Buffer): void => {
+        if (consumingKb === 0 && chunk.toString().includes('bridge consuming')) consumingKb = rssKb(child.pid!);
+      };
+      child.stdout?.on('data', onOutput);
+      child.stderr?.on('data', onOutput);
       let peakKb = 0;
       let lastKb = 0;
       const until = performance.now() + drainSeconds * 1000;
@@ -72,7 +79,14 @@ export async function rssUnderBacklog(backlog: number, drainSeconds: number): Pr
       const acked = (await ackFloor(p)) - floorBefore;
       if (acked <= 0)
         throw new Error(`the bridge acked nothing under a backlog of ${backlog}: its RSS would mean nothing`);
-      return { backlog, peakMb: peakKb / 1024, lastMb: lastKb / 1024, acked, publishPerS };
+      return {
+        backlog,
+        peakMb: peakKb / 1024,
+        consumingMb: consumingKb / 1024,
+        lastMb: lastKb / 1024,
+        acked,
+        publishPerS,
+      };
     } finally {
       await worker.stop();
     }

@@ -129,6 +129,7 @@ export function resultsOf(
     ),
     bridge_peak_rss_mb: round(largest.peakMb),
     bridge_peak_rss_mb_by_backlog: Object.fromEntries(rss.map((r) => [String(r.backlog), round(r.peakMb)])),
+    bridge_rss_mb_consuming_by_backlog: Object.fromEntries(rss.map((r) => [String(r.backlog), round(r.consumingMb)])),
     bridge_rss_largest_vs_smallest_backlog: round(largest.peakMb / smallest.peakMb, 3),
     bridge_acked_while_sampled_by_backlog: Object.fromEntries(rss.map((r) => [String(r.backlog), r.acked])),
     backlog_publish_msgs_per_s: Math.round(Math.min(...rss.map((r) => r.publishPerS))),
