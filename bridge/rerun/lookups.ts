@@ -13,18 +13,24 @@ import { DLQ_HEADERS } from '../consumer/dead-letters';
 import { readRunMemo } from '../temporal/run-memo';
 import type { DeadLetterFacts, RunFacts, SelectionLookups } from './select';
 
-/** Runs `fn` over `items` with at most `limit` calls in flight; the first failure ends it. */
+/** Runs `fn` over `items` with at most `limit` calls in flight; the first failure ends it (no item starts after it). */
 export async function forEachBounded<T>(
   items: readonly T[],
   limit: number,
   fn: (item: T) => Promise<void>,
 ): Promise<void> {
   let next = 0;
+  let failed = false;
   const lane = async (): Promise<void> => {
-    while (next < items.length) {
+    while (next < items.length && !failed) {
       const item = items[next]!;
       next += 1;
-      await fn(item);
+      try {
+        await fn(item);
+      } catch (err) {
+        failed = true;
+        throw err;
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));

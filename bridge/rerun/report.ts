@@ -19,7 +19,8 @@ function rangeText(options: RerunOptions): string {
   return `${range.subject} from ${from} to ${until}${range.orderId ? `, order ${range.orderId}` : ''}`;
 }
 
-function plural(n: number, one: string, many = `${one}s`): string {
+/** `1 message`, `2 messages`. */
+export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
 

@@ -201,7 +201,7 @@ describe('rerun - orders that failed run again after a fix, as new runs tagged w
     const unconfirmed = await rerun('--only', 'all', '--order', id, '--tag', 'INC-2', '--reapply');
     expect(unconfirmed.code).toBe(1);
     expect(unconfirmed.stdout).toContain('1 to run');
-    expect(unconfirmed.stderr).toContain('1 runs not started: add --yes to start them');
+    expect(unconfirmed.stderr).toContain('1 run not started: add --yes to start them');
     expectNoStackTrace(unconfirmed);
     expect(await runStatus(p, rerunWorkflowIdFor('process', id, 'INC-2'))).toBe('none');
 

@@ -268,3 +268,29 @@ describe('rerun - what it prints', () => {
     expect(bar).toEqual([`\r${progressBar(1, 2)}`, `\r${progressBar(2, 2)}\n`]);
   });
 });
+
+describe('rerun - bounded fan-out', () => {
+  it('rerun bounded - at most `limit` calls at once; after a failure no item starts', async () => {
+    let running = 0;
+    let most = 0;
+    const seen: number[] = [];
+    await forEachBounded([...Array(20).keys()], 4, async (i) => {
+      running += 1;
+      most = Math.max(most, running);
+      await new Promise((r) => setTimeout(r, 1 + (i % 3)));
+      seen.push(i);
+      running -= 1;
+    });
+    expect([most, seen.length]).toEqual([4, 20]);
+
+    const started: number[] = [];
+    const failing = forEachBounded([...Array(20).keys()], 2, async (i) => {
+      started.push(i);
+      await new Promise((r) => setTimeout(r, 2));
+      if (i === 3) throw new Error('boom');
+    });
+    await expect(failing).rejects.toThrow('boom');
+    await new Promise((r) => setTimeout(r, 20));
+    expect(started.length).toBeLessThanOrEqual(5);
+  });
+});

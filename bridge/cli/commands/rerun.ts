@@ -17,7 +17,7 @@ import { serverLookups } from '../../rerun/lookups';
 import type { RerunFlags } from '../../rerun/options';
 import { DEFAULT_RERUN_CONCURRENCY, DEFAULT_RERUN_LIMIT, RERUN_SCOPES, rerunOptions } from '../../rerun/options';
 import { readRange } from '../../rerun/read';
-import { formatPlan, formatSummary, progressReporter } from '../../rerun/report';
+import { formatPlan, formatSummary, plural, progressReporter } from '../../rerun/report';
 import { planRerun } from '../../rerun/select';
 import { startReruns } from '../../rerun/start';
 import { connectTemporal } from '../../temporal/connect';
@@ -86,11 +86,11 @@ export function registerRerun(program: Command): void {
           const tty = Boolean(process.stdin.isTTY && process.stderr.isTTY);
           if (!options.yes) {
             if (!tty) {
-              process.stderr.write(`orderflow: ${count} runs not started: add --yes to start them\n`);
+              process.stderr.write(`orderflow: ${plural(count, 'run')} not started: add --yes to start them\n`);
               process.exitCode = 1;
               return;
             }
-            if (!(await confirmed(`start ${count} runs? [y/N] `))) {
+            if (!(await confirmed(`start ${plural(count, 'run')}? [y/N] `))) {
               process.stderr.write('nothing started\n');
               process.exitCode = 1;
               return;
