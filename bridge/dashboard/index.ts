@@ -27,6 +27,11 @@ export const DEFAULT_TEMPORAL_UI_URL = 'http://127.0.0.1:8233';
 export interface DashboardOptions {
   readonly nc: NatsConnection;
   readonly client: Client;
+  /**
+   * A client without the SDK's own retries, for the health probe (a retried throttling would end
+   * as a deadline and read as "unreachable"). Default: `client`.
+   */
+  readonly probeClient?: Client;
   /** From dashboardAccess(host, token): the bind and who may act. */
   readonly access: DashboardAccess;
   /** 0 for any free port. Default: 9470. */
@@ -55,6 +60,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
   await watch.ready;
   const system = new SystemStateWatch({
     client,
+    ...(options.probeClient ? { probeClient: options.probeClient } : {}),
     jsm,
     ...(options.taskQueue ? { taskQueue: options.taskQueue } : {}),
     ...(options.pollEveryMs ? { pollEveryMs: options.pollEveryMs } : {}),

@@ -123,8 +123,10 @@ export class DashboardServer {
     clearInterval(this.timer);
     for (const res of this.streams) res.end();
     this.streams.clear();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    // A page's keep-alive connection or a timeline still being read does not hold up a shutdown.
     this.server.closeAllConnections();
+    await closed;
   }
 
   private push(): void {

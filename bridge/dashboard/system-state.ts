@@ -51,6 +51,8 @@ export interface SystemState {
 
 export interface SystemStateOptions {
   readonly client: Client;
+  /** For the health probe and the task queue check: a client without the SDK's retries. Default: `client`. */
+  readonly probeClient?: Client;
   readonly jsm: JetStreamManager;
   /** The stage workflows' task queue. Default: `orderflow`. */
   readonly taskQueue?: string;
@@ -80,7 +82,7 @@ export class SystemStateWatch {
   private letters: { key: string; list: DeadLetterView[] } | undefined;
 
   constructor(private readonly options: SystemStateOptions) {
-    const { client } = options;
+    const client = options.probeClient ?? options.client;
     this.health = new TemporalHealth({
       probe: (signal) =>
         client

@@ -170,6 +170,7 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
     const dashboard = await startDashboard({
       nc,
       client,
+      probeClient,
       access: dashboardAccess(dashboardHost, options.dashboard?.token),
       port: await preferredOrFreePort(DEFAULT_DASHBOARD_PORT, dashboardHost),
       taskQueue: options.worker.taskQueue,

@@ -4,7 +4,9 @@
  * a poison order among the dead letters redriven with a corrected payload from the page, and the
  * token rules of a non-loopback bind. Takes the README's screenshots (test/screenshots/).
  */
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 
 import type { Browser, Page } from 'playwright-core';
@@ -13,7 +15,7 @@ import { chromium } from 'playwright-core';
 import type { RunningDashboard } from '../../bridge/dashboard';
 import { dashboardAccess, startDashboard } from '../../bridge/dashboard';
 import { createLogger } from '../../bridge/log';
-import { expectNoStackTrace, runCli } from '../harness/cli';
+import { CLI, cleanEnv, expectNoStackTrace, runCli } from '../harness/cli';
 import { ROOT } from '../harness/paths';
 import type { Pipeline } from '../harness/pipeline';
 import { orders, publish, startBridge, startPipeline, startWorker, waitFor } from '../harness/pipeline';
@@ -196,6 +198,40 @@ describeInBrowser(`dashboard - the live page in Chromium${missing ? ` (skipped: 
       }),
     );
   }, 120_000);
+
+  it('the command serves the page on 127.0.0.1 and stops on SIGINT', async () => {
+    const child = spawn(process.execPath, [CLI, 'dashboard', '--port', '0'], {
+      env: cleanEnv(p.env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    try {
+      await waitFor('the dashboard address', () =>
+        Promise.resolve(/dashboard on http:\/\/127\.0\.0\.1:\d+\//.test(out)),
+      );
+      const url = /dashboard on (\S+)/.exec(out)![1]!;
+      const res = await fetch(url);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
+      expect(await res.text()).toContain('<script src="/app.js" defer></script>');
+      // A page elsewhere that resolves its name to 127.0.0.1 reads nothing.
+      const rebound = await new Promise<number>((resolve, reject) =>
+        http
+          .get(`${url}api/state`, { headers: { Host: 'evil.example' } }, (r) => {
+            r.resume();
+            resolve(r.statusCode ?? 0);
+          })
+          .on('error', reject),
+      );
+      expect(rebound).toBe(421);
+    } finally {
+      child.kill('SIGINT');
+    }
+    expect(await exited).toBe(0);
+  });
 
   it('a non-loopback bind: no start without a token; with one, an action without it is refused', async () => {
     const refused = await runCli(['dashboard', '--host', '0.0.0.0', '--port', '0'], { env: p.env });

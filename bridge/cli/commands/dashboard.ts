@@ -71,27 +71,39 @@ export function registerDashboard(program: Command): void {
       const stopRequested = untilSignal();
       const nc = await connectNats(natsFrom(command), { name: 'orderflow dashboard', reconnectForever: true });
       try {
-        const client = await connectTemporal(temporalFrom(command));
+        const temporal = temporalFrom(command);
+        const client = await connectTemporal(temporal);
+        const probeClient = await connectTemporal(temporal, { retries: false }).catch(async (err: unknown) => {
+          await client.connection.close();
+          throw err;
+        });
         try {
-          const dashboard = await startDashboard({ nc, client, access, port, temporalUiUrl, logger }).catch(
-            (err: unknown) => {
-              const code = (err as NodeJS.ErrnoException).code;
-              if (code === 'EADDRINUSE' || code === 'EADDRNOTAVAIL' || code === 'EACCES')
-                throw new ConfigError(
-                  '--port',
-                  `cannot listen on ${host}:${port} (${code})`,
-                  'choose another --port or --host (port 0: any free one)',
-                  { cause: err },
-                );
-              throw err;
-            },
-          );
+          const dashboard = await startDashboard({
+            nc,
+            client,
+            probeClient,
+            access,
+            port,
+            temporalUiUrl,
+            logger,
+          }).catch((err: unknown) => {
+            const code = (err as NodeJS.ErrnoException).code;
+            if (code === 'EADDRINUSE' || code === 'EADDRNOTAVAIL' || code === 'EACCES')
+              throw new ConfigError(
+                '--port',
+                `cannot listen on ${host}:${port} (${code})`,
+                'choose another --port or --host (port 0: any free one)',
+                { cause: err },
+              );
+            throw err;
+          });
           process.stdout.write(`orderflow: dashboard on ${dashboard.url}\n`);
           logger.info('dashboard serving', { url: dashboard.url, actionsNeedToken: Boolean(access.token) });
           logger.info('stopping', { signal: await stopRequested });
           await dashboard.close();
         } finally {
           await client.connection.close();
+          await probeClient.connection.close();
         }
       } finally {
         await nc.close();
