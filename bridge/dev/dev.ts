@@ -78,6 +78,9 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
   // First: a module that does not load should fail before any server starts.
   const { pipeline, modulePath } = await loadPipeline(options.worker.functions);
   const build = buildIdFor(pipeline, modulePath, options.worker.buildId);
+  // Also before any server starts: a dashboard bind that would be unsafe is refused at once.
+  const dashboardHost = options.dashboard?.host ?? '127.0.0.1';
+  const dashboardRules = dashboardAccess(dashboardHost, options.dashboard?.token);
   const runDir = path.join(dataDir, 'run');
   const release = acquireDevLock(dataDir, runDir);
   const steps = new StopSteps(logger);
@@ -166,12 +169,11 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
     const bridge = new Bridge({ nc, client, probeClient, logger, pipeline }, options.bridge);
     await bridge.start();
     steps.add('bridge', () => bridge.close());
-    const dashboardHost = options.dashboard?.host ?? '127.0.0.1';
     const dashboard = await startDashboard({
       nc,
       client,
       probeClient,
-      access: dashboardAccess(dashboardHost, options.dashboard?.token),
+      access: dashboardRules,
       port: await preferredOrFreePort(DEFAULT_DASHBOARD_PORT, dashboardHost),
       taskQueue: options.worker.taskQueue,
       ...(temporal.uiUrl ? { temporalUiUrl: temporal.uiUrl } : {}),

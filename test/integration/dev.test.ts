@@ -14,7 +14,7 @@ import { connect } from '@nats-io/transport-node';
 import { Client, Connection } from '@temporalio/client';
 
 import { isProcessAlive } from '../../bridge/servers/process';
-import { CLI, cleanEnv } from '../harness/cli';
+import { CLI, cleanEnv, runCli } from '../harness/cli';
 
 interface RunningDev {
   child: ChildProcess;
@@ -101,6 +101,13 @@ describe('dev - the whole local system in one command', () => {
     await new Promise((resolve) => second.child.once('exit', resolve));
     expect(second.pids.filter(alive)).toEqual([]);
   }, 120_000);
+
+  it('refuses, before starting anything, a dashboard on a non-loopback address without a token', async () => {
+    const refused = await runCli(['dev', '--data-dir', dataDir], { env: { ORDERFLOW_DASHBOARD_HOST: '0.0.0.0' } });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('0.0.0.0 is not a loopback address and ORDERFLOW_DASHBOARD_TOKEN is not set');
+    expect(refused.stderr).not.toContain('nats-server started');
+  });
 
   it('refuses a second dev on the same data, and reaps the servers of a dev that was SIGKILLed', async () => {
     const crashed = await startDev(dataDir);

@@ -66,6 +66,7 @@ export function registerDev(program: Command): void {
         ...(temporalExternal ? { externalTemporal: temporalSettings(g, env) } : {}),
         bridge: bridgeOptions(flags),
         worker: workerOptions(flags),
+        dashboard: { host: env.ORDERFLOW_DASHBOARD_HOST, token: env.ORDERFLOW_DASHBOARD_TOKEN },
         demoOrders: flags.demoOrders === undefined ? 3 : intFlag('--demo-orders', flags.demoOrders, 0, 10_000),
         logger,
       });
