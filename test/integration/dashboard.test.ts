@@ -264,8 +264,41 @@ describeInBrowser(`dashboard - the live page in Chromium${missing ? ` (skipped: 
       // With the token, the request gets as far as the dead letter (there is none left: 400, not 401/403).
       expect((await redrive({ Authorization: 'Bearer correct-horse-battery' })).status).toBe(400);
       expect(logLines).toContainEqual(expect.objectContaining({ msg: 'dashboard action refused', status: 401 }));
+
+      // The page asks for the token in the confirmation, and acts only with it.
+      const tokenPage = await browser.newPage();
+      try {
+        await tokenPage.goto(`${url}/`);
+        const [good] = orders(1, 'dash-token-');
+        await p.js.publish('ORDERS.received', 'not json');
+        const row = tokenPage.locator('#dead-letters tr[data-kind="poison"]');
+        await waitFor('the poison order on the token page', async () => (await row.count()) === 1);
+        await row.locator('button.redrive').click();
+        expect(await tokenPage.locator('#redrive-token').isVisible()).toBe(true);
+        await tokenPage.locator('#redrive-payload').fill(JSON.stringify(good));
+        await tokenPage.locator('#redrive-confirm').click();
+        await waitFor('the refusal without the token', async () =>
+          ((await tokenPage.locator('#redrive-error').textContent()) ?? '').includes('needs the dashboard token'),
+        );
+        await tokenPage.locator('#redrive-token').fill('ops:correct-horse-battery');
+        await tokenPage.locator('#redrive-confirm').click();
+        await waitFor('the redrive with the token', async () =>
+          ((await tokenPage.locator('#action-result').textContent()) ?? '').includes('redriven as ORDERS seq'),
+        );
+        await waitFor(
+          'the order completed on the token page',
+          async () =>
+            (await tokenPage.locator(`#orders tr[data-order-id="${good!.orderId}"]`).getAttribute('data-state')) ===
+            'completed',
+        );
+        expect(logLines).toContainEqual(
+          expect.objectContaining({ msg: 'dashboard action', who: 'ops', orderId: good!.orderId }),
+        );
+      } finally {
+        await tokenPage.close();
+      }
     } finally {
       await open.close();
     }
-  });
+  }, 90_000);
 });
