@@ -153,7 +153,13 @@ export class DashboardServer {
       if (path === '/api/state') return sendJson(res, 200, this.deps.state());
       const order = /^\/api\/orders\/([^/]+)$/.exec(path);
       if (order) {
-        const timeline = await orderTimeline(this.deps.client, this.deps.jsm, decodeURIComponent(order[1]!));
+        let orderId: string;
+        try {
+          orderId = decodeURIComponent(order[1]!);
+        } catch {
+          throw new HttpError(400, 'the order ID is not a valid URL component');
+        }
+        const timeline = await orderTimeline(this.deps.client, this.deps.jsm, orderId);
         return sendJson(res, 200, timeline);
       }
       throw new HttpError(404, 'not found');

@@ -199,6 +199,18 @@ describeInBrowser(`dashboard - the live page in Chromium${missing ? ` (skipped: 
     );
   }, 120_000);
 
+  it('alerts: a stage consumer paused at the server shows as intake paused, and clears when resumed', async () => {
+    const alert = '#alerts li[data-kind="paused"]';
+    await p.jsm.consumers.pause('ORDERS', 'NEW', new Date(Date.now() + 60_000));
+    try {
+      await waitFor('the intake-paused alert', async () => (await text(alert)).includes('consumer NEW'));
+      expect(await text('#stages tr[data-stage="process"] td:nth-child(7)')).toBe('paused');
+    } finally {
+      await p.jsm.consumers.resume('ORDERS', 'NEW');
+    }
+    await waitFor('the alert gone', async () => (await count(alert)) === 0);
+  });
+
   it('the command serves the page on 127.0.0.1 and stops on SIGINT', async () => {
     const child = spawn(process.execPath, [CLI, 'dashboard', '--port', '0'], {
       env: cleanEnv(p.env),
