@@ -25,9 +25,17 @@ export interface CountedBridge {
 
 const PULL_SUBJECT = '$JS.API.CONSUMER.MSG.NEXT.';
 
-/** Sees each pull request leave: how many, and how many messages each asked for. */
-function watchPulls(nc: NatsConnection): { count: number; sizes: Map<number, number> } {
-  const seen = { count: 0, sizes: new Map<number, number>() };
+/**
+ * Sees each pull request leave (how many, and how many messages each asked for) and each
+ * subscription made: a fetch subscribes an inbox of its own and unsubscribes it when done.
+ */
+function watchPulls(nc: NatsConnection): { count: number; sizes: Map<number, number>; subscriptions: number } {
+  const seen = { count: 0, sizes: new Map<number, number>(), subscriptions: 0 };
+  const subscribe = nc.subscribe.bind(nc);
+  nc.subscribe = (subject, options) => {
+    seen.subscriptions += 1;
+    return subscribe(subject, options);
+  };
   const publish = nc.publish.bind(nc);
   nc.publish = (subject, payload, options) => {
     if (subject.startsWith(PULL_SUBJECT) && typeof payload === 'string') {
@@ -69,6 +77,7 @@ export async function startCountedBridge(
         probes: probeCalls.snapshot(),
         nats: natsTraffic(nc),
         pulls: pulls.count,
+        subscriptions: pulls.subscriptions,
         sizes: new Map(pulls.sizes),
       };
       return {
@@ -84,6 +93,7 @@ export async function startCountedBridge(
             probes: callsBetween(before.probes, probeCalls.snapshot()),
             nats: trafficBetween(before.nats, natsTraffic(nc)),
             pulls: { count: pulls.count - before.pulls, sizes },
+            subscriptions: pulls.subscriptions - before.subscriptions,
           };
         },
       };

@@ -33,6 +33,7 @@ function roundTripsPerOrder(rt: RoundTrips): Record<string, unknown> {
     nats_in_msgs: round(rt.nats.inMsgs / rt.orders, 2),
     pull_requests: round(rt.pulls.count / rt.orders, 2),
     pull_request_sizes: rt.pulls.sizes,
+    nats_subscriptions: round(rt.subscriptions / rt.orders, 2),
   };
 }
 

@@ -57,6 +57,8 @@ export interface RoundTrips {
   readonly nats: NatsTraffic;
   /** Pull requests the stage consumer sent, and the sizes they asked for. */
   readonly pulls: { readonly count: number; readonly sizes: Record<string, number> };
+  /** Subscriptions made (each also unsubscribed: two protocol lines the message counts miss). */
+  readonly subscriptions: number;
 }
 
 /** Adds up per-slice round trips. */
@@ -72,6 +74,7 @@ export function addRoundTrips(a: RoundTrips, b: RoundTrips): RoundTrips {
     probes: sum(a.probes, b.probes),
     nats: { outMsgs: a.nats.outMsgs + b.nats.outMsgs, inMsgs: a.nats.inMsgs + b.nats.inMsgs },
     pulls: { count: a.pulls.count + b.pulls.count, sizes: sum(a.pulls.sizes, b.pulls.sizes) },
+    subscriptions: a.subscriptions + b.subscriptions,
   };
 }
 
@@ -81,6 +84,7 @@ export const NO_ROUND_TRIPS: RoundTrips = {
   probes: {},
   nats: { outMsgs: 0, inMsgs: 0 },
   pulls: { count: 0, sizes: {} },
+  subscriptions: 0,
 };
 
 /** Sum of a by-method count. */

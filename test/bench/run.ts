@@ -33,7 +33,7 @@ function describeRound(n: number, r: RoundResult): string {
     ` · e2e regular ${e.regularPerS.toFixed(1)}/s local ${e.localPerS.toFixed(1)}/s (${e.speedup.toFixed(2)}×)` +
     ` · Temporal calls/order ${(total(rt.temporal) / rt.orders).toFixed(2)}` +
     ` · NATS out/in per order ${(rt.nats.outMsgs / rt.orders).toFixed(2)}/${(rt.nats.inMsgs / rt.orders).toFixed(2)}` +
-    ` · pulls/order ${(rt.pulls.count / rt.orders).toFixed(2)}` +
+    ` · pulls/order ${(rt.pulls.count / rt.orders).toFixed(2)} (inbox subscriptions ${(rt.subscriptions / rt.orders).toFixed(2)})` +
     (e.notCompletedOnce.length ? ` · NOT COMPLETED ONCE: ${e.notCompletedOnce.slice(0, 5).join(', ')}` : '')
   );
 }
