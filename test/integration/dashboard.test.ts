@@ -7,6 +7,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
 import path from 'node:path';
 
 import type { Browser, Page } from 'playwright-core';
@@ -27,7 +28,14 @@ const missing = fs.existsSync(CHROMIUM)
 // Decided at run time: without the browser there is nothing to drive, and the test says why.
 if (missing) console.warn(`dashboard browser test skipped: ${missing}`);
 const describeInBrowser = missing ? describe.skip : describe;
-const SCREENSHOTS = path.join(ROOT, 'test', 'screenshots');
+/**
+ * The README's screenshots are taken on every run; they replace the committed ones only with
+ * UPDATE_SCREENSHOTS=1, so a test run leaves the checkout clean.
+ */
+const SCREENSHOTS =
+  process.env.UPDATE_SCREENSHOTS === '1'
+    ? path.join(ROOT, 'test', 'screenshots')
+    : fs.mkdtempSync(path.join(os.tmpdir(), 'orderflow-screenshots-'));
 
 describeInBrowser(`dashboard - the live page in Chromium${missing ? ` (skipped: ${missing})` : ''}`, () => {
   let p: Pipeline;
@@ -89,6 +97,7 @@ describeInBrowser(`dashboard - the live page in Chromium${missing ? ` (skipped: 
     await browser?.close();
     await dashboard?.close();
     await p?.stop();
+    if (process.env.UPDATE_SCREENSHOTS !== '1') fs.rmSync(SCREENSHOTS, { recursive: true, force: true });
   }, 60_000);
 
   it('shows orders arriving and completing, the rates moving, and an order’s stage timeline', async () => {
