@@ -17,8 +17,9 @@ import { isJsApiError } from '../../activities/nats/api-codes';
 import { Pulse } from '../util/pulse';
 import { childSignal, sleep } from '../util/signals';
 import type { Stage } from '../../workflows/names';
-import { recordDeadLetter } from './dead-letters';
-import type { Decision, DecisionPolicy, Outcome } from './decision';
+import type { ApplyContext } from './apply-decision';
+import { applyDecision } from './apply-decision';
+import type { DecisionPolicy } from './decision';
 import { decide } from './decision';
 import type { StuckPolicy } from './handle-message';
 import { handleMessage } from './handle-message';
@@ -83,6 +84,8 @@ export class StageConsumer {
   private working: Ticker | undefined;
   /** The stuck checks' shared beat. */
   private readonly pulse: Pulse;
+  /** What carrying out a decision needs, built once. */
+  private readonly applying: ApplyContext;
   private loop: Promise<void> | undefined;
   private currentFetch: { stop(): void } | undefined;
 
@@ -92,6 +95,15 @@ export class StageConsumer {
     private readonly options: StageConsumerOptions,
   ) {
     this.pulse = new Pulse(options.stuck.checkEveryMs);
+    this.applying = {
+      js: deps.js,
+      consumer: stage.consumer,
+      nak: deps.nak,
+      terminate: deps.terminate,
+      nakDelayMs: options.nakDelayMs,
+      counters: this.counters,
+      endToEnd: deps.histograms.endToEnd,
+    };
     this.slots = new Slots(options.maxInFlight);
     // Each message in flight listens for the shutdown abort, itself and through its Temporal calls.
     setMaxListeners(options.maxInFlight * 5 + 10, this.abort.signal);
@@ -206,67 +218,7 @@ export class StageConsumer {
       onStarted: (seconds) => this.deps.histograms.workflowStart.observe(seconds),
       onStuckChange: (stuck) => (this.stuckRuns += stuck ? 1 : -1),
     });
-    await this.act(msg, outcome, decide(outcome, this.options), log);
-  }
-
-  private async act(msg: JsMsg, outcome: Outcome, decision: Decision, log: Logger): Promise<void> {
-    const fields = { outcome: outcome.type, ...('workflowId' in outcome ? { workflowId: outcome.workflowId } : {}) };
-    switch (decision.verb) {
-      case 'ack': {
-        const confirmed = await msg.ackAck().catch((err: unknown) => {
-          log.warn('ack not confirmed; the redelivery will find the run completed', {
-            ...fields,
-            error: messageOf(err),
-          });
-          return false;
-        });
-        if (confirmed) {
-          this.counters.acked += 1;
-          this.deps.histograms.endToEnd.observe(Math.max(0, Date.now() - msg.info.timestampNanos / 1e6) / 1000);
-          log.info('order stage completed and acked', fields);
-        }
-        return;
-      }
-      case 'nak':
-        this.deps.nak(msg, decision.delayMs);
-        this.counters.naked += 1;
-        log[outcome.type === 'interrupted' ? 'info' : 'warn']('order not done; handed back', {
-          ...fields,
-          delayMs: decision.delayMs,
-          ...('reason' in outcome ? { reason: outcome.reason } : {}),
-          ...(outcome.type === 'failed' ? { failures: outcome.failures } : {}),
-        });
-        return;
-      case 'term': {
-        const letter = decision.deadLetter;
-        let recorded: Awaited<ReturnType<typeof recordDeadLetter>>;
-        try {
-          recorded = await recordDeadLetter(this.deps.js, this.stage.consumer, msg, {
-            kind: letter.kind,
-            reason: letter.reason,
-            ...('workflowId' in outcome && outcome.workflowId ? { workflowId: outcome.workflowId } : {}),
-            ...(letter.details ? { details: letter.details } : {}),
-          });
-        } catch (err) {
-          // Without a durable record the message must not go: hand it back, uncharged, and try again.
-          this.deps.nak(msg, this.options.nakDelayMs);
-          this.counters.naked += 1;
-          log.error('dead letter not recorded; message handed back', { ...fields, error: messageOf(err) });
-          return;
-        }
-        this.deps.terminate(msg, letter.reason);
-        this.counters.terminated += 1;
-        log.error('order dead-lettered', {
-          ...fields,
-          kind: letter.kind,
-          reason: letter.reason,
-          deadLetter: recorded.id,
-          // An earlier delivery recorded it and died before terminating: one record, not two.
-          ...(recorded.status === 'already-recorded' ? { alreadyRecorded: true } : {}),
-        });
-        return;
-      }
-    }
+    await applyDecision(msg, outcome, decide(outcome, this.options), this.applying, log);
   }
 
   /**
