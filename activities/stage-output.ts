@@ -11,6 +11,7 @@
  * output, publishing only if it is not there.
  */
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
+import { context, propagation } from '@opentelemetry/api';
 import { headers as natsHeaders } from '@nats-io/nats-core';
 
 import { STAGES, outputIntentKey, outputKey, stageOutputMsgId } from '../workflows/names';
@@ -46,9 +47,33 @@ const TRUST_DEDUP_SHARE = 0.5;
 /** Headers that belong to one publish and must not be copied onto the next stage's message. */
 const PER_MESSAGE_HEADERS = /^(nats-msg-id|nats-expected-.*)$/i;
 
+/** The trace ID of a W3C traceparent (`00-<trace id>-<span id>-<flags>`), if it is one. */
+function traceIdOf(traceparent: string | undefined): string | undefined {
+  return traceparent?.split('-')[1];
+}
+
+/**
+ * The carried headers with the trace context of the current span (this publish activity's, when
+ * the worker traces: bridge/observability/tracing.ts) in place of the carried one, so that the
+ * next stage's bridge span is a child of this stage. Tracing off, the API's no-op propagator
+ * writes nothing and the publisher's traceparent travels on as it came. A carried trace that is
+ * not the current one (this worker traces, the bridge did not) is kept: it is the publisher's.
+ */
+function withCurrentTrace(headers: Readonly<Record<string, string>>): Readonly<Record<string, string>> {
+  const current: Record<string, string> = {};
+  propagation.inject(context.active(), current);
+  if (current.traceparent === undefined) return headers;
+  const carried = Object.keys(headers).find((name) => name.toLowerCase() === 'traceparent');
+  if (carried !== undefined && traceIdOf(headers[carried]) !== traceIdOf(current.traceparent)) return headers;
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) if (!(name.toLowerCase() in current)) out[name] = value;
+  return { ...out, ...current };
+}
+
 async function publishChecked(deps: StageOutputDeps, target: OutputIdentity, input: PublishInput): Promise<Published> {
   const h = natsHeaders();
-  for (const [name, value] of Object.entries(input.headers)) if (!PER_MESSAGE_HEADERS.test(name)) h.set(name, value);
+  const carried = withCurrentTrace(input.headers);
+  for (const [name, value] of Object.entries(carried)) if (!PER_MESSAGE_HEADERS.test(name)) h.set(name, value);
   const ack = await deps.js.publish(target.subject, JSON.stringify(input.output), { msgID: target.msgId, headers: h });
   // JetStream names the message it kept; whose it is must be checked, never assumed.
   if (ack.duplicate) await expectOwnOutput(deps.jsm, target, ack);

@@ -12,6 +12,7 @@ import { CancelledFailure, TerminatedFailure, TimeoutFailure } from '@temporalio
 import { STREAM, workflowIdFor } from '../../workflows/names';
 import { messageOf } from '../errors';
 import type { Logger } from '../log';
+import { inMessageSpan, noteOrder } from '../observability/trace-context';
 import { orderRevision } from '../orders/revision';
 import type { Pulse } from '../util/pulse';
 import { childSignal } from '../util/signals';
@@ -171,12 +172,29 @@ async function awaitRun(
   }
 }
 
-export async function handleMessage(msg: JsMsg, ctx: HandlerContext): Promise<Outcome> {
+/** Handles one message inside the bridge's span for it (a child of the trace the message carries). */
+export function handleMessage(msg: JsMsg, ctx: HandlerContext): Promise<Outcome> {
+  return inMessageSpan(
+    msg.headers,
+    ctx.stage.name,
+    () => ({
+      'messaging.system': 'nats',
+      'messaging.destination.name': msg.subject,
+      'orderflow.stream_seq': msg.seq,
+      'orderflow.delivery_count': msg.info.deliveryCount,
+    }),
+    () => handleOne(msg, ctx),
+    (outcome) => outcome.type,
+  );
+}
+
+async function handleOne(msg: JsMsg, ctx: HandlerContext): Promise<Outcome> {
   const decoded = decodeStageMessage(ctx.stage.name, msg.data);
   if (!decoded.ok) return { type: 'poison', reason: decoded.reason };
   const { order } = decoded.payload;
   const workflowId = workflowIdFor(ctx.stage.name, order.orderId);
   const log = ctx.logger.child({ orderId: order.orderId, workflowId });
+  noteOrder(order.orderId, workflowId);
   // Bounded before they reach the workflow input and, from there, the next stage's message.
   const carried = carriedHeaders(msg);
   if (carried.dropped.some((d) => d.reason !== 'nats' && d.reason !== 'orderflow')) {

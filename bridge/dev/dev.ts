@@ -27,6 +27,7 @@ import { TemporalServer } from '../servers/temporal-server';
 import type { ProvisionReport } from '../topology/provision';
 import { provisionTopology } from '../topology/provision';
 import { ensureSupportObjects } from '../topology/support';
+import type { Tracing } from '../observability/tracing';
 import { connectTemporal } from '../temporal/connect';
 import { buildIdFor } from '../worker/build-id';
 import { loadPipeline } from '../worker/functions-module';
@@ -54,6 +55,8 @@ export interface DevOptions {
   readonly dashboard?: { readonly host?: string; readonly token?: string };
   /** Demo orders published once everything runs. Default: 3. */
   readonly demoOrders?: number;
+  /** Spans for the bridge, workflows and functions (observability/tracing.ts); shut down with the stack. Default: off. */
+  readonly tracing?: Tracing;
   readonly logger: Logger;
 }
 
@@ -86,6 +89,8 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
   const steps = new StopSteps(logger);
   steps.add('data folder lock', release);
   const stop = (): Promise<void> => steps.stop();
+  // Added first so it stops last: the spans of everything stopped before it are flushed.
+  if (options.tracing?.enabled) steps.add('tracing', () => options.tracing!.shutdown());
 
   try {
     let nats: NatsSettings;
@@ -152,6 +157,7 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
         options: { ...options.worker, taskQueue },
         pipeline,
         build,
+        ...(options.tracing ? { tracing: options.tracing } : {}),
       });
       const workerRun = worker.run();
       // A worker that fails on its own is said at once; its stop step then reports it again.
@@ -162,7 +168,9 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
       });
       logger.info('worker running', { taskQueue, role: worker.role, functions: worker.functions.join(','), build });
     }
-    const client = await connectTemporal(temporalSettings);
+    const client = await connectTemporal(temporalSettings, {
+      ...(options.tracing ? { clientInterceptors: options.tracing.clientInterceptors } : {}),
+    });
     steps.add('Temporal client', () => client.connection.close());
     const probeClient = await connectTemporal(temporalSettings, { retries: false });
     steps.add('Temporal probe client', () => probeClient.connection.close());

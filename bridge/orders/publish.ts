@@ -9,6 +9,7 @@ import { jserrors } from '@nats-io/jetstream/internal';
 import { STREAM, SUBJECTS, intakeMsgId } from '../../workflows/names';
 import type { OrderData } from '../../workflows/types';
 import { TopologyMissingError } from '../errors';
+import { inPublishSpan } from '../observability/trace-context';
 import { isJsApiError } from '../../activities/nats/api-codes';
 import { ForeignMessageError, verifyDuplicate } from '../../activities/nats/publish-checks';
 import { orderRevision } from './revision';
@@ -61,10 +62,14 @@ async function isConflict(js: JetStreamClient, ack: PubAck, sent: Uint8Array, or
 export async function publishOrder(js: JetStreamClient, order: Order): Promise<PublishResult> {
   try {
     const sent = new TextEncoder().encode(JSON.stringify(order));
-    const ack = await js.publish(SUBJECTS.received, sent, {
-      msgID: intakeMsgId(order.orderId),
-      expect: { streamName: STREAM },
-    });
+    // The order's trace starts here when tracing is on: its traceparent goes out with the message.
+    const ack = await inPublishSpan(SUBJECTS.received, order.orderId, (headers) =>
+      js.publish(SUBJECTS.received, sent, {
+        msgID: intakeMsgId(order.orderId),
+        expect: { streamName: STREAM },
+        ...(headers ? { headers } : {}),
+      }),
+    );
     const conflict = ack.duplicate && (await isConflict(js, ack, sent, order));
     return { orderId: order.orderId, seq: ack.seq, duplicate: ack.duplicate, conflict };
   } catch (err) {

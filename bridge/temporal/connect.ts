@@ -1,5 +1,6 @@
 /** Connects the bridge's Temporal clients: the SDK's connection with orderflow's retry interceptor. */
 import type { Interceptor } from '@grpc/grpc-js';
+import type { ClientInterceptors } from '@temporalio/client';
 import { Client, Connection } from '@temporalio/client';
 
 import type { TemporalSettings } from '../config/temporal';
@@ -20,6 +21,8 @@ export interface TemporalConnectOptions {
    * bench counts the calls per order with one). Default: none.
    */
   readonly interceptors?: readonly Interceptor[];
+  /** The client's own interceptors: tracing's, which carry the trace into workflow starts (observability/tracing.ts). Default: none. */
+  readonly clientInterceptors?: ClientInterceptors;
 }
 
 /** Connects a Temporal client, turning a failure into one clear ServerUnreachableError. */
@@ -38,7 +41,11 @@ export async function connectTemporal(
         ...(options.interceptors ?? []),
       ],
     });
-    return new Client({ connection, namespace: settings.namespace });
+    return new Client({
+      connection,
+      namespace: settings.namespace,
+      ...(options.clientInterceptors ? { interceptors: options.clientInterceptors } : {}),
+    });
   } catch (err) {
     throw new ServerUnreachableError('Temporal', settings.address, messageOf(err), { cause: err });
   }

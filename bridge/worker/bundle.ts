@@ -7,6 +7,7 @@ import path from 'node:path';
 
 import { bundleWorkflowCode } from '@temporalio/worker';
 
+import { WORKFLOW_INTERCEPTORS_PATH } from './tracing';
 import { PREBUILT_BUNDLE, WORKFLOWS_PATH } from './worker';
 
 /** The newest compiled workflow source under `dir`, its subfolders (workflows/names) included. */
@@ -25,6 +26,8 @@ export async function buildBundle(): Promise<boolean> {
   if (fs.existsSync(PREBUILT_BUNDLE) && fs.statSync(PREBUILT_BUNDLE).mtimeMs >= newestSource(dir)) return false;
   const { code } = await bundleWorkflowCode({
     workflowsPath: WORKFLOWS_PATH,
+    // Pass-through for runs started without a trace context (workflows/tracing-interceptors.ts).
+    workflowInterceptorModules: [WORKFLOW_INTERCEPTORS_PATH],
     logger: { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} },
   });
   fs.writeFileSync(`${PREBUILT_BUNDLE}.tmp`, code);

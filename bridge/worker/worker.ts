@@ -23,8 +23,10 @@ import type { TemporalSettings } from '../config/temporal';
 import { EFFECTS_BUCKET } from '../../workflows/names';
 import { ServerUnreachableError, messageOf } from '../errors';
 import { componentRegistry } from '../observability/registry';
+import type { Tracing } from '../observability/tracing';
 import { FunctionMetrics } from '../observability/worker-metrics';
 import { buildIdFor } from './build-id';
+import { workerTracing } from './tracing';
 
 /** Written by `npm run build` / the pretest step (see bundle.ts); bundled at start when absent. */
 export const PREBUILT_BUNDLE = path.resolve(__dirname, '../../workflow-bundle.js');
@@ -47,6 +49,8 @@ export interface OrderflowWorkerDeps {
    * told apart by their task queue. Default: a registry of the worker's own.
    */
   readonly registry?: Registry;
+  /** Spans for the workflows and functions (observability/tracing.ts). Default: off. */
+  readonly tracing?: Tracing;
 }
 
 export interface OrderflowWorker {
@@ -100,8 +104,11 @@ export async function createOrderflowWorker(deps: OrderflowWorkerDeps): Promise<
       : bundlePath
         ? { workflowBundle: { codePath: bundlePath } }
         : { workflowsPath: WORKFLOWS_PATH };
+  // A bundle has the workflow interceptors built in (bundle.ts); bundling at start adds them.
+  const tracing = workerTracing(deps.tracing, role !== 'functions' && !bundlePath);
   const worker = await Worker.create({
     connection,
+    ...tracing,
     namespace: deps.temporal.namespace,
     taskQueue,
     ...workflows,

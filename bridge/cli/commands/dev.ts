@@ -14,6 +14,7 @@ import { bridgeOptions, workerOptions } from '../../config/bridge';
 import { globalFlags, intFlag, loggerFrom } from '../options';
 import { untilSignal } from '../signals';
 import { addOptions } from '../table-flags';
+import { tracingFromEnv } from '../../observability/trace-context';
 
 interface DevFlags {
   dataDir?: string;
@@ -58,6 +59,7 @@ export function registerDev(program: Command): void {
       ]);
       // Loaded here: dev's worker brings the Temporal worker's native runtime, which other commands do without.
       const { startDev } = await import('../../dev/dev.js');
+      const tracing = await tracingFromEnv('dev', env);
       const stack = await startDev({
         dataDir: path.resolve(flags.dataDir ?? '.data'),
         natsServerBinary,
@@ -68,6 +70,7 @@ export function registerDev(program: Command): void {
         worker: workerOptions(flags),
         dashboard: { host: env.ORDERFLOW_DASHBOARD_HOST, token: env.ORDERFLOW_DASHBOARD_TOKEN },
         demoOrders: flags.demoOrders === undefined ? 3 : intFlag('--demo-orders', flags.demoOrders, 0, 10_000),
+        ...(tracing ? { tracing } : {}),
         logger,
       });
       process.stdout.write(devSummary(stack, process.env));

@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 
 import { InvalidInputError, UsageError } from '../../errors';
 import { connectNats } from '../../nats/connect';
+import { tracingFromEnv } from '../../observability/trace-context';
 import { demoOrders } from '../../orders/demo';
 import { parseItemFlag, parseOrderText, validateCandidates } from '../../orders/input';
 import type { PublishResult } from '../../orders/publish';
@@ -97,6 +98,8 @@ export function registerPublish(program: Command): void {
       const settings = natsFrom(command);
       const orders = await ordersFrom(file, flags);
       const nc = await connectNats(settings, { name: 'orderflow publish' });
+      // Each order's trace starts with its publish, when the OpenTelemetry environment asks for traces.
+      const tracing = await tracingFromEnv('publish', process.env);
       try {
         let duplicates = 0;
         let conflicts = 0;
@@ -117,6 +120,7 @@ export function registerPublish(program: Command): void {
         if (conflicts) process.exitCode = 1;
       } finally {
         await nc.close();
+        await tracing?.shutdown();
       }
     });
 }

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { bridgeOptions, metricsSettings, workerOptions } from '../../config/bridge';
 import { healthOptions } from '../../config/health-options';
 import { startHealthServer } from '../../observability/health-server';
+import { tracingFromEnv } from '../../observability/trace-context';
 import { processRegistry } from '../../observability/registry';
 import { registerWorkerGauges } from '../../observability/worker-metrics';
 import { Bridge } from '../../consumer/bridge';
@@ -39,8 +40,10 @@ export function registerRun(program: Command): void {
       const workersRun = options.functions ? pipeline : undefined;
       const metrics = metricsSettings(flags, process.env, 9464);
       const temporal = temporalFrom(command);
+      const tracing = await tracingFromEnv('bridge', process.env);
       const nc = await connectNats(natsFrom(command), { name: 'orderflow bridge', reconnectForever: true });
-      const client = await connectTemporal(temporal);
+      // Workflow starts carry the bridge's span for the message (observability/trace-context.ts).
+      const client = await connectTemporal(temporal, tracing ? { clientInterceptors: tracing.clientInterceptors } : {});
       const probeClient = await connectTemporal(temporal, { retries: false });
       await ensureSupportObjects(nc, await jetStreamManagerFor(nc));
       const registry = processRegistry();
@@ -71,6 +74,7 @@ export function registerRun(program: Command): void {
       await closeNats(nc).catch(() => undefined);
       await client.connection.close();
       await probeClient.connection.close();
+      await tracing?.shutdown();
     });
 
   withHealthOptions(addOptions(program.command('worker'), 'worker'), 'worker', 9465)
@@ -87,10 +91,19 @@ export function registerRun(program: Command): void {
       // Loaded here, not at the top: the Temporal worker's native runtime costs every other command ~30 MB.
       const { createOrderflowWorker, installRuntimeWithoutSignalHandlers } = await import('../../worker/worker.js');
       installRuntimeWithoutSignalHandlers();
+      const tracing = await tracingFromEnv('worker', process.env);
       const nc = await connectNats(natsFrom(command), { name: 'orderflow worker', reconnectForever: true });
       await ensureSupportObjects(nc, await jetStreamManagerFor(nc));
       const registry = processRegistry();
-      const worker = await createOrderflowWorker({ nc, temporal, options, pipeline, build, registry });
+      const worker = await createOrderflowWorker({
+        nc,
+        temporal,
+        options,
+        pipeline,
+        build,
+        registry,
+        ...(tracing ? { tracing } : {}),
+      });
       const running = worker.run();
       const nats = trackConnection(nc);
       let temporalReachable = true;
@@ -125,6 +138,7 @@ export function registerRun(program: Command): void {
       await running;
       await health?.close();
       await closeNats(nc).catch(() => undefined);
+      await tracing?.shutdown();
       logger.info('worker stopped');
     });
 }
