@@ -17,7 +17,9 @@ import { trackConnection } from '../nats/connection-state';
 import type { ServerFeatures } from '../nats/server-features';
 import { featuresOf } from '../nats/server-features';
 import type { Logger } from '../log';
+import { messageOf } from '../errors';
 import { namespaceScopedError } from '../temporal/faults';
+import { REGISTER_ADVICE, registrationState } from '../temporal/search-attribute-registry';
 import { TemporalHealth } from '../temporal/health';
 import { WorkerPresence } from '../temporal/worker-presence';
 import type { Pipeline } from '../../activities/define';
@@ -71,6 +73,8 @@ export class Bridge {
   private readonly features: ServerFeatures;
   private readonly registry: Registry;
   private readonly metricSet: BridgeMetrics;
+  /** Whether runs carry orderflow's search attributes: only when registered on the namespace (checked at start). */
+  private searchAttributes = false;
 
   constructor(
     private readonly deps: BridgeDeps,
@@ -154,6 +158,7 @@ export class Bridge {
             nak: (msg, delayMs) => nakAfter(msg, delayMs, features),
             logger: deps.logger,
             histograms: this.metricSet.stage(STAGES[name]),
+            searchAttributes: () => this.searchAttributes,
           },
           { ...options, stuck: { afterMs: options.stuckAfterMs, checkEveryMs: options.stuckCheckMs } },
         ),
@@ -217,12 +222,29 @@ export class Bridge {
     await this.pauseAtBrokerWithGates();
     // Before the first pull, so a bridge started without workers takes nothing.
     await Promise.all(this.presence.map((p) => p.start()));
+    this.searchAttributes = await this.searchAttributesRegistered();
     for (const consumer of this.consumers) await consumer.start();
     this.started = true;
     this.deps.logger.info('bridge consuming', {
       stages: this.options.stages.join(','),
       maxInFlight: this.options.maxInFlight,
     });
+  }
+
+  /**
+   * Once, before the first pull: a start naming an unregistered attribute fails, so runs carry
+   * them only when the namespace has them all. Not knowing (Temporal away, not allowed to ask)
+   * reads as not registered, until the bridge restarts.
+   */
+  private async searchAttributesRegistered(): Promise<boolean> {
+    const found = await registrationState(this.deps.probeClient ?? this.deps.client).catch((err: unknown) => ({
+      state: 'unknown' as const,
+      reason: messageOf(err),
+    }));
+    if (found.state === 'registered') return true;
+    const detail = found.state === 'missing' ? { missing: found.missing.join(',') } : { reason: found.reason };
+    this.deps.logger.warn(`runs start without search attributes: ${REGISTER_ADVICE}`, detail);
+    return false;
   }
 
   /**

@@ -36,6 +36,8 @@ export interface HandlerContext {
   readonly stage: Stage;
   readonly client: Client;
   readonly taskQueue: string;
+  /** Whether a run started is given orderflow's search attributes (registered on the namespace). Default: false. */
+  readonly searchAttributes?: boolean;
   /** The stage's intake gate: closed while the system (not the order) is at fault. */
   readonly gate: IntakeGate;
   /** Reports a failed Temporal call; true when it was a system fault (the gate is then closed). */
@@ -223,7 +225,13 @@ async function handleOne(msg: JsMsg, ctx: HandlerContext): Promise<Outcome> {
     const one = childSignal(scope.signal);
     return Promise.race([ctx.client.withAbortSignal(one.signal, fn), aborted]).finally(() => one.dispose());
   };
-  const run: RunContext = { stage: ctx.stage, client: ctx.client, taskQueue: ctx.taskQueue, call };
+  const run: RunContext = {
+    stage: ctx.stage,
+    client: ctx.client,
+    taskQueue: ctx.taskQueue,
+    call,
+    ...(ctx.searchAttributes ? { searchAttributes: true } : {}),
+  };
   try {
     for (;;) {
       await ctx.gate.whenOpen(scope.signal);

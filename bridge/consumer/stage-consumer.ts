@@ -55,6 +55,8 @@ export interface StageConsumerDeps {
   readonly logger: Logger;
   /** The stage's histograms (metrics.ts). */
   readonly histograms: StageHistograms;
+  /** Whether runs are started with orderflow's search attributes (the bridge knows once started). Default: never. */
+  readonly searchAttributes?: () => boolean;
 }
 
 /** A stage's histograms, in seconds: labelled children of the bridge's prom-client histograms. */
@@ -209,6 +211,7 @@ export class StageConsumer {
       stage: this.stage,
       client: this.deps.client,
       taskQueue: this.options.taskQueue,
+      searchAttributes: this.deps.searchAttributes?.() ?? false,
       gate: this.deps.gate,
       reportFault: this.deps.reportFault,
       stuck: this.options.stuck,

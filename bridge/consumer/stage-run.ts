@@ -13,6 +13,7 @@ import {
 
 import type { Stage } from '../../workflows/names';
 import type { StageInput } from '../../workflows/types';
+import { runAttributesFor } from '../temporal/run-attributes';
 import { readRunMemo, runMemoFor } from '../temporal/run-memo';
 import type { Outcome, ParkKind } from './decision';
 
@@ -24,6 +25,8 @@ export interface RunContext {
   readonly client: Client;
   readonly taskQueue: string;
   readonly call: Call;
+  /** Whether runs are started with orderflow's search attributes (only when registered). Default: false. */
+  readonly searchAttributes?: boolean;
 }
 
 /** What to do about the order's run: wait for this run, or an outcome already reached. */
@@ -53,6 +56,7 @@ async function startRun(ctx: RunContext, workflowId: string, input: StageInput):
         // Temporal's default would run a completed order again; only a failed run may be retried.
         workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
         memo: runMemoFor(input),
+        ...(ctx.searchAttributes ? { typedSearchAttributes: runAttributesFor(input) } : {}),
       }),
     );
     return handle.firstExecutionRunId;

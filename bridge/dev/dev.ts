@@ -29,6 +29,7 @@ import { provisionTopology } from '../topology/provision';
 import { ensureSupportObjects } from '../topology/support';
 import type { Tracing } from '../observability/tracing';
 import { connectTemporal } from '../temporal/connect';
+import { registerSearchAttributes } from '../temporal/search-attribute-registry';
 import { buildIdFor } from '../worker/build-id';
 import { loadPipeline } from '../worker/functions-module';
 import { createOrderflowWorker, installRuntimeWithoutSignalHandlers } from '../worker/worker';
@@ -172,6 +173,8 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
       ...(options.tracing ? { clientInterceptors: options.tracing.clientInterceptors } : {}),
     });
     steps.add('Temporal client', () => client.connection.close());
+    // Before the bridge starts: it gives runs their search attributes only when they are registered.
+    await registerSearchAttributes(client);
     const probeClient = await connectTemporal(temporalSettings, { retries: false });
     steps.add('Temporal probe client', () => probeClient.connection.close());
     const bridge = new Bridge({ nc, client, probeClient, logger, pipeline }, options.bridge);

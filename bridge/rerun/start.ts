@@ -2,7 +2,8 @@
  * Starting a rerun's runs: each as a new workflow under its rerun ID, with the bridge's memo plus
  * the tag, a bounded number at once. The ID is refused if it ever ran (conflict policy FAIL, reuse
  * policy REJECT_DUPLICATE), so starting the same tag twice, or two operators at once, starts each
- * order once: a refusal counts as "already rerun".
+ * order once: a refusal counts as "already rerun". Each carries the bridge's search attributes
+ * when the namespace has them registered (asked once).
  */
 import type { Client } from '@temporalio/client';
 import {
@@ -15,6 +16,8 @@ import type { StageName } from '../../workflows/names';
 import { STAGES } from '../../workflows/names';
 import type { RerunSpec } from '../../workflows/types';
 import { messageOf } from '../errors';
+import { runAttributesFor } from '../temporal/run-attributes';
+import { searchAttributesRegistered } from '../temporal/search-attribute-registry';
 import { forEachBounded } from './lookups';
 import { rerunMemoFor } from './memo';
 import type { SelectedRerun } from './select';
@@ -24,6 +27,8 @@ export interface StartSettings {
   readonly taskQueue: string;
   readonly rerun: RerunSpec;
   readonly concurrency: number;
+  /** Whether the runs carry orderflow's search attributes. Default: when the namespace has them registered. */
+  readonly searchAttributes?: boolean;
   /** Told after each start, whatever its result. */
   readonly onEach?: (done: number) => void;
 }
@@ -44,6 +49,7 @@ export async function startReruns(
   const alreadyRerun: string[] = [];
   const failed: Array<{ workflowId: string; error: string }> = [];
   const { workflowType } = STAGES[settings.stage];
+  const withAttributes = settings.searchAttributes ?? (await searchAttributesRegistered(client));
   await forEachBounded(reruns, settings.concurrency, async ({ workflowId, message }) => {
     const input = { ...message.input, rerun: settings.rerun };
     try {
@@ -55,6 +61,7 @@ export async function startReruns(
         // One run per tag and order, ever: a rerun that fails again is rerun under a new tag.
         workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
         memo: rerunMemoFor(input),
+        ...(withAttributes ? { typedSearchAttributes: runAttributesFor(input) } : {}),
       });
       started.push(workflowId);
     } catch (err) {

@@ -6,7 +6,7 @@
  * each stage's result holds: no scan of ORDERS. Lists each stage's reruns (`orderflow rerun`) too.
  */
 import type { JetStreamManager } from '@nats-io/jetstream';
-import type { Client, WorkflowExecutionDescription } from '@temporalio/client';
+import type { Client, WorkflowExecutionDescription, WorkflowExecutionInfo } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/client';
 
 import { STAGES, STREAM, workflowIdFor } from '../../workflows/names';
@@ -14,6 +14,8 @@ import type { DeadLetterRecord } from '../dlq/dead-letter-store';
 import { listDeadLetters } from '../dlq/dead-letter-store';
 import type { StageName } from '../../workflows/names';
 import type { StageResult } from '../../workflows/types';
+import type { RunSource } from '../temporal/run-attributes';
+import { readRunAttributes } from '../temporal/run-attributes';
 import { readRunMemo } from '../temporal/run-memo';
 import type { RerunView } from './reruns';
 import { rerunsOf } from './reruns';
@@ -33,10 +35,19 @@ export interface MessageRef {
   readonly deliveryCount?: number;
 }
 
+/** One run of a stage's workflow, and the message that started it (absent on runs that do not say). */
+export interface RunView {
+  readonly runId: string;
+  readonly status: string;
+  readonly startTime: string;
+  readonly closeTime?: string;
+  readonly source?: RunSource;
+}
+
 export interface StageTimeline {
   readonly stage: StageName;
   readonly workflowId: string;
-  readonly runs: ReadonlyArray<{ runId: string; status: string; startTime: string; closeTime?: string }>;
+  readonly runs: readonly RunView[];
   readonly status?: string;
   readonly input?: MessageRef;
   readonly output?: MessageRef;
@@ -93,6 +104,23 @@ async function describe(client: Client, workflowId: string): Promise<WorkflowExe
   }
 }
 
+/**
+ * The message that started a listed run: its search attributes, else its memo (the list already
+ * carries both, so this costs no call). Undefined when neither tells the sequence.
+ */
+function runSourceOf(run: WorkflowExecutionInfo): RunSource | undefined {
+  const attributes = readRunAttributes(run.typedSearchAttributes);
+  const memo = readRunMemo(run.memo);
+  const merged: RunSource = {
+    ...(memo.stream !== undefined ? { stream: memo.stream } : {}),
+    ...(memo.subject !== undefined ? { subject: memo.subject } : {}),
+    ...(memo.streamSeq !== undefined ? { streamSeq: memo.streamSeq } : {}),
+    ...(memo.deliveryCount !== undefined ? { deliveryCount: memo.deliveryCount } : {}),
+    ...attributes,
+  };
+  return merged.streamSeq === undefined ? undefined : merged;
+}
+
 async function stageTimeline(
   client: Client,
   jsm: JetStreamManager,
@@ -100,13 +128,15 @@ async function stageTimeline(
   orderId: string,
 ): Promise<StageTimeline> {
   const workflowId = workflowIdFor(stage, orderId);
-  const runs: Array<{ runId: string; status: string; startTime: string; closeTime?: string }> = [];
+  const runs: RunView[] = [];
   for await (const run of client.workflow.list({ query: `WorkflowId = '${workflowId.replace(/'/g, "\\'")}'` })) {
+    const source = runSourceOf(run);
     runs.push({
       runId: run.runId,
       status: run.status.name,
       startTime: run.startTime.toISOString(),
       ...(run.closeTime ? { closeTime: run.closeTime.toISOString() } : {}),
+      ...(source ? { source } : {}),
     });
   }
   runs.sort((a, b) => a.startTime.localeCompare(b.startTime));

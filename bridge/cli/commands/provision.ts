@@ -1,17 +1,73 @@
+/**
+ * `orderflow provision`: the ORDERS topology on NATS, and orderflow's search attributes on the
+ * Temporal namespace when Temporal is configured (a denial there is a warning line, not a failure).
+ */
 import type { Command } from 'commander';
 
 import { connectNats, jetStreamManagerFor } from '../../nats/connect';
 import type { ObjectOutcome, ProvisionReport } from '../../topology/provision';
 import { provisionTopology } from '../../topology/provision';
 import { ensureSupportObjects } from '../../topology/support';
+import { connectTemporal } from '../../temporal/connect';
+import type { RegistrationOutcome } from '../../temporal/search-attribute-registry';
+import { registerSearchAttributes } from '../../temporal/search-attribute-registry';
+import { messageOf } from '../../errors';
 import { formatConfigValue, table } from '../format';
-import { intFlag, natsFrom } from '../options';
+import { globalFlags, intFlag, natsFrom, temporalFrom } from '../options';
 
 interface ProvisionFlags {
   apply?: boolean;
   dryRun?: boolean;
   json?: boolean;
   replicas?: string;
+  searchAttributes?: boolean;
+}
+
+type SearchAttributesOutcome = RegistrationOutcome | { readonly state: 'skipped'; readonly reason: string };
+
+/**
+ * Whether to register the search attributes: when asked (`--search-attributes`), or when Temporal
+ * is configured at all (flag, TEMPORAL_ADDRESS, a profile or config file). A NATS-only provision
+ * does not wait on a Temporal that is not there.
+ */
+function wantsSearchAttributes(flags: ProvisionFlags, command: Command, env = process.env): boolean {
+  if (flags.searchAttributes !== undefined) return flags.searchAttributes;
+  return Boolean(
+    globalFlags(command).temporalAddress ?? env.TEMPORAL_ADDRESS ?? env.TEMPORAL_PROFILE ?? env.TEMPORAL_CONFIG_FILE,
+  );
+}
+
+async function provisionSearchAttributes(
+  flags: ProvisionFlags,
+  command: Command,
+  dryRun: boolean,
+): Promise<SearchAttributesOutcome> {
+  if (!wantsSearchAttributes(flags, command)) {
+    return { state: 'skipped', reason: 'no Temporal configured (set TEMPORAL_ADDRESS or pass --search-attributes)' };
+  }
+  const settings = temporalFrom(command);
+  const client = await connectTemporal(settings).catch((err: unknown) => messageOf(err));
+  if (typeof client === 'string') return { state: 'not-registered', reason: client };
+  try {
+    return await registerSearchAttributes(client, dryRun);
+  } finally {
+    await client.connection.close();
+  }
+}
+
+/** One line, as the support objects' lines: registered, skipped, or a warning with the reason. */
+export function searchAttributesLine(outcome: SearchAttributesOutcome, dryRun: boolean): string {
+  const label = 'temporal  search attributes';
+  switch (outcome.state) {
+    case 'registered':
+      return outcome.added.length
+        ? `${label} ${dryRun ? 'would be registered' : 'registered'} (${outcome.added.join(', ')})`
+        : `${label} present`;
+    case 'skipped':
+      return `${label} skipped: ${outcome.reason}`;
+    case 'not-registered':
+      return `warning: search attributes not registered (${outcome.reason}); runs start without them and \`status --seq\` cannot search by message`;
+  }
 }
 
 const verbs: Record<ObjectOutcome['action'], { done: string; dry: string }> = {
@@ -56,6 +112,11 @@ export function registerProvision(program: Command): void {
     .option('--dry-run', 'change nothing; show what would be done')
     .option('--json', 'print the report as JSON')
     .option('--replicas <n>', 'stream replicas, 1-5; use 3 on a NATS cluster (default: 1)')
+    .option(
+      '--search-attributes',
+      "register orderflow's search attributes on the Temporal namespace (default: when Temporal is configured)",
+    )
+    .option('--no-search-attributes', 'leave the Temporal namespace alone')
     .addHelpText(
       'after',
       '\nExit codes: 0 the topology matches (after any change), 1 drift remains, 2 bad flags or settings, 3 NATS unreachable.',
@@ -82,9 +143,11 @@ export function registerProvision(program: Command): void {
           `kv        ORDERFLOW_EFFECTS  ${state(support.effects)} (side effects of the functions)`,
           `obj       ORDERFLOW_DLQ_PAYLOADS ${state(support.deadLetterPayloads)} (dead letters too large for one message)`,
         ];
+        const searchAttributes = await provisionSearchAttributes(flags, command, dryRun);
+        supportLines.push(searchAttributesLine(searchAttributes, dryRun));
         process.stdout.write(
           flags.json
-            ? `${JSON.stringify({ ...report, support }, null, 2)}\n`
+            ? `${JSON.stringify({ ...report, support, searchAttributes }, null, 2)}\n`
             : `${renderReport(report, dryRun)}\n${supportLines.join('\n')}\n`,
         );
         process.exitCode = report.inSync ? 0 : 1;

@@ -1,15 +1,19 @@
 /**
  * `orderflow status`: one order's timeline (each stage's runs, messages, plan, the build that ran
- * each function, the function now), or without an ID the pipeline at a glance.
+ * each function, the function now), the runs one stream message started (`--seq`), or without
+ * either the pipeline at a glance.
  */
 import type { Command } from 'commander';
 
 import { connectNats, jetStreamManagerFor } from '../../nats/connect';
-import type { OrderTimeline, StageTimeline } from '../../status/order-timeline';
+import type { MessageRuns } from '../../status/message-runs';
+import { runsOfMessage } from '../../status/message-runs';
+import type { OrderTimeline, RunView, StageTimeline } from '../../status/order-timeline';
 import { orderTimeline } from '../../status/order-timeline';
 import type { PipelineSummary } from '../../status/pipeline-summary';
 import { pipelineSummary } from '../../status/pipeline-summary';
 import { connectTemporal } from '../../temporal/connect';
+import { ConfigError } from '../../errors';
 import { table } from '../format';
 import { intFlag, natsFrom, temporalFrom } from '../options';
 
@@ -41,6 +45,35 @@ function rerunLines(s: StageTimeline): string[] {
   );
 }
 
+/** `, from ORDERS.received #12 (delivery 2)`: the message that started the run, when it says. */
+function sourcePart(run: RunView): string {
+  const s = run.source;
+  if (s?.streamSeq === undefined) return '';
+  return `, from ${s.subject ?? s.stream ?? '?'} #${s.streamSeq}${s.deliveryCount ? ` (delivery ${s.deliveryCount})` : ''}`;
+}
+
+export function renderMessageRuns(m: MessageRuns): string {
+  const how = m.via === 'search-attributes' ? 'found by search attributes' : "found through the order's runs";
+  const lines = [`${m.stream} #${m.streamSeq}: ${m.runs.length} run${m.runs.length === 1 ? '' : 's'} (${how})`];
+  if (m.runs.length) {
+    const rows = [['STAGE', 'WORKFLOW', 'RUN', 'STATUS', 'DELIVERY', 'STARTED', 'CLOSED']];
+    for (const r of m.runs) {
+      rows.push([
+        r.stage ?? '?',
+        r.workflowId,
+        r.runId,
+        r.status,
+        r.deliveryCount === undefined ? '?' : String(r.deliveryCount),
+        r.startTime,
+        r.closeTime ?? '-',
+      ]);
+    }
+    lines.push(table(rows));
+  }
+  if (m.note) lines.push(m.note);
+  return lines.join('\n');
+}
+
 function renderTimeline(t: OrderTimeline): string {
   const rows = [['STAGE', 'WORKFLOW', 'STATUS', 'RUNS', 'IN (SEQ, ACKED)', 'OUT (SEQ)', 'NOW / LAST FAILURE']];
   for (const s of t.stages) {
@@ -67,7 +100,7 @@ function renderTimeline(t: OrderTimeline): string {
     lines.push(...planLines(s));
     for (const r of s.runs)
       lines.push(
-        `  ${s.stage} run ${r.runId}: ${r.status}, started ${r.startTime}${r.closeTime ? `, closed ${r.closeTime}` : ''}`,
+        `  ${s.stage} run ${r.runId}: ${r.status}, started ${r.startTime}${r.closeTime ? `, closed ${r.closeTime}` : ''}${sourcePart(r)}`,
       );
     lines.push(...rerunLines(s));
   }
@@ -113,18 +146,35 @@ export function registerStatus(program: Command): void {
     .description("one order's timeline across Temporal and JetStream; without an ID, the pipeline at a glance")
     .option('--json', 'print JSON')
     .option('--sample-seconds <n>', "summary: how long to collect JetStream's sampled ack delays (default: 2)")
+    .option('--seq <n>', 'the runs that stream message <n> of ORDERS started (each stage run, failed runs and reruns)')
     .addHelpText(
       'after',
-      '\nExit codes: 0 found, 1 the order is unknown, 2 bad flags or settings, 3 a server unreachable.',
+      "\nExit codes: 0 found, 1 the order (or the message's runs) unknown, 2 bad flags or settings, 3 a server unreachable.",
     )
     .action(
-      async (orderId: string | undefined, flags: { json?: boolean; sampleSeconds?: string }, command: Command) => {
+      async (
+        orderId: string | undefined,
+        flags: { json?: boolean; sampleSeconds?: string; seq?: string },
+        command: Command,
+      ) => {
+        const seq = flags.seq === undefined ? undefined : intFlag('--seq', flags.seq, 1, Number.MAX_SAFE_INTEGER);
+        if (seq !== undefined && orderId !== undefined) {
+          throw new ConfigError('--seq', 'cannot be given with an order ID', 'ask for one order or one message');
+        }
         const temporal = temporalFrom(command);
         const nc = await connectNats(natsFrom(command), { name: 'orderflow status' });
         try {
           const client = await connectTemporal(temporal);
           try {
             const jsm = await jetStreamManagerFor(nc);
+            if (seq !== undefined) {
+              const found = await runsOfMessage(client, jsm, seq);
+              process.stdout.write(
+                flags.json ? `${JSON.stringify(found, null, 2)}\n` : `${renderMessageRuns(found)}\n`,
+              );
+              if (found.runs.length === 0) process.exitCode = 1;
+              return;
+            }
             if (!orderId) {
               const sampleMs =
                 flags.sampleSeconds === undefined
