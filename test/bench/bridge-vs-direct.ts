@@ -1,8 +1,8 @@
 /**
  * One round's comparison of the bridge with Temporal-direct, on the same servers and worker:
  * short slices in the order D B B D B D D B (stats.ts balancedOrder), so a drift of Temporal's
- * rate within the round reaches both alike; then, at half of the lower rate, paced slices
- * D B B D for the latency. The bridge
+ * rate within the round reaches both alike; then, at half of the lower rate, their latency in
+ * one paced stream (latency.ts). The bridge
  * runs in this process, its round trips counted over its throughput slices.
  */
 import type { Pipeline } from '../harness/pipeline';
@@ -13,6 +13,7 @@ import type { CpuMs } from './cpu';
 import { NO_CPU, addCpu, cpuMeter } from './cpu';
 import type { SliceResult } from './direct';
 import { directSlice } from './direct';
+import { pairedLatency } from './latency';
 import type { RoundTrips } from './round-trips';
 import { NO_ROUND_TRIPS, addRoundTrips } from './round-trips';
 import { balancedOrder } from './stats';
@@ -46,10 +47,9 @@ export async function bridgeVsDirect(p: Pipeline, config: BenchConfig): Promise<
   const taskQueue = PIPELINES.regular.taskQueue;
   const counted = await startCountedBridge(p, { stages: 'process', maxInFlight: config.concurrency, taskQueue });
   try {
-    const direct = (count: number, ratePerS?: number): Promise<SliceResult> =>
-      directSlice(p, count, { concurrency: config.concurrency, taskQueue, ...(ratePerS ? { ratePerS } : {}) });
-    const viaBridge = (count: number, ratePerS?: number): Promise<SliceResult> =>
-      bridgeSlice(p, counted.bridge, count, ratePerS ? { ratePerS } : {});
+    const direct = (count: number): Promise<SliceResult> =>
+      directSlice(p, count, { concurrency: config.concurrency, taskQueue });
+    const viaBridge = (count: number): Promise<SliceResult> => bridgeSlice(p, counted.bridge, count);
 
     await direct(WARM_UP_ORDERS);
     await viaBridge(WARM_UP_ORDERS);
@@ -67,18 +67,17 @@ export async function bridgeVsDirect(p: Pipeline, config: BenchConfig): Promise<
     const bridgePerS = rateOf(slices[BRIDGE]);
 
     const pacedRatePerS = Math.min(directPerS, bridgePerS) / 2;
-    const latencies: [number[], number[]] = [[], []];
-    for (const side of balancedOrder(2)) {
-      const half = Math.ceil(config.latencyOrders / 2);
-      latencies[side].push(...(await (side === BRIDGE ? viaBridge : direct)(half, pacedRatePerS)).latencies);
-    }
+    const latencies = await pairedLatency(p, counted.bridge, config.latencyOrders, {
+      ratePerS: pacedRatePerS,
+      taskQueue,
+    });
     return {
       directPerS,
       bridgePerS,
       ratio: bridgePerS / directPerS,
       pacedRatePerS,
-      directLatencies: latencies[DIRECT],
-      bridgeLatencies: latencies[BRIDGE],
+      directLatencies: latencies.direct,
+      bridgeLatencies: latencies.bridge,
       roundTrips,
       cpu: { direct: cpu[DIRECT], bridge: cpu[BRIDGE] },
     };

@@ -19,7 +19,7 @@ export interface BenchConfig {
   readonly sliceOrders: number;
   /** Workflows in flight: the direct client's and the bridge's --max-in-flight. BENCH_CONCURRENCY, default 50. */
   readonly concurrency: number;
-  /** Orders each way per round for the latency at half load, in two slices. BENCH_LATENCY_ORDERS, default 100. */
+  /** Orders each way per round for the latency at half load, in one stream. BENCH_LATENCY_ORDERS, default 100. */
   readonly latencyOrders: number;
   /** Messages of the raw JetStream measurement per round. BENCH_RAW_MESSAGES, default 20000. */
   readonly rawMessages: number;

@@ -106,7 +106,7 @@ export async function endToEndSlice(
     await completed;
     const seconds = (performance.now() - started) / 1000;
     const bridge = processCpuMs(child.pid) - bridgeCpuBefore;
-    return { orders: count, seconds, latencies: [], ids, cpu: { ...meter.end(), bridge } };
+    return { orders: count, seconds, ids, cpu: { ...meter.end(), bridge } };
   } finally {
     await killProcess(child, 'SIGTERM');
   }
