@@ -15,12 +15,10 @@ import { readRerunMemo } from '../rerun/memo';
 import { readRunAttributes, runsOfMessageQuery } from '../temporal/run-attributes';
 import { readRunMemo } from '../temporal/run-memo';
 import { REGISTER_ADVICE } from '../temporal/search-attribute-registry';
+import { GRPC_STATUS } from '../temporal/faults';
 
 /** Runs listed for one message at most: a message starts one per failed run and rerun tag. */
 export const MESSAGE_RUNS_AT_MOST = 1000;
-
-/** gRPC INVALID_ARGUMENT: how visibility refuses a query naming an attribute it does not know. */
-const INVALID_ARGUMENT = 3;
 
 export interface MessageRunView {
   readonly stage?: StageName;
@@ -48,7 +46,7 @@ export interface MessageRuns {
 
 function isRefusedQuery(err: unknown): boolean {
   for (let e: unknown = err, depth = 0; e instanceof Error && depth < 6; e = e.cause, depth += 1) {
-    if (isGrpcServiceError(e) && (e.code as number) === INVALID_ARGUMENT) return true;
+    if (isGrpcServiceError(e) && (e.code as number) === GRPC_STATUS.INVALID_ARGUMENT) return true;
   }
   return false;
 }

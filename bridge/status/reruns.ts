@@ -10,6 +10,7 @@ import { isGrpcServiceError } from '@temporalio/client';
 import type { StageName } from '../../workflows/names';
 import { STAGES, rerunTagOf, rerunWorkflowIdPrefix } from '../../workflows/names';
 import { readRerunMemo } from '../rerun/memo';
+import { GRPC_STATUS } from '../temporal/faults';
 
 export interface RerunView {
   readonly tag: string;
@@ -27,12 +28,9 @@ export const RERUNS_LISTED_AT_MOST = 100;
 /** Runs of the stage's workflow type the fallback scan reads at most. */
 export const FALLBACK_SCAN_AT_MOST = 5_000;
 
-/** gRPC INVALID_ARGUMENT: how a visibility store answers a query it cannot run. */
-const INVALID_ARGUMENT = 3;
-
 function isRefusedQuery(err: unknown): boolean {
   for (let e: unknown = err, depth = 0; e instanceof Error && depth < 6; e = e.cause, depth += 1) {
-    if (isGrpcServiceError(e) && (e.code as number) === INVALID_ARGUMENT) return true;
+    if (isGrpcServiceError(e) && (e.code as number) === GRPC_STATUS.INVALID_ARGUMENT) return true;
   }
   return false;
 }

@@ -10,10 +10,13 @@ import { NamespaceNotFoundError } from '@temporalio/common';
 /** gRPC status codes (https://grpc.github.io/grpc/core/md_doc_statuscodes.html) orderflow acts on. */
 export const GRPC_STATUS = {
   CANCELLED: 1,
+  INVALID_ARGUMENT: 3,
   DEADLINE_EXCEEDED: 4,
   NOT_FOUND: 5,
+  ALREADY_EXISTS: 6,
   PERMISSION_DENIED: 7,
   RESOURCE_EXHAUSTED: 8,
+  UNIMPLEMENTED: 12,
   UNAVAILABLE: 14,
   UNAUTHENTICATED: 16,
 } as const;

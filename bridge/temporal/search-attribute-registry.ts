@@ -15,10 +15,6 @@ import { GRPC_STATUS, temporalFaultOf } from './faults';
 /** Temporal's IndexedValueType numbers (temporal.api.enums.v1) for the types orderflow uses. */
 const INDEXED_VALUE_TYPE: Readonly<Record<SearchAttributeName['type'], number>> = { KEYWORD: 2, INT: 3 };
 
-/** gRPC codes an operator call may answer that mean "not here", not "Temporal is away". */
-const ALREADY_EXISTS = 6;
-const UNIMPLEMENTED = 12;
-
 /** What to tell an operator when the attributes are not registered. */
 export const REGISTER_ADVICE = 'run `orderflow provision` to register search attributes';
 
@@ -37,7 +33,7 @@ function isCode(err: unknown, ...codes: number[]): boolean {
 
 /** Denied or unsupported: the operator service is out of reach for this identity or server. */
 function isNotAllowed(err: unknown): boolean {
-  return isCode(err, GRPC_STATUS.PERMISSION_DENIED, UNIMPLEMENTED);
+  return isCode(err, GRPC_STATUS.PERMISSION_DENIED, GRPC_STATUS.UNIMPLEMENTED);
 }
 
 function missingFrom(custom: Readonly<Record<string, number>>): string[] {
@@ -98,7 +94,7 @@ export async function registerSearchAttributes(client: Client, dryRun = false): 
         await client.connection.operatorService.addSearchAttributes({ namespace, searchAttributes });
       } catch (err) {
         // Another provision got there first: what counts is that they are there now.
-        if (!isCode(err, ALREADY_EXISTS)) throw err;
+        if (!isCode(err, GRPC_STATUS.ALREADY_EXISTS)) throw err;
       }
     }
     return { state: 'registered', added: missing.map((a) => a.name) };
