@@ -29,6 +29,11 @@ export interface BridgeVsDirect {
   readonly directPerS: number;
   readonly bridgePerS: number;
   readonly ratio: number;
+  /**
+   * Direct against itself: its first and last slices' rate over its middle two (with 4 slices;
+   * else 1). What the round's ratio would be if the bridge were direct: the bench's own noise.
+   */
+  readonly directSelfRatio: number;
   readonly pacedRatePerS: number;
   readonly directLatencies: number[];
   readonly bridgeLatencies: number[];
@@ -64,6 +69,8 @@ export async function bridgeVsDirect(p: Pipeline, config: BenchConfig): Promise<
       if (counting) roundTrips = addRoundTrips(roundTrips, counting.end(config.sliceOrders));
     }
     const directPerS = rateOf(slices[DIRECT]);
+    const d = slices[DIRECT];
+    const directSelfRatio = d.length === 4 ? rateOf([d[0]!, d[3]!]) / rateOf([d[1]!, d[2]!]) : 1;
     const bridgePerS = rateOf(slices[BRIDGE]);
 
     const pacedRatePerS = Math.min(directPerS, bridgePerS) / 2;
@@ -75,6 +82,7 @@ export async function bridgeVsDirect(p: Pipeline, config: BenchConfig): Promise<
       directPerS,
       bridgePerS,
       ratio: bridgePerS / directPerS,
+      directSelfRatio,
       pacedRatePerS,
       directLatencies: latencies.direct,
       bridgeLatencies: latencies.bridge,

@@ -94,6 +94,12 @@ export function resultsOf(
       3,
     ),
     ratio_bridge_vs_direct_by_round: rounds.map((r) => round(r.ratio, 3)),
+    // The same measure of direct against itself (its outer slices over its inner ones): the noise floor.
+    ...both(
+      'ratio_direct_vs_direct',
+      over((r) => r.directSelfRatio),
+      3,
+    ),
     ...both(
       'paced_rate_per_s',
       over((r) => r.pacedRatePerS),

@@ -29,7 +29,7 @@ function describeRound(n: number, r: RoundResult): string {
   const rt = r.roundTrips;
   return (
     `round ${n} (${r.seconds.toFixed(0)} s): raw ${r.rawPerS.toFixed(0)}/s · direct ${r.directPerS.toFixed(1)}/s` +
-    ` · bridge ${r.bridgePerS.toFixed(1)}/s · ratio ${r.ratio.toFixed(3)}` +
+    ` · bridge ${r.bridgePerS.toFixed(1)}/s · ratio ${r.ratio.toFixed(3)} (direct vs itself ${r.directSelfRatio.toFixed(3)})` +
     ` · e2e regular ${e.regularPerS.toFixed(1)}/s local ${e.localPerS.toFixed(1)}/s (${e.speedup.toFixed(2)}×)` +
     ` · Temporal calls/order ${(total(rt.temporal) / rt.orders).toFixed(2)}` +
     ` · NATS out/in per order ${(rt.nats.outMsgs / rt.orders).toFixed(2)}/${(rt.nats.inMsgs / rt.orders).toFixed(2)}` +
