@@ -30,8 +30,9 @@ export interface BridgeVsDirect {
   readonly bridgePerS: number;
   readonly ratio: number;
   /**
-   * Direct against itself: its first and last slices' rate over its middle two (with 4 slices;
-   * else 1). What the round's ratio would be if the bridge were direct: the bench's own noise.
+   * Direct against itself: its slices split in two halves as balancedOrder interleaves two sides
+   * (1st 4th 6th 7th against 2nd 3rd 5th 8th), one half's rate over the other's. What the
+   * round's ratio would be if the bridge were direct: the bench's own noise. 1 with one slice.
    */
   readonly directSelfRatio: number;
   readonly pacedRatePerS: number;
@@ -69,8 +70,9 @@ export async function bridgeVsDirect(p: Pipeline, config: BenchConfig): Promise<
       if (counting) roundTrips = addRoundTrips(roundTrips, counting.end(config.sliceOrders));
     }
     const directPerS = rateOf(slices[DIRECT]);
-    const d = slices[DIRECT];
-    const directSelfRatio = d.length === 4 ? rateOf([d[0]!, d[3]!]) / rateOf([d[1]!, d[2]!]) : 1;
+    const halves = balancedOrder(Math.floor(config.slices / 2));
+    const half = (h: 0 | 1): SliceResult[] => slices[DIRECT].filter((_, i) => halves[i] === h);
+    const directSelfRatio = config.slices >= 2 ? rateOf(half(0)) / rateOf(half(1)) : 1;
     const bridgePerS = rateOf(slices[BRIDGE]);
 
     const pacedRatePerS = Math.min(directPerS, bridgePerS) / 2;

@@ -11,12 +11,17 @@ function fromEnv(name: string, fallback: number): number {
 export interface BenchConfig {
   /** Rounds, each on fresh servers. BENCH_ROUNDS, default 5. */
   readonly rounds: number;
-  /** Orders of each mode per round (its phase). BENCH_ORDERS, default 400. */
+  /** Bridge against direct: orders each way per round. BENCH_ORDERS, default 800. */
   readonly ordersPerPhase: number;
-  /** Slices a phase is cut into, interleaved with the other mode's. BENCH_SLICES, default 4. */
+  /** ... cut into this many slices each way, interleaved. BENCH_SLICES, default 8. */
   readonly slices: number;
   /** Orders in one slice: the phase's orders over its slices, rounded up. */
   readonly sliceOrders: number;
+  /**
+   * End to end, regular against local: orders each way per round, slices each way, orders per
+   * slice. BENCH_E2E_ORDERS, default 400; BENCH_E2E_SLICES, default 4.
+   */
+  readonly e2e: { readonly orders: number; readonly slices: number; readonly sliceOrders: number };
   /** Workflows in flight: the direct client's and the bridge's --max-in-flight. BENCH_CONCURRENCY, default 50. */
   readonly concurrency: number;
   /** Orders each way per round for the latency at half load, in one stream. BENCH_LATENCY_ORDERS, default 100. */
@@ -34,13 +39,16 @@ export function benchConfig(): BenchConfig {
   if (backlogs.some((n) => !Number.isInteger(n) || n < 1)) {
     throw new Error(`BENCH_BACKLOGS=${process.env.BENCH_BACKLOGS}: give whole numbers, comma-separated`);
   }
-  const ordersPerPhase = fromEnv('BENCH_ORDERS', 400);
-  const slices = fromEnv('BENCH_SLICES', 4);
+  const ordersPerPhase = fromEnv('BENCH_ORDERS', 800);
+  const slices = fromEnv('BENCH_SLICES', 8);
+  const e2eOrders = fromEnv('BENCH_E2E_ORDERS', 400);
+  const e2eSlices = fromEnv('BENCH_E2E_SLICES', 4);
   return {
     rounds: fromEnv('BENCH_ROUNDS', 5),
     ordersPerPhase,
     slices,
     sliceOrders: Math.ceil(ordersPerPhase / slices),
+    e2e: { orders: e2eOrders, slices: e2eSlices, sliceOrders: Math.ceil(e2eOrders / e2eSlices) },
     concurrency: fromEnv('BENCH_CONCURRENCY', 50),
     latencyOrders: fromEnv('BENCH_LATENCY_ORDERS', 100),
     rawMessages: fromEnv('BENCH_RAW_MESSAGES', 20_000),

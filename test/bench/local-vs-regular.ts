@@ -48,9 +48,9 @@ export async function localVsRegular(p: Pipeline, config: BenchConfig): Promise<
     await slice('local', WARM_UP_ORDERS);
     cpu.regular = cpu.local = NO_CPU;
     const slices: Record<Mode, SliceResult[]> = { regular: [], local: [] };
-    for (const side of balancedOrder(config.slices)) {
+    for (const side of balancedOrder(config.e2e.slices)) {
       const mode: Mode = side === 0 ? 'regular' : 'local';
-      slices[mode].push(await slice(mode, config.sliceOrders));
+      slices[mode].push(await slice(mode, config.e2e.sliceOrders));
     }
     const counts = await completionsInStream(p);
     const all = [...ids.regular, ...ids.local];

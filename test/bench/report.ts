@@ -39,13 +39,15 @@ function roundTripsPerOrder(rt: RoundTrips): Record<string, unknown> {
 
 /** CPU per order of each side, over every round's measured slices. */
 function cpuOf(config: BenchConfig, rounds: readonly RoundResult[]): Record<string, CpuMs> {
-  const orders = rounds.length * config.slices * config.sliceOrders;
-  const sum = (pick: (r: RoundResult) => CpuMs): CpuMs => cpuPerOrder(rounds.map(pick).reduce(addCpu, NO_CPU), orders);
+  const perSide = rounds.length * config.slices * config.sliceOrders;
+  const perMode = rounds.length * config.e2e.slices * config.e2e.sliceOrders;
+  const sum = (pick: (r: RoundResult) => CpuMs, orders: number): CpuMs =>
+    cpuPerOrder(rounds.map(pick).reduce(addCpu, NO_CPU), orders);
   return {
-    direct: sum((r) => r.cpu.direct),
-    bridge: sum((r) => r.cpu.bridge),
-    e2e_regular: sum((r) => r.endToEnd.cpu.regular),
-    e2e_local: sum((r) => r.endToEnd.cpu.local),
+    direct: sum((r) => r.cpu.direct, perSide),
+    bridge: sum((r) => r.cpu.bridge, perSide),
+    e2e_regular: sum((r) => r.endToEnd.cpu.regular, perMode),
+    e2e_local: sum((r) => r.endToEnd.cpu.local, perMode),
   };
 }
 
@@ -73,6 +75,8 @@ export function resultsOf(
     rounds: rounds.length,
     orders_per_phase: config.ordersPerPhase,
     slices_per_phase: config.slices,
+    e2e_orders_per_mode: config.e2e.orders,
+    e2e_slices_per_mode: config.e2e.slices,
     concurrency: config.concurrency,
     ...both(
       'jetstream_raw_msgs_per_s',
@@ -94,7 +98,7 @@ export function resultsOf(
       3,
     ),
     ratio_bridge_vs_direct_by_round: rounds.map((r) => round(r.ratio, 3)),
-    // The same measure of direct against itself (its outer slices over its inner ones): the noise floor.
+    // The same measure of direct against itself (its slices split in two interleaved halves): the noise floor.
     ...both(
       'ratio_direct_vs_direct',
       over((r) => r.directSelfRatio),
