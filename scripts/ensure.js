@@ -7,6 +7,8 @@
 //   node scripts/ensure.js start   temporal + nats-server
 //   node scripts/ensure.js test    the same, plus the `nats` CLI the seed-comparison tests run, and
 //                                  Debian's chromium for the dashboard's browser test (as root, apt-get)
+//   node scripts/ensure.js cluster the same servers, plus the Temporal server and its schema tool that the
+//                                  cluster tests run on PostgreSQL (a long first build: never for test or start)
 //   node scripts/ensure.js pack    no servers: what `npm pack` puts in the package
 const { spawnSync } = require('node:child_process');
 const crypto = require('node:crypto');
@@ -19,6 +21,7 @@ const purposes = {
   start: ['temporal', 'nats-server'],
   bench: ['temporal', 'nats-server'],
   test: ['temporal', 'nats-server', 'nats'],
+  cluster: ['temporal', 'nats-server', 'nats', 'temporal-server', 'temporal-sql-tool'],
   // `npm pack`: the compiled output and the workflow bundle only.
   pack: [],
 };

@@ -8,8 +8,10 @@ const path = require('node:path');
 
 /**
  * The binaries, pinned. Each is built once with `go install` into a per-user cache folder keyed
- * by version, so every clone of the project (CI's included) reuses it.
- * @type {Record<string, {version: string, module: string, binary: string, envVar: string, purpose: string}>}
+ * by version, so every clone of the project (CI's included) reuses it. A tool whose binary has a
+ * generic name (`server`, `sql`) is never looked up on PATH (`pathLookup: false`): whatever
+ * program of that name a machine has is not it.
+ * @type {Record<string, {version: string, module: string, binary: string, envVar: string, purpose: string, pathLookup?: boolean}>}
  */
 const TOOLS = {
   temporal: {
@@ -32,6 +34,23 @@ const TOOLS = {
     binary: 'nats',
     envVar: 'NATS_BIN',
     purpose: "the `nats` CLI, used by tests that run the seed's own commands",
+  },
+  // The server release the pinned CLI embeds (its go.mod), for the cluster tests on PostgreSQL.
+  'temporal-server': {
+    version: 'v1.29.1',
+    module: 'go.temporal.io/server/cmd/server',
+    binary: 'server',
+    envVar: 'TEMPORAL_SERVER_BIN',
+    purpose: 'the Temporal server, run on PostgreSQL by the cluster tests',
+    pathLookup: false,
+  },
+  'temporal-sql-tool': {
+    version: 'v1.29.1',
+    module: 'go.temporal.io/server/cmd/tools/sql',
+    binary: 'sql',
+    envVar: 'TEMPORAL_SQL_TOOL_BIN',
+    purpose: "temporal-sql-tool, which creates the Temporal server's PostgreSQL databases and schemas",
+    pathLookup: false,
   },
 };
 
@@ -74,7 +93,8 @@ function findOnPath(binary, env = process.env) {
 }
 
 /**
- * Where a tool is, without building anything: the override variable, the cache, then PATH.
+ * Where a tool is, without building anything: the override variable, the cache, then PATH (unless
+ * the tool says no).
  * @param {string} name
  * @param {NodeJS.ProcessEnv} env
  * @returns {{path: string, source: 'env' | 'cache' | 'path'} | undefined}
@@ -90,6 +110,7 @@ function locateTool(name, env = process.env) {
   }
   const cached = cachedPath(name, env);
   if (isExecutable(cached)) return { path: cached, source: 'cache' };
+  if (tool.pathLookup === false) return undefined;
   const onPath = findOnPath(tool.binary, env);
   return onPath ? { path: onPath, source: 'path' } : undefined;
 }
@@ -149,19 +170,24 @@ function buildTool(name, { env = process.env, onProgress = () => {} } = {}) {
   });
 }
 
+/** Package managers that have a tool. @type {Record<string, string>} */
+const PACKAGE_HINTS = {
+  'nats-server': 'Debian/Ubuntu: `apt-get install nats-server`; macOS: `brew install nats-server`',
+  temporal: 'macOS: `brew install temporal`',
+  nats: 'macOS: `brew install nats-io/nats-tools/nats`',
+};
+
 /** How to get a tool by hand, for the one message shown when neither it nor Go is available. @param {string} name */
 function installHint(name) {
   const tool = spec(name);
   return [
     `orderflow needs ${tool.purpose} (${tool.binary}), and neither it nor Go was found.`,
     `Either install Go 1.22+ (Linux: your package manager or https://go.dev/dl, macOS: \`brew install go\`)`,
-    `and run this command again, or install ${tool.binary} yourself and put it on PATH or in ${tool.envVar}:`,
+    `and run this command again, or install ${tool.binary} yourself and ${
+      tool.pathLookup === false ? `set ${tool.envVar} to its path` : `put it on PATH or in ${tool.envVar}`
+    }:`,
     `  go install ${tool.module}@${tool.version}`,
-    name === 'nats-server'
-      ? '  (Debian/Ubuntu: `apt-get install nats-server`; macOS: `brew install nats-server`)'
-      : name === 'temporal'
-        ? '  (macOS: `brew install temporal`)'
-        : '  (macOS: `brew install nats-io/nats-tools/nats`)',
+    ...(PACKAGE_HINTS[name] ? [`  (${PACKAGE_HINTS[name]})`] : []),
   ].join('\n');
 }
 

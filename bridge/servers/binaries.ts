@@ -7,13 +7,15 @@ import fs from 'node:fs';
 
 import { MissingToolError } from '../errors';
 
-export type ToolName = 'temporal' | 'nats-server' | 'nats';
+export type ToolName = 'temporal' | 'nats-server' | 'nats' | 'temporal-server' | 'temporal-sql-tool';
 
 interface ToolSpec {
   readonly version: string;
   readonly module: string;
   readonly binary: string;
   readonly envVar: string;
+  /** False for a generic binary name (`server`): never taken from PATH. */
+  readonly pathLookup?: boolean;
 }
 
 type Env = NodeJS.ProcessEnv;
@@ -53,7 +55,7 @@ export function missingToolMessage(name: ToolName, notBuilt: NotBuilt, env: Env 
     '',
     `Fix the error and run this command again, or install ${tool.binary} yourself:`,
     `  go install ${tool.module}@${tool.version}`,
-    `and put it on PATH, set ${tool.envVar} to its path, or place it at ${cached}.`,
+    `and ${tool.pathLookup === false ? '' : 'put it on PATH, '}set ${tool.envVar} to its path, or place it at ${cached}.`,
   ].join('\n');
 }
 
