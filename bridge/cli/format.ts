@@ -1,6 +1,13 @@
 /** Small helpers for what commands print on a terminal. */
 
-const NS_FIELDS = new Set(['max_age', 'duplicate_window', 'ack_wait', 'idle_heartbeat', 'inactive_threshold']);
+const NS_FIELDS = new Set([
+  'max_age',
+  'duplicate_window',
+  'ack_wait',
+  'idle_heartbeat',
+  'inactive_threshold',
+  'priority_timeout',
+]);
 
 /**
  * A nanosecond duration in the largest unit that divides it exactly: 1y, 10m, 30s, 250ms; so 1.5 s

@@ -11,7 +11,12 @@ import { optionsOf } from '../config/option-table';
  * (flag, then environment, then default) when the options are read, and help states the default.
  */
 export function addFlags(command: Command, name: CommandName, specs: ReadonlyArray<OptionSpec<unknown>>): Command {
-  for (const spec of specs) command.addOption(new Option(spec.flag, helpText(spec, name)));
+  for (const spec of specs) {
+    const option = new Option(spec.flag, helpText(spec, name));
+    // A switch (no placeholder) arrives as the string 'true', as its schema reads the variable.
+    if (!spec.flag.includes(' ')) option.preset('true');
+    command.addOption(option);
+  }
   return command;
 }
 

@@ -79,3 +79,27 @@ export function buildId(): OptionKind<string> {
     advice: 'use 1 to 128 letters, digits and . _ + - @ /',
   };
 }
+
+/**
+ * An on/off switch: the flag alone (commander hands it over as `true`, table-flags.ts) or the
+ * variable set to true/false, 1/0, yes/no.
+ */
+export function onOff(): OptionKind<boolean> {
+  const values: Readonly<Record<string, boolean>> = {
+    true: true,
+    '1': true,
+    yes: true,
+    false: false,
+    '0': false,
+    no: false,
+  };
+  return {
+    schema: z
+      .string()
+      .refine((raw) => raw.trim().toLowerCase() in values, {
+        error: (issue) => `"${String(issue.input)}" is neither on nor off`,
+      })
+      .transform((raw) => values[raw.trim().toLowerCase()] === true),
+    advice: 'use true or false',
+  };
+}

@@ -6,7 +6,7 @@
  */
 import { DEFAULT_TASK_QUEUE, STAGE_NAMES } from '../../workflows/names';
 import type { OptionKind } from './option-kinds';
-import { buildId, moduleFile, stageList, taskQueueName, wholeNumber } from './option-kinds';
+import { buildId, moduleFile, onOff, stageList, taskQueueName, wholeNumber } from './option-kinds';
 
 export type CommandName = 'bridge' | 'worker' | 'dev';
 
@@ -240,6 +240,19 @@ export const OPTIONS = {
     default: 30_000,
     unit: 'ms',
     help: 'how far ahead a consumer is paused at the server, renewed while the fault lasts',
+  }),
+  /**
+   * Warm standby: share NEW and DISPATCH with other standby bridges, only the one the server pins
+   * pulling (nats-server 2.11+, consumers provisioned with `orderflow provision --standby`). Default: off.
+   */
+  standby: option({
+    flag: '--standby',
+    env: 'ORDERFLOW_STANDBY',
+    commands: ['bridge'],
+    ...onOff(),
+    help: 'warm standby: pull only while the server pins this bridge (nats-server 2.11+)',
+    defaultLabel: 'off',
+    readme: { meaning: 'pull only while pinned: [warm standby](#warm-standby-bridges)' },
   }),
 };
 

@@ -6,7 +6,7 @@
  *
  * Durations are nanoseconds, as the JetStream API takes them.
  */
-import type { ConsumerConfig, StreamConfig } from '@nats-io/jetstream';
+import type { ConsumerConfig, PriorityPolicy, StreamConfig } from '@nats-io/jetstream';
 import {
   AckPolicy,
   DeliverPolicy,
@@ -16,7 +16,15 @@ import {
   StorageType,
 } from '@nats-io/jetstream';
 
-import { CONSUMERS, DLQ_STREAM, DLQ_SUBJECT_PREFIX, MONITOR_SUBJECT, STREAM, SUBJECTS } from '../../workflows/names';
+import {
+  CONSUMERS,
+  DLQ_STREAM,
+  DLQ_SUBJECT_PREFIX,
+  MONITOR_SUBJECT,
+  STANDBY_GROUP,
+  STREAM,
+  SUBJECTS,
+} from '../../workflows/names';
 
 const SECOND_NS = 1_000_000_000;
 const DAY_NS = 86_400 * SECOND_NS;
@@ -54,6 +62,14 @@ export const CHOSEN = {
   maxAckPending: 1000,
   /** Pull requests that may wait at once: 512 (server default), ample for many bridges. */
   maxWaiting: 512,
+  /**
+   * Warm standby's takeover time: 10 seconds (`orderflow provision --standby --takeover-after`),
+   * the pinned client's TTL (`priority_timeout`; server default 2 minutes). A pinned bridge that
+   * makes no pull for this long loses the pin to a standby: the time a dead bridge holds up the
+   * stage. Short enough that a crash costs seconds, not minutes; long enough (the bridges pull
+   * every third of it) that a busy machine or a brief network stall does not hand the pin over.
+   */
+  standbyTakeoverNs: 10 * SECOND_NS,
 } as const;
 
 /** The stream, as `nats stream add ORDERS --subjects "ORDERS.*" --ack --max-msgs=-1 ...` creates it. */
@@ -80,9 +96,36 @@ export function streamConfig(options: { replicas?: number } = {}): Partial<Strea
   };
 }
 
+/** The priority policy of warm standby (the library exports the policies as a type only). */
+export const PINNED_CLIENT: PriorityPolicy = 'pinned_client';
+
 export type DesiredConsumer = Partial<ConsumerConfig> & { durable_name: string };
 
-function workQueueConsumer(name: string, filterSubject: string): DesiredConsumer {
+export interface ConsumerOptions {
+  /**
+   * Warm standby: NEW and DISPATCH get the priority group STANDBY_GROUP with a pinned client, so one
+   * bridge pulls and the others wait (nats-server 2.11+). Its value is the pin's TTL, in ns.
+   * Default: none, the seed's consumers (no priority group).
+   */
+  readonly standbyTakeoverNs?: number;
+}
+
+/**
+ * The priority fields of a work-queue consumer. Without standby they are named, unset, so that
+ * provision reports a standby consumer as differing from the seed's and `--apply` takes it back.
+ */
+function priorityFields(options: ConsumerOptions): Partial<ConsumerConfig> {
+  if (options.standbyTakeoverNs === undefined) {
+    return { priority_groups: undefined, priority_policy: undefined, priority_timeout: undefined };
+  }
+  return {
+    priority_groups: [STANDBY_GROUP],
+    priority_policy: PINNED_CLIENT,
+    priority_timeout: options.standbyTakeoverNs,
+  };
+}
+
+function workQueueConsumer(name: string, filterSubject: string, options: ConsumerOptions): DesiredConsumer {
   return {
     durable_name: name,
     filter_subject: filterSubject,
@@ -94,14 +137,15 @@ function workQueueConsumer(name: string, filterSubject: string): DesiredConsumer
     max_waiting: CHOSEN.maxWaiting,
     replay_policy: ReplayPolicy.Instant,
     sample_freq: '100',
+    ...priorityFields(options),
   };
 }
 
-/** The three consumers, as the seed's `nats consumer add` commands create them. */
-export function consumerConfigs(): DesiredConsumer[] {
+/** The three consumers, as the seed's `nats consumer add` commands create them (and warm standby, when asked). */
+export function consumerConfigs(options: ConsumerOptions = {}): DesiredConsumer[] {
   return [
-    workQueueConsumer(CONSUMERS.new, SUBJECTS.received),
-    workQueueConsumer(CONSUMERS.dispatch, SUBJECTS.processed),
+    workQueueConsumer(CONSUMERS.new, SUBJECTS.received, options),
+    workQueueConsumer(CONSUMERS.dispatch, SUBJECTS.processed, options),
     {
       durable_name: CONSUMERS.monitor,
       deliver_subject: MONITOR_SUBJECT,

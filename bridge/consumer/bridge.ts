@@ -32,6 +32,7 @@ import { ACK_METRICS_SUBJECT, systemEvent } from '../monitor/events';
 import { BridgeMetrics } from './metrics';
 import { componentRegistry } from '../observability/registry';
 import { StageConsumer } from './stage-consumer';
+import { type BridgeIdentity, startStandby } from './standby-presence';
 
 export interface BridgeDeps {
   readonly nc: NatsConnection;
@@ -53,6 +54,8 @@ export interface BridgeDeps {
    * Default: a registry of its own. Give each bridge its own: their names would clash.
    */
   readonly registry?: Registry;
+  /** Who this bridge is, in warm standby's presence replies. Default: a random name, host and pid unknown. */
+  readonly identity?: BridgeIdentity;
 }
 
 /** Gate keys: one per kind of system fault. */
@@ -75,6 +78,7 @@ export class Bridge {
   private readonly metricSet: BridgeMetrics;
   /** Whether runs carry orderflow's search attributes: only when registered on the namespace (checked at start). */
   private searchAttributes = false;
+  private standby: { close(): void } | undefined;
 
   constructor(
     private readonly deps: BridgeDeps,
@@ -216,6 +220,8 @@ export class Bridge {
   }
 
   async start(): Promise<void> {
+    if (this.options.standby)
+      this.standby = startStandby(this.deps.nc, this.features, this.consumers, this.deps.identity);
     this.watchAckSamples();
     // Before the first pull: a bridge started against a Temporal that cannot take work takes nothing.
     await this.health.start();
@@ -282,6 +288,7 @@ export class Bridge {
     this.closing ??= (async () => {
       this.ackSamples?.unsubscribe();
       await Promise.all(this.consumers.map((c) => c.stop(this.options.shutdownGraceMs)));
+      this.standby?.close();
       await Promise.all([this.health.stop(), ...this.presence.map((p) => p.stop())]);
       // Not released: a pause this bridge holds lapses with its lease, as if the bridge had died.
       await Promise.all(this.pauses.map((p) => p.stop()));

@@ -25,6 +25,8 @@ export interface StageState {
   readonly inFlight: number;
   readonly stuckRuns: number;
   readonly intakePaused: boolean;
+  /** Whether this bridge takes the stage's work: always, or as a warm standby while it holds the pin. */
+  readonly active: boolean;
 }
 
 export interface BridgeState {
@@ -54,6 +56,10 @@ const STAGE_GAUGES = {
   intakePaused: [
     'orderflow_intake_paused',
     '1 while the stage takes no new work because the system is at fault (see /readyz).',
+  ],
+  active: [
+    'orderflow_bridge_active',
+    '1 while this bridge pulls the stage: always without --standby; with it, while the server pins it (0: standby).',
   ],
 } as const satisfies Record<string, readonly [string, string]>;
 

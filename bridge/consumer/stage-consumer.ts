@@ -3,7 +3,7 @@
  * holding more than `maxInFlight` messages: it fetches only as many as there are free slots, and
  * not at all while the stage's intake gate is closed (the system is at fault). Every wait ends at
  * shutdown, whatever state NATS and Temporal are in, and shutdown spends its grace period only on
- * orders that can still finish in it.
+ * orders that can still finish in it. With `--standby` the pull is warm standby's (pinned-pull.ts).
  */
 import { setMaxListeners } from 'node:events';
 
@@ -28,6 +28,9 @@ import type { IntakeGate } from './intake-gate';
 import { handBackWhatCannotFinish } from './shutdown-triage';
 import { Slots } from './slots';
 import { Ticker } from './working-ticker';
+import { PinnedPull, pinnedPullSizes } from './pinned-pull';
+import { standbyMismatch } from './standby-checks';
+import { StandbyRole, logRoleChanges } from './standby-role';
 
 /** Longest wait for more free slots before a pull, while messages are in flight, in ms. */
 const PULL_GATHER_MS = 20;
@@ -39,6 +42,8 @@ export interface StageConsumerOptions extends DecisionPolicy {
   readonly fetchExpiresMs: number;
   readonly taskQueue: string;
   readonly stuck: StuckPolicy;
+  /** Warm standby: pull in the consumer's priority group, taking work only while pinned (pinned-pull.ts). Default: false. */
+  readonly standby?: boolean;
 }
 
 export interface StageConsumerDeps {
@@ -90,6 +95,8 @@ export class StageConsumer {
   private readonly applying: ApplyContext;
   private loop: Promise<void> | undefined;
   private currentFetch: { stop(): void } | undefined;
+  /** Whether this bridge holds the consumer's pin (warm standby); logged when it changes. */
+  readonly role: StandbyRole;
 
   constructor(
     readonly stage: Stage,
@@ -110,6 +117,12 @@ export class StageConsumer {
     // Each message in flight listens for the shutdown abort, itself and through its Temporal calls.
     setMaxListeners(options.maxInFlight * 5 + 10, this.abort.signal);
     this.log = deps.logger.child({ stage: stage.name, consumer: stage.consumer });
+    this.role = new StandbyRole(logRoleChanges(this.log));
+  }
+
+  /** Whether this bridge takes the stage's work: a plain bridge always, a standby while it holds the pin. */
+  get active(): boolean {
+    return !this.options.standby || this.role.active;
   }
 
   get inFlight(): number {
@@ -134,6 +147,8 @@ export class StageConsumer {
       throw err;
     }
     const info = await this.consumer.info(true);
+    const mismatch = standbyMismatch(this.stage.consumer, info.config, this.options.standby ?? false);
+    if (mismatch) throw mismatch;
     const maxAckPending = info.config.max_ack_pending ?? 1000;
     if (maxAckPending > 0 && this.options.maxInFlight > maxAckPending) {
       throw new TopologyMissingError(
@@ -144,7 +159,27 @@ export class StageConsumer {
     this.working = new Ticker(Math.max(200, Math.floor((info.config.ack_wait ?? 30e9) / 1e6 / 3)), (msg) =>
       msg.working(),
     );
-    this.loop = this.pull();
+    this.loop = this.options.standby ? this.pullPinned(info.config.priority_timeout ?? 0) : this.pull();
+  }
+
+  private async pullPinned(ttlNs: number): Promise<void> {
+    const sizes = pinnedPullSizes(this.options.maxInFlight, ttlNs / 1e6, this.options.fetchExpiresMs);
+    this.log.info('warm standby: pulling in the priority group', { ...sizes, takeoverMs: ttlNs / 1e6 });
+    const pull = new PinnedPull(
+      {
+        consumer: this.consumer!,
+        consumerName: this.stage.consumer,
+        jsm: await this.deps.js.jetstreamManager(),
+        slots: this.slots,
+        gate: this.deps.gate,
+        role: this.role,
+        logger: this.log,
+        take: (msg) => this.run(msg),
+        handBack: (msg) => this.deps.nak(msg, 0),
+      },
+      sizes,
+    );
+    await pull.run(this.stopping.signal);
   }
 
   private async pull(): Promise<void> {
@@ -160,26 +195,7 @@ export class StageConsumer {
           expires: this.options.fetchExpiresMs,
         });
         this.currentFetch = batch;
-        for await (const msg of batch) {
-          this.slots.take();
-          this.working!.add(msg);
-          const own = childSignal(this.abort.signal);
-          this.held.set(msg, own);
-          this.process(msg, own.signal)
-            .catch((err: unknown) => {
-              // Not acked, so JetStream redelivers it after the ack wait: logged, never lost.
-              this.log.error('message left for redelivery after an unexpected error', {
-                streamSeq: msg.seq,
-                error: messageOf(err),
-              });
-            })
-            .finally(() => {
-              own.dispose();
-              this.held.delete(msg);
-              this.working!.delete(msg);
-              this.slots.release();
-            });
-        }
+        for await (const msg of batch) this.run(msg);
       } catch (err) {
         if (stopping.aborted) break;
         this.log.warn('pull failed; retrying', { error: messageOf(err) });
@@ -188,6 +204,28 @@ export class StageConsumer {
         this.currentFetch = undefined;
       }
     }
+  }
+
+  /** Runs a message in a slot (one must be free), releasing the slot when it is done. */
+  private run(msg: JsMsg): void {
+    this.slots.take();
+    this.working!.add(msg);
+    const own = childSignal(this.abort.signal);
+    this.held.set(msg, own);
+    this.process(msg, own.signal)
+      .catch((err: unknown) => {
+        // Not acked, so JetStream redelivers it after the ack wait: logged, never lost.
+        this.log.error('message left for redelivery after an unexpected error', {
+          streamSeq: msg.seq,
+          error: messageOf(err),
+        });
+      })
+      .finally(() => {
+        own.dispose();
+        this.held.delete(msg);
+        this.working!.delete(msg);
+        this.slots.release();
+      });
   }
 
   /**

@@ -90,6 +90,10 @@ function consumerImmutability(
       return normalize(actual) === undefined || normalize(desired) === undefined
         ? `JetStream cannot turn a pull consumer into a push one or back; ${recreate}`
         : undefined;
+    // priority_groups, priority_policy, priority_timeout (warm standby, 2.11+) change in place:
+    // nats-server 2.12.2's checkNewConsumerConfig refuses none of them, and an update records them.
+    // Taking the policy away while a bridge holds the pin holds the consumer's plain pulls back
+    // until that pin's TTL lapses (the server keeps the pin id until its timer fires).
     case 'filter_subject':
       return features.updatableFilterSubject
         ? undefined

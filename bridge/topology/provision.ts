@@ -35,6 +35,11 @@ export interface ProvisionOptions {
   readonly dryRun?: boolean;
   /** Stream replicas. Default: `CHOSEN.replicas` (1). */
   readonly replicas?: number;
+  /**
+   * Warm standby: NEW and DISPATCH pinned to one bridge at a time, with this takeover time (the
+   * pin's TTL), in ns. Default: none (the seed's consumers; a standby consumer is reported as drift).
+   */
+  readonly standbyTakeoverNs?: number;
 }
 
 export interface ProvisionReport {
@@ -74,12 +79,12 @@ function planObject(
 export async function planTopology(
   jsm: JetStreamManager,
   serverVersion: string,
-  options: Pick<ProvisionOptions, 'replicas'> = {},
+  options: Pick<ProvisionOptions, 'replicas' | 'standbyTakeoverNs'> = {},
 ): Promise<ObjectPlan[]> {
   const features = serverFeatures(serverVersion);
   const stream = await loadOrUndefined(() => jsm.streams.info(STREAM));
   const plans = [planObject('stream', STREAM, streamConfig(options), stream?.config, features)];
-  for (const desired of consumerConfigs()) {
+  for (const desired of consumerConfigs(options)) {
     const actual = stream ? await loadOrUndefined(() => jsm.consumers.info(STREAM, desired.durable_name)) : undefined;
     plans.push(planObject('consumer', desired.durable_name, desired, actual?.config, features));
   }
@@ -104,11 +109,11 @@ async function execute(
   jsm: JetStreamManager,
   plan: ObjectPlan,
   action: ObjectAction,
-  replicas?: number,
+  options: Pick<ProvisionOptions, 'replicas' | 'standbyTakeoverNs'>,
 ): Promise<void> {
-  const desiredConsumer = consumerConfigs().find((c) => c.durable_name === plan.name);
+  const desiredConsumer = consumerConfigs(options).find((c) => c.durable_name === plan.name);
   if (action === 'create') {
-    if (plan.kind === 'stream') await jsm.streams.add(streamConfig({ replicas }));
+    if (plan.kind === 'stream') await jsm.streams.add(streamConfig(options));
     else if (desiredConsumer) await jsm.consumers.add(STREAM, desiredConsumer);
   } else if (action === 'update') {
     const changes = updatableChanges(plan.drift);
@@ -127,7 +132,7 @@ export async function provisionTopology(
   const objects: ObjectOutcome[] = [];
   for (const plan of plans) {
     const { action, remaining } = decide(plan, options.apply ?? false);
-    if (!options.dryRun) await execute(jsm, plan, action, options.replicas);
+    if (!options.dryRun) await execute(jsm, plan, action, options);
     objects.push({ ...plan, action, remaining });
   }
   return {

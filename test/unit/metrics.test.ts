@@ -53,6 +53,7 @@ function stageState(name: 'process' | 'dispatch', over: Partial<StageState> = {}
     inFlight: 0,
     stuckRuns: 0,
     intakePaused: false,
+    active: true,
     ...over,
   };
 }
@@ -69,7 +70,11 @@ describe('metrics - the bridge, rendered by prom-client', () => {
           inFlight: 3,
           intakePaused: true,
         }),
-        stageState('dispatch', { counters: { received: 5, acked: 4, naked: 2, terminated: 0 }, stuckRuns: 1 }),
+        stageState('dispatch', {
+          counters: { received: 5, acked: 4, naked: 2, terminated: 0 },
+          stuckRuns: 1,
+          active: false,
+        }),
       ],
       health: { ready: false, natsConnected: true, temporalReachable: false },
     };
@@ -87,6 +92,7 @@ describe('metrics - the bridge, rendered by prom-client', () => {
       orderflow_in_flight: 'gauge',
       orderflow_stuck_runs: 'gauge',
       orderflow_intake_paused: 'gauge',
+      orderflow_bridge_active: 'gauge',
       orderflow_workflow_start_seconds: 'histogram',
       orderflow_stage_end_to_end_seconds: 'histogram',
       orderflow_ack_delay_seconds: 'histogram',
@@ -104,6 +110,9 @@ describe('metrics - the bridge, rendered by prom-client', () => {
     expect(valueOf(samples, 'orderflow_intake_paused', { stage: 'process' })).toBe(1);
     expect(valueOf(samples, 'orderflow_intake_paused', { stage: 'dispatch' })).toBe(0);
     expect(valueOf(samples, 'orderflow_stuck_runs', { stage: 'dispatch' })).toBe(1);
+    // A warm standby of dispatch (0), pulling process (1).
+    expect(valueOf(samples, 'orderflow_bridge_active', { stage: 'process' })).toBe(1);
+    expect(valueOf(samples, 'orderflow_bridge_active', { stage: 'dispatch' })).toBe(0);
     expect(valueOf(samples, 'orderflow_ready')).toBe(0);
     expect(valueOf(samples, 'orderflow_nats_connected')).toBe(1);
     expect(valueOf(samples, 'orderflow_temporal_reachable')).toBe(0);

@@ -8,3 +8,4 @@ export * from './stages';
 export * from './message-ids';
 export * from './keys';
 export * from './search-attributes';
+export * from './standby';

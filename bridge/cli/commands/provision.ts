@@ -11,7 +11,10 @@ import { ensureSupportObjects } from '../../topology/support';
 import { connectTemporal } from '../../temporal/connect';
 import type { RegistrationOutcome } from '../../temporal/search-attribute-registry';
 import { registerSearchAttributes } from '../../temporal/search-attribute-registry';
-import { messageOf } from '../../errors';
+import { CHOSEN } from '../../config/topology';
+import { featuresOf } from '../../nats/server-features';
+import { refuseWithoutPriorityGroups } from '../../consumer/standby-checks';
+import { ConfigError, messageOf } from '../../errors';
 import { formatConfigValue, table } from '../format';
 import { globalFlags, intFlag, natsFrom, temporalFrom } from '../options';
 
@@ -21,6 +24,8 @@ interface ProvisionFlags {
   json?: boolean;
   replicas?: string;
   searchAttributes?: boolean;
+  standby?: boolean;
+  takeoverAfter?: string;
 }
 
 type SearchAttributesOutcome = RegistrationOutcome | { readonly state: 'skipped'; readonly reason: string };
@@ -104,6 +109,19 @@ export function renderReport(report: ProvisionReport, dryRun: boolean): string {
   return lines.join('\n');
 }
 
+/** The pin's TTL in ns when `--standby` is given; `--takeover-after` alone is a mistake. */
+function standbyFrom(flags: ProvisionFlags): number | undefined {
+  if (!flags.standby) {
+    if (flags.takeoverAfter !== undefined) {
+      throw new ConfigError('--takeover-after', 'is the takeover time of warm standby', 'give it with --standby');
+    }
+    return undefined;
+  }
+  const seconds =
+    flags.takeoverAfter === undefined ? undefined : intFlag('--takeover-after', flags.takeoverAfter, 3, 3600);
+  return seconds === undefined ? CHOSEN.standbyTakeoverNs : seconds * 1e9;
+}
+
 export function registerProvision(program: Command): void {
   program
     .command('provision')
@@ -117,19 +135,30 @@ export function registerProvision(program: Command): void {
       "register orderflow's search attributes on the Temporal namespace (default: when Temporal is configured)",
     )
     .option('--no-search-attributes', 'leave the Temporal namespace alone')
+    .option(
+      '--standby',
+      'warm standby: NEW and DISPATCH pinned to one bridge at a time (`orderflow bridge --standby`; nats-server 2.11+)',
+    )
+    .option(
+      '--takeover-after <s>',
+      `with --standby: seconds a pinned bridge may go without pulling before a standby takes over, 3-3600 (default: ${CHOSEN.standbyTakeoverNs / 1e9})`,
+    )
     .addHelpText(
       'after',
       '\nExit codes: 0 the topology matches (after any change), 1 drift remains, 2 bad flags or settings, 3 NATS unreachable.',
     )
     .action(async (flags: ProvisionFlags, command: Command) => {
       const replicas = flags.replicas === undefined ? undefined : intFlag('--replicas', flags.replicas, 1, 5);
+      const standbyTakeoverNs = standbyFrom(flags);
       const nc = await connectNats(natsFrom(command), { name: 'orderflow provision' });
       try {
+        if (standbyTakeoverNs !== undefined) refuseWithoutPriorityGroups(featuresOf(nc), '--standby');
         const jsm = await jetStreamManagerFor(nc);
         const report = await provisionTopology(jsm, nc.info?.version ?? 'unknown', {
           apply: flags.apply ?? false,
           dryRun: flags.dryRun ?? false,
           ...(replicas !== undefined ? { replicas } : {}),
+          ...(standbyTakeoverNs !== undefined ? { standbyTakeoverNs } : {}),
         });
         const dryRun = flags.dryRun ?? false;
         const support = await ensureSupportObjects(nc, jsm, {

@@ -1,4 +1,6 @@
 /** `orderflow bridge` and `orderflow worker`: long-running processes that stop cleanly on SIGTERM/SIGINT. */
+import os from 'node:os';
+
 import type { Command } from 'commander';
 
 import { bridgeOptions, metricsSettings, workerOptions } from '../../config/bridge';
@@ -47,8 +49,9 @@ export function registerRun(program: Command): void {
       const probeClient = await connectTemporal(temporal, { retries: false });
       await ensureSupportObjects(nc, await jetStreamManagerFor(nc));
       const registry = processRegistry();
+      const identity = { name: `${os.hostname()}:${process.pid}`, host: os.hostname(), pid: process.pid };
       const bridge = new Bridge(
-        { nc, client, probeClient, logger, registry, ...(workersRun ? { pipeline: workersRun } : {}) },
+        { nc, client, probeClient, logger, registry, identity, ...(workersRun ? { pipeline: workersRun } : {}) },
         options,
       );
       await bridge.start();

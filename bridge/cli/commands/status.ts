@@ -12,6 +12,7 @@ import type { OrderTimeline, RunView, StageTimeline } from '../../status/order-t
 import { orderTimeline } from '../../status/order-timeline';
 import type { PipelineSummary } from '../../status/pipeline-summary';
 import { pipelineSummary } from '../../status/pipeline-summary';
+import { renderStandby, standbyBridges } from '../../status/standby-bridges';
 import { connectTemporal } from '../../temporal/connect';
 import { ConfigError } from '../../errors';
 import { table } from '../format';
@@ -180,9 +181,14 @@ export function registerStatus(program: Command): void {
                 flags.sampleSeconds === undefined
                   ? 2000
                   : intFlag('--sample-seconds', flags.sampleSeconds, 0, 600) * 1000;
-              const summary = await pipelineSummary(client, nc, jsm, sampleMs);
+              const [summary, bridges] = await Promise.all([
+                pipelineSummary(client, nc, jsm, sampleMs),
+                standbyBridges(nc, jsm),
+              ]);
               process.stdout.write(
-                flags.json ? `${JSON.stringify(summary, null, 2)}\n` : `${renderSummary(summary)}\n`,
+                flags.json
+                  ? `${JSON.stringify({ ...summary, bridges }, null, 2)}\n`
+                  : `${[renderSummary(summary), ...renderStandby(bridges)].join('\n')}\n`,
               );
               return;
             }
