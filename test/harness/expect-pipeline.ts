@@ -3,15 +3,18 @@ import { parseEffectKey } from '../../workflows/names';
 import type { Pipeline } from './pipeline';
 import { backlog, effectKeys, orderIdsOn, runsOf, waitFor } from './pipeline';
 
+/** What the checks read: the stream, the effects bucket and Temporal, on any deployment. */
+type Observed = Pick<Pipeline, 'jsm' | 'kv' | 'client'>;
+
 const STEPS = ['assignCourier', 'chargePayment', 'reserveStock', 'ship'];
 const STAGE_NAMES = ['dispatch', 'process'];
 
-export async function idsWithPrefix(p: Pipeline, subject: string, prefix: string): Promise<string[]> {
+export async function idsWithPrefix(p: Observed, subject: string, prefix: string): Promise<string[]> {
   return (await orderIdsOn(p, subject)).filter((id) => id.startsWith(prefix)).sort();
 }
 
 /** `<kind> <name> <orderId>` of every effects-bucket record of the orders in scope; every key must parse. */
-async function recordsOf(p: Pipeline, inScope: (orderId: string) => boolean): Promise<string[]> {
+async function recordsOf(p: Observed, inScope: (orderId: string) => boolean): Promise<string[]> {
   const keys = await effectKeys(p);
   expect(keys.filter((key) => !parseEffectKey(key))).toEqual([]);
   return keys
@@ -27,7 +30,7 @@ async function recordsOf(p: Pipeline, inScope: (orderId: string) => boolean): Pr
  * Temporal has exactly one run per order and stage.
  */
 async function expectScopeCompletedOnce(
-  p: Pipeline,
+  p: Observed,
   ids: readonly string[],
   inScope: (orderId: string) => boolean,
   timeoutMs: number,
@@ -57,7 +60,7 @@ async function expectScopeCompletedOnce(
 
 /** Every order whose ID starts with `prefix` is one of `ids`, and each completed once (see above). */
 export async function expectCompletedOnce(
-  p: Pipeline,
+  p: Observed,
   ids: readonly string[],
   prefix: string,
   timeoutMs = 90_000,
@@ -66,12 +69,12 @@ export async function expectCompletedOnce(
 }
 
 /** Each of `ids` completed once, for IDs that share no prefix (see above). */
-export async function expectEachCompletedOnce(p: Pipeline, ids: readonly string[], timeoutMs = 90_000): Promise<void> {
+export async function expectEachCompletedOnce(p: Observed, ids: readonly string[], timeoutMs = 90_000): Promise<void> {
   const wanted = new Set(ids);
   await expectScopeCompletedOnce(p, ids, (id) => wanted.has(id), timeoutMs);
 }
 
-export async function expectDrained(p: Pipeline, timeoutMs = 60_000): Promise<void> {
+export async function expectDrained(p: Observed, timeoutMs = 60_000): Promise<void> {
   await waitFor(
     'both consumers drained',
     async () => {

@@ -207,7 +207,7 @@ function waitForOutput(child: ChildProcess, text: string, timeoutMs = 30_000): P
 }
 
 /** `orderflow bridge` as its own process, not waited for. */
-export function spawnBridgeProcess(p: Pipeline, env: Record<string, string> = {}): ChildProcess {
+export function spawnBridgeProcess(p: Pick<Pipeline, 'env'>, env: Record<string, string> = {}): ChildProcess {
   return track(
     spawn(process.execPath, [CLI, 'bridge'], {
       env: cleanEnv({
@@ -224,14 +224,14 @@ export function spawnBridgeProcess(p: Pipeline, env: Record<string, string> = {}
 }
 
 /** `orderflow bridge` as its own process, once it consumes. */
-export async function spawnBridge(p: Pipeline, env: Record<string, string> = {}): Promise<ChildProcess> {
+export async function spawnBridge(p: Pick<Pipeline, 'env'>, env: Record<string, string> = {}): Promise<ChildProcess> {
   const child = spawnBridgeProcess(p, env);
   await waitForOutput(child, 'bridge consuming');
   return child;
 }
 
 /** A worker process with injected faults (FAULT_* variables; see faults.ts). */
-export async function spawnWorker(p: Pipeline, env: Record<string, string> = {}): Promise<ChildProcess> {
+export async function spawnWorker(p: Pick<Pipeline, 'env'>, env: Record<string, string> = {}): Promise<ChildProcess> {
   const child = track(
     spawn(process.execPath, [FAULTY_WORKER], {
       env: cleanEnv({ ...p.env, ORDERFLOW_SHUTDOWN_GRACE_MS: '5000', ...env }),
@@ -253,7 +253,7 @@ export function orders(count: number, prefix: string): Order[] {
   return demoOrders(count, { prefix, seed: 42 });
 }
 
-export async function publish(p: Pipeline, list: readonly Order[]): Promise<void> {
+export async function publish(p: Pick<Pipeline, 'js'>, list: readonly Order[]): Promise<void> {
   for (const order of list) await p.js.publish('ORDERS.received', JSON.stringify(order), { msgID: order.orderId });
 }
 
@@ -273,7 +273,7 @@ export async function countOn(p: Pipeline, subject: string): Promise<number> {
 }
 
 /** Order IDs found in the messages of one subject, with repeats. */
-export async function orderIdsOn(p: Pipeline, subject: string): Promise<string[]> {
+export async function orderIdsOn(p: Pick<Pipeline, 'jsm'>, subject: string): Promise<string[]> {
   const ids: string[] = [];
   const last = (await p.jsm.streams.info(STREAM)).state.last_seq;
   for (let seq = 1; seq <= last; seq += 1) {
@@ -286,20 +286,23 @@ export async function orderIdsOn(p: Pipeline, subject: string): Promise<string[]
 }
 
 /** Runs Temporal has of one workflow ID (each start of a new run counts). */
-export async function runsOf(p: Pipeline, workflowId: string): Promise<number> {
+export async function runsOf(p: Pick<Pipeline, 'client'>, workflowId: string): Promise<number> {
   let n = 0;
   for await (const _ of p.client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) n += 1;
   return n;
 }
 
 /** Pending and unacknowledged messages of a consumer. */
-export async function backlog(p: Pipeline, consumer: string): Promise<{ pending: number; ackPending: number }> {
+export async function backlog(
+  p: Pick<Pipeline, 'jsm'>,
+  consumer: string,
+): Promise<{ pending: number; ackPending: number }> {
   const info = await p.jsm.consumers.info(STREAM, consumer);
   return { pending: info.num_pending, ackPending: info.num_ack_pending };
 }
 
 /** The effects bucket's keys. */
-export async function effectKeys(p: Pipeline): Promise<string[]> {
+export async function effectKeys(p: Pick<Pipeline, 'kv'>): Promise<string[]> {
   const keys: string[] = [];
   for await (const key of await p.kv.keys()) keys.push(key);
   return keys.sort();

@@ -8,8 +8,8 @@
 import { NonRetryableError, defineFunction, definePipeline } from '../../activities';
 import type { MessageRuns } from '../../bridge/status/message-runs';
 import type { OrderTimeline } from '../../bridge/status/order-timeline';
-import { SEARCH_ATTRIBUTES } from '../../workflows/names';
 import { expectNoStackTrace, runCli } from '../harness/cli';
+import { VISIBILITY_MS, expectAttributesRegistered, runsOfSeq as seqRuns } from '../harness/ledger';
 import type { Pipeline } from '../harness/pipeline';
 import {
   deliveries,
@@ -23,9 +23,6 @@ import {
   stopComponents,
   waitFor,
 } from '../harness/pipeline';
-
-/** Visibility lags the runs: how long a listing may take to show them. */
-const VISIBILITY_MS = 30_000;
 
 async function statusOf(p: Pipeline, workflowId: string): Promise<string> {
   const described = await p.client.workflow
@@ -46,23 +43,7 @@ describe('status --seq - the runs of a stream message, found by their search att
   let p: Pipeline;
   const cli = (...args: string[]) => runCli(args, { env: p.env, timeoutMs: 60_000 });
 
-  /** `status --seq n --json`, polled until `done` holds (visibility is eventually consistent). */
-  async function runsOfSeq(seq: number, done: (m: MessageRuns) => boolean): Promise<MessageRuns> {
-    let last: MessageRuns | undefined;
-    await waitFor(
-      `status --seq ${seq} to list the runs`,
-      async () => {
-        const result = await cli('status', '--seq', String(seq), '--json');
-        expectNoStackTrace(result);
-        last = JSON.parse(result.stdout) as MessageRuns;
-        return done(last);
-      },
-      VISIBILITY_MS,
-    ).catch((err: unknown) => {
-      throw new Error(`${String(err)}; last answer: ${JSON.stringify(last)}`);
-    });
-    return last!;
-  }
+  const runsOfSeq = (seq: number, done: (m: MessageRuns) => boolean) => seqRuns(p.env, seq, done);
 
   beforeAll(async () => {
     // A short ack wait: a message a killed bridge held comes back within seconds.
@@ -77,20 +58,7 @@ describe('status --seq - the runs of a stream message, found by their search att
     // The harness shortened the consumers' ack wait: that drift is reported (exit 1), and the
     // attributes are registered all the same.
     expect(first.code).toBe(1);
-    const names = Object.values(SEARCH_ATTRIBUTES).map((a) => a.name);
-    expect((JSON.parse(first.stdout) as { searchAttributes: unknown }).searchAttributes).toEqual({
-      state: 'registered',
-      added: names,
-    });
-    const listed = await p.client.connection.operatorService.listSearchAttributes({ namespace: 'default' });
-    // Temporal's IndexedValueType: 2 KEYWORD, 3 INT.
-    expect(Object.fromEntries(names.map((n) => [n, listed.customAttributes?.[n]]))).toEqual({
-      OrderflowOrderId: 2,
-      OrderflowStream: 2,
-      OrderflowStreamSeq: 3,
-      OrderflowSubject: 2,
-      OrderflowDelivery: 3,
-    });
+    await expectAttributesRegistered(first.stdout, p.client, 'default');
 
     const again = await cli('provision');
     expect(again.code).toBe(1);
