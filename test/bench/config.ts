@@ -1,6 +1,7 @@
 /** The bench's sizes, each overridable by an environment variable (BENCH_*). */
 
-function fromEnv(name: string, fallback: number): number {
+/** A whole number ≥ 1 from the environment variable `name`, or `fallback` when unset. */
+export function fromEnv(name: string, fallback: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);

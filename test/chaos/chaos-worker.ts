@@ -3,7 +3,8 @@
  * fail a few attempts then heal, or fail for good, as each order's ID says (plan.ts behaviourOf),
  * so the behaviour is the same whichever worker runs it and however often it is restarted. Every
  * effect it applies is reported to the runner's effect counter (CHAOS_COUNTER_URL).
- * Connection settings come from NATS_URL / TEMPORAL_ADDRESS.
+ * Connection settings come from NATS_URL / TEMPORAL_ADDRESS; the pipeline and task queue from
+ * ORDERFLOW_FUNCTIONS / ORDERFLOW_TASK_QUEUE, as for `orderflow worker` (default: the demo's).
  */
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
@@ -14,6 +15,7 @@ import { workerOptions } from '../../bridge/config/bridge';
 import { natsSettings } from '../../bridge/config/nats';
 import { temporalSettings } from '../../bridge/config/temporal';
 import { connectNats } from '../../bridge/nats/connect';
+import { loadPipeline } from '../../bridge/worker/functions-module';
 import { createOrderflowWorker, installRuntimeWithoutSignalHandlers } from '../../bridge/worker/worker';
 import { WORKFLOW_BUNDLE } from '../harness/paths';
 import { reportApplied } from './effect-counter';
@@ -49,11 +51,14 @@ async function main(): Promise<void> {
   installRuntimeWithoutSignalHandlers();
   const counterUrl = process.env.CHAOS_COUNTER_URL;
   if (!counterUrl) throw new Error('CHAOS_COUNTER_URL is not set');
+  const options = workerOptions();
+  const { pipeline } = await loadPipeline(options.functions);
   const nc = await connectNats(natsSettings(), { name: 'orderflow chaos worker', reconnectForever: true });
   const worker = await createOrderflowWorker({
     nc,
     temporal: temporalSettings(),
-    options: workerOptions(),
+    options,
+    pipeline,
     workflowBundlePath: WORKFLOW_BUNDLE,
     wrapEffects: chaosEffects(counterUrl, process.env.CHAOS_WORKER_NAME ?? 'worker'),
   });

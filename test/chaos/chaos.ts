@@ -11,14 +11,12 @@ import path from 'node:path';
 import { reportedVersion } from '../../bridge/servers/binaries';
 import { natsServerVersions, toolPath } from '../harness/tools';
 import type { CaseVerdict, CheckResult, Unexpected } from './checker';
-import { check } from './checker';
 import { startCluster, TARGETS } from './cluster';
 import type { AppliedEffect } from './effect-counter';
 import { startEffectCounter } from './effect-counter';
-import { indexEvidence } from './evidence';
+import { judge } from './judge';
 import type { NemesisEvent } from './nemesis';
 import { Nemesis } from './nemesis';
-import { observe } from './observe';
 import type { OrderCase } from './plan';
 import { planOrders } from './plan';
 import type { PublishRecord } from './publisher';
@@ -93,7 +91,7 @@ function natsBinaryFor(choice: string): string {
   return choice;
 }
 
-function totalsOf(result: CheckResult, stalls: number): Totals {
+export function totalsOf(result: CheckResult, stalls: number): Totals {
   const count = (v: CaseVerdict['verdict']): number => result.cases.filter((c) => c.verdict === v).length;
   return {
     orders: result.cases.length,
@@ -169,12 +167,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       );
       durationsMs.settle = settled.durationMs;
       const checkedAt = Date.now();
-      const observation = await observe(p);
-      const result = check(
-        { cases: plan.cases, publications: plan.publications, records },
-        indexEvidence(observation, counter.applied),
-        observation.consumers,
-      );
+      const result = await judge(p, { cases: plan.cases, publications: plan.publications, records }, counter.applied);
       lap('check', checkedAt);
       const totals = totalsOf(result, settled.stalls.length);
       const { progress: _, ...kept } = options;

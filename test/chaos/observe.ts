@@ -14,6 +14,9 @@ import { pool } from '../bench/stats';
 import type { Pipeline } from '../harness/pipeline';
 import { effectKeys } from '../harness/pipeline';
 
+/** The connections observe() reads through: a harness pipeline's, or the cluster test's. */
+export type ServerClients = Pick<Pipeline, 'js' | 'jsm' | 'kv' | 'client'>;
+
 export interface StoredOrderMessage {
   readonly seq: number;
   readonly subject: string;
@@ -76,7 +79,7 @@ export function orderIn(data: Uint8Array): { orderId: string; revision: string }
   return result.ok ? { orderId: result.order.orderId, revision: orderRevision(result.order) } : undefined;
 }
 
-async function readStream(p: Pipeline): Promise<StoredOrderMessage[]> {
+async function readStream(p: ServerClients): Promise<StoredOrderMessage[]> {
   const out: StoredOrderMessage[] = [];
   await replay(p.js, p.jsm, {}, (m) => {
     const order = orderIn(m.data);
@@ -100,7 +103,7 @@ function seenDeadLetter(r: DeadLetterRecord): SeenDeadLetter {
   };
 }
 
-async function readEffects(p: Pipeline): Promise<SeenEffect[]> {
+async function readEffects(p: ServerClients): Promise<SeenEffect[]> {
   const keys = await effectKeys(p);
   const out: SeenEffect[] = [];
   // Listed keys may include ones deleted since; only a present value counts.
@@ -111,7 +114,7 @@ async function readEffects(p: Pipeline): Promise<SeenEffect[]> {
   return out.sort((a, b) => (a.key < b.key ? -1 : 1));
 }
 
-async function readRuns(p: Pipeline): Promise<SeenRun[]> {
+async function readRuns(p: ServerClients): Promise<SeenRun[]> {
   const out: SeenRun[] = [];
   for await (const run of p.client.workflow.list()) {
     out.push({ workflowId: run.workflowId, runId: run.runId, status: run.status.name, type: run.type });
@@ -119,7 +122,7 @@ async function readRuns(p: Pipeline): Promise<SeenRun[]> {
   return out;
 }
 
-async function readConsumer(p: Pipeline, name: string): Promise<SeenConsumer> {
+async function readConsumer(p: ServerClients, name: string): Promise<SeenConsumer> {
   const info = await p.jsm.consumers.info(STREAM, name);
   return {
     pending: info.num_pending,
@@ -129,7 +132,7 @@ async function readConsumer(p: Pipeline, name: string): Promise<SeenConsumer> {
   };
 }
 
-export async function observe(p: Pipeline): Promise<Observation> {
+export async function observe(p: ServerClients): Promise<Observation> {
   return {
     stream: await readStream(p),
     deadLetters: (await listDeadLetters(p.jsm)).map(seenDeadLetter),

@@ -42,7 +42,7 @@ interface Look {
   readonly progress: string;
 }
 
-async function look(p: Pipeline): Promise<Look> {
+async function look(p: Pick<Pipeline, 'jsm' | 'client'>): Promise<Look> {
   const [n, d] = [await p.jsm.consumers.info(STREAM, 'NEW'), await p.jsm.consumers.info(STREAM, 'DISPATCH')];
   const [orders, dlq] = [await p.jsm.streams.info(STREAM), await p.jsm.streams.info(DLQ_STREAM)];
   let running = 0;
@@ -61,7 +61,11 @@ async function look(p: Pipeline): Promise<Look> {
   };
 }
 
-export async function settle(p: Pipeline, options: SettleOptions, startedAt: number): Promise<SettleResult> {
+export async function settle(
+  p: Pick<Pipeline, 'jsm' | 'client'>,
+  options: SettleOptions,
+  startedAt: number,
+): Promise<SettleResult> {
   const began = Date.now();
   const stalls: Stall[] = [];
   let quiet = 0;
