@@ -182,8 +182,8 @@ describe('bridge - warm standby (nats-server pinned)', () => {
   }, 300_000);
 
   it('SIGTERM of the active bridge hands the pin over at once (unpin), long before the 60 s TTL', async () => {
-    await releasePins(p);
     await provisionStandby(p, 60);
+    await releasePins(p);
     await startWorker(p);
     const bridges = [await startStandbyBridge(p), await startStandbyBridge(p)];
     const first = orders(20, 'tm1-');
