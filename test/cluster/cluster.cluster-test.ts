@@ -75,7 +75,8 @@ describe('cluster - 3 NATS nodes, a Temporal cluster, 2 bridges and 3 workers un
     const temporalVersion = (await clients.client.workflowService.getSystemInfo({})).serverVersion;
     const setup =
       `${config.orders} orders over ${config.windowMs / 1000} s; nats-server ${reportedVersion(toolPath('nats-server'))} ` +
-      `x3 (R3), Temporal ${temporalVersion}; 2 bridges, 3 workers (2 + 1 on payments)`;
+      `x3 (R3), Temporal ${temporalVersion}; 2 bridges, 3 workers (2 + 1 on payments); ` +
+      `${os.cpus().length} CPUs, load average ${os.loadavg()[0]!.toFixed(1)} at the start`;
     const setupMs = Date.now() - began;
 
     const plan = steadyPlan(config.orders, config.windowMs, `cl-${began.toString(36)}-`);
@@ -118,7 +119,14 @@ describe('cluster - 3 NATS nodes, a Temporal cluster, 2 bridges and 3 workers un
       const history = { cases: plan.cases, publications: plan.publications, records };
       const result = await judge(clients, history, counter.applied);
       const totals = totalsOf(result, settled.stalls.length);
-      const times = { setupMs, windowMs, settleMs, checkMs: Date.now() - checkedAt, totalMs: Date.now() - began };
+      const times = {
+        setupMs,
+        windowMs,
+        settleMs,
+        checkMs: Date.now() - checkedAt,
+        totalMs: Date.now() - began,
+        loadAverage: Number(os.loadavg()[0]!.toFixed(1)),
+      };
       const figures = clusterFigures({
         setup,
         totals,

@@ -17,6 +17,8 @@ export interface RunTimes {
   readonly settleMs: number;
   readonly checkMs: number;
   readonly totalMs: number;
+  /** The machine's 1-minute load average at the end: other work on it slows every figure. */
+  readonly loadAverage: number;
 }
 
 export interface ClusterFigures {
@@ -78,6 +80,15 @@ export function clusterFigures(input: {
   };
 }
 
+/** What each fault figure measures, from the moment of the fault unless said otherwise. */
+const LABELS: Record<string, string> = {
+  newLeaderMs: 'another node leads the stream after',
+  nodeRestartMs: 'node serving again',
+  replicasCurrentMs: 'all replicas current (from its restart)',
+  restartMs: 'back (from its restart)',
+  inFlightDrainedMs: 'everything in flight at the fault acknowledged after',
+};
+
 const s = (ms: number | undefined): string => (ms === undefined ? '-' : `${round1(ms / 1000)} s`);
 
 export function renderFigures(f: ClusterFigures): string {
@@ -92,14 +103,14 @@ export function renderFigures(f: ClusterFigures): string {
     `longest stretch without a completion in the window: ${s(f.longestGap.ms)} (from ${s(f.longestGap.fromMs)})`,
   ];
   for (const fault of f.faults) {
-    const figures = Object.entries(fault.figures).map(([k, v]) => `${k.replace(/Ms$/, '')} ${s(v)}`);
+    const figures = Object.entries(fault.figures).map(([k, v]) => `${LABELS[k] ?? k} ${s(v)}`);
     lines.push(
       `${fault.fault} ${fault.target} at ${s(fault.atMs)}: ${figures.join(', ')}; completions resumed after ${s(fault.resumedMs)}`,
     );
   }
   const r = f.times;
   lines.push(
-    `runtime: setup ${s(r.setupMs)}, fault window ${s(r.windowMs)}, settle ${s(r.settleMs)}, check ${s(r.checkMs)}, total ${s(r.totalMs)}`,
+    `runtime: setup ${s(r.setupMs)}, fault window ${s(r.windowMs)}, settle ${s(r.settleMs)}, check ${s(r.checkMs)}, total ${s(r.totalMs)}; load average ${r.loadAverage} at the end`,
   );
   return lines.join('\n');
 }
