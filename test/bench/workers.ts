@@ -1,79 +1,51 @@
 /**
- * The bench's pipelines and their in-process workers. The demo's four functions run either as
- * regular activities (the demo as users get it) or as local functions with the stage's publish
- * local too: the same work (each records its result) in fewer task-queue round trips. Each mode
- * has its own task queue, so both run on the same servers, interleaved.
+ * The bench's workers: `orderflow worker` processes, as operators run them, each with the
+ * product's default limits. The demo's four functions run either as regular activities (the demo
+ * as users get it) or as local functions with the stage's publish local too
+ * (local-pipeline.ts). Each mode has its own task queue, so both run on the same servers,
+ * interleaved. A worker of its own process keeps its CPU apart from the bench's clients and
+ * counted on its own (cpu.ts).
  */
-import { DefaultLogger, Runtime } from '@temporalio/worker';
+import type { ChildProcess } from 'node:child_process';
+import path from 'node:path';
 
-import type { OrderflowFunction, Pipeline } from '../../activities/define';
-import { defineFunction, definePipeline } from '../../activities/define';
-import demoPipeline from '../../activities/demo';
-import { workerOptions } from '../../bridge/config/bridge';
-import { connectNats } from '../../bridge/nats/connect';
-import { createOrderflowWorker } from '../../bridge/worker/worker';
 import type { Pipeline as Servers } from '../harness/pipeline';
-import { WORKFLOW_BUNDLE } from '../harness/paths';
+import { killProcess, spawnCliWorker } from '../harness/pipeline';
 
 export type Mode = 'regular' | 'local';
 
 export interface BenchPipeline {
   readonly mode: Mode;
-  readonly pipeline: Pipeline;
   readonly taskQueue: string;
-}
-
-/** The same function, run as a local activity. */
-function asLocal(fn: OrderflowFunction): OrderflowFunction {
-  return defineFunction({ name: fn.name, run: fn.run, recordResult: fn.recordResult, local: true });
+  /** The functions module the worker loads; the built-in demo when absent. */
+  readonly functionsModule?: string;
 }
 
 export const PIPELINES: Readonly<Record<Mode, BenchPipeline>> = {
-  regular: { mode: 'regular', pipeline: demoPipeline, taskQueue: 'orderflow' },
-  local: {
-    mode: 'local',
-    pipeline: definePipeline({
-      process: demoPipeline.stages.process.map(asLocal),
-      dispatch: demoPipeline.stages.dispatch.map(asLocal),
-      publishLocally: true,
-    }),
-    taskQueue: 'orderflow-local',
-  },
+  regular: { mode: 'regular', taskQueue: 'orderflow' },
+  local: { mode: 'local', taskQueue: 'orderflow-local', functionsModule: path.join(__dirname, 'local-pipeline.js') },
 };
 
+/** The pids of the bench's running workers, whose CPU cpu.ts counts. */
+export const workerPids = new Set<number>();
+
 export interface RunningWorker {
+  readonly pid: number;
   stop(): Promise<void>;
 }
 
-/**
- * The Temporal runtime as the product installs it (no signal handlers), logging warnings only:
- * the workers' state changes, a dozen lines per round, would bury the bench's own lines.
- */
-function installQuietRuntime(): void {
-  try {
-    Runtime.install({ shutdownSignals: [], logger: new DefaultLogger('WARN') });
-  } catch {
-    // already installed, by an earlier worker of the bench
-  }
-}
-
-/** A worker for one mode with the product's default limits, until stop(). */
-export async function startBenchWorker(servers: Servers, bench: BenchPipeline): Promise<RunningWorker> {
-  installQuietRuntime();
-  const nc = await connectNats({ servers: [servers.nats.url] }, { reconnectForever: true });
-  const worker = await createOrderflowWorker({
-    nc,
-    temporal: servers.temporalSettings,
-    options: workerOptions({ shutdownGraceMs: '5000', taskQueue: bench.taskQueue }, {}),
-    workflowBundlePath: WORKFLOW_BUNDLE,
-    pipeline: bench.pipeline,
-  });
-  const running = worker.run();
+/** A worker process for one mode, once it polls; stop() ends it with SIGTERM, as a deployment would. */
+export async function startBenchWorker(servers: Pick<Servers, 'env'>, bench: BenchPipeline): Promise<RunningWorker> {
+  const args = ['--task-queue', bench.taskQueue];
+  if (bench.functionsModule) args.push('--functions', bench.functionsModule);
+  const child: ChildProcess = await spawnCliWorker(servers, args, { ORDERFLOW_SHUTDOWN_GRACE_MS: '5000' });
+  const pid = child.pid!;
+  workerPids.add(pid);
   return {
+    pid,
     async stop() {
-      worker.shutdown();
-      await running;
-      await nc.close();
+      workerPids.delete(pid);
+      await killProcess(child, 'SIGTERM');
     },
   };
 }

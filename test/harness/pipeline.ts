@@ -230,6 +230,22 @@ export async function spawnBridge(p: Pick<Pipeline, 'env'>, env: Record<string, 
   return child;
 }
 
+/** `orderflow worker` as its own process, as operators run it, once it polls. */
+export async function spawnCliWorker(
+  p: Pick<Pipeline, 'env'>,
+  args: readonly string[] = [],
+  env: Record<string, string> = {},
+): Promise<ChildProcess> {
+  const child = track(
+    spawn(process.execPath, [CLI, 'worker', ...args], {
+      env: cleanEnv({ ...p.env, ORDERFLOW_METRICS_PORT: '0', ...env }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
+  await waitForOutput(child, 'worker running');
+  return child;
+}
+
 /** A worker process with injected faults (FAULT_* variables; see faults.ts). */
 export async function spawnWorker(p: Pick<Pipeline, 'env'>, env: Record<string, string> = {}): Promise<ChildProcess> {
   const child = track(
