@@ -21,6 +21,7 @@ import { functionQueues } from '../../../activities/plan';
 import { loggerFrom, natsFrom, temporalFrom } from '../options';
 import { untilSignal } from '../signals';
 import { addFlags, addOptions } from '../table-flags';
+import { favourMemoryOverSpeed } from '../../util/favour-memory';
 
 type Flags = Record<string, string | undefined>;
 
@@ -34,6 +35,7 @@ export function registerRun(program: Command): void {
   withHealthOptions(addOptions(program.command('bridge'), 'bridge'), 'bridge', 9464)
     .description('pull NEW and DISPATCH and run each order through its stage workflow; ack only after it completed')
     .action(async (flags: Flags, command: Command) => {
+      favourMemoryOverSpeed();
       const stopRequested = untilSignal();
       const logger = loggerFrom(command);
       const options = bridgeOptions(flags);
