@@ -49,13 +49,6 @@ const STOP_GRACE_MS = 20_000;
 /** How long a (re)started server may take until the namespace is usable, in milliseconds. */
 const READY_TIMEOUT_MS = 120_000;
 
-const running = new Set<TemporalCluster>();
-
-/** Stops every cluster this process started and has not stopped: for a test file's afterAll. */
-export async function stopAllTemporalClusters(): Promise<void> {
-  await Promise.all([...running].map((c) => c.stop()));
-}
-
 function databaseNames(): TemporalDatabases {
   const base = `orderflow_${process.pid}_${randomBytes(3).toString('hex')}`;
   return { default: base, visibility: `${base}_visibility` };
@@ -106,7 +99,7 @@ export async function startTemporalCluster(options: TemporalClusterOptions): Pro
 
 /** Spawns the server and waits until the namespace takes work (registering it the first time). */
 async function startUsable(proc: TemporalServerProcess, address: string): Promise<void> {
-  if (!proc.process?.running) await proc.start();
+  await proc.start();
   const server = proc.process!;
   let lastError: unknown;
   const usable = (): Promise<boolean> =>
@@ -133,7 +126,7 @@ interface Parts {
 
 function clusterOf(proc: TemporalServerProcess, parts: Parts): TemporalCluster {
   let stopped: Promise<void> | undefined;
-  const cluster: TemporalCluster = {
+  return {
     address: parts.address,
     namespace: NAMESPACE,
     logFile: parts.logFile,
@@ -142,7 +135,6 @@ function clusterOf(proc: TemporalServerProcess, parts: Parts): TemporalCluster {
       const begun = Date.now();
       await (kill ? proc.kill() : proc.stop(STOP_GRACE_MS));
       const down = Date.now();
-      await proc.start();
       await startUsable(proc, parts.address);
       parts.log(
         `temporal server ${kill ? 'killed' : 'stopped'} in ${down - begun} ms, usable again ${Date.now() - down} ms later`,
@@ -150,7 +142,6 @@ function clusterOf(proc: TemporalServerProcess, parts: Parts): TemporalCluster {
     },
     stop: () =>
       (stopped ??= (async () => {
-        running.delete(cluster);
         await proc.stop(STOP_GRACE_MS);
         for (const database of [parts.databases.default, parts.databases.visibility]) {
           await parts.sql
@@ -160,6 +151,4 @@ function clusterOf(proc: TemporalServerProcess, parts: Parts): TemporalCluster {
         await parts.postgres.stop();
       })()),
   };
-  running.add(cluster);
-  return cluster;
 }
