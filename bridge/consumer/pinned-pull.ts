@@ -6,8 +6,9 @@
  * loop takes a message only when a slot is free. What a bridge holds is bounded (README, "Warm
  * standby bridges"): maxInFlight in slots plus what the pulls sent ask for, max_messages each; the
  * library also queues a pull per missed heartbeat while the loop waits, which the server honours
- * only until the pin's TTL lapses (then their pin id is refused), at most 4 with expires a third
- * of the TTL, so at most maxInFlight + 5 x max_messages.
+ * only until the pin's TTL lapses (then their pin id is refused): with expires a third of the
+ * TTL and a heartbeat every half pull, the refill and at most 2 more before it lapses, so at most
+ * maxInFlight + 4 x max_messages (the pulls' worth not yet taken and 3 queued pulls).
  *
  * The pull runs only while intake is open. When it stops (shutdown, or the gate closed), messages
  * the library received but the loop did not take are handed back at once, and the pin is released
@@ -31,15 +32,20 @@ const MIN_EXPIRES_MS = 1000;
 export interface PinnedPullSizes {
   /** Messages one pull asks for: a quarter of the slots, at least 1. */
   readonly maxMessages: number;
-  /** How long one pull waits, in ms: a third of the pin's TTL at most, so an idle active bridge keeps its pin. */
+  /**
+   * How long one pull waits, in ms: a third of the pin's TTL, so an idle active bridge renews its
+   * pin twice within it. Not shorter: the library queues a pull per missed heartbeat (every half
+   * pull) while the loop waits for a slot, so the shorter the pull, the more of them pile up
+   * before the pin lapses. `--fetch-expires-ms` does not apply.
+   */
   readonly expiresMs: number;
 }
 
-/** The pull's sizes for `maxInFlight` slots, a pin TTL of `ttlMs` and the bridge's `fetchExpiresMs`. */
-export function pinnedPullSizes(maxInFlight: number, ttlMs: number, fetchExpiresMs: number): PinnedPullSizes {
+/** The pull's sizes for `maxInFlight` slots and a pin TTL of `ttlMs`. */
+export function pinnedPullSizes(maxInFlight: number, ttlMs: number): PinnedPullSizes {
   return {
     maxMessages: Math.max(1, Math.floor(maxInFlight / 4)),
-    expiresMs: Math.max(MIN_EXPIRES_MS, Math.min(fetchExpiresMs, Math.floor(ttlMs / 3))),
+    expiresMs: Math.max(MIN_EXPIRES_MS, Math.floor(ttlMs / 3)),
   };
 }
 

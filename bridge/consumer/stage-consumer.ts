@@ -163,7 +163,7 @@ export class StageConsumer {
   }
 
   private async pullPinned(ttlNs: number): Promise<void> {
-    const sizes = pinnedPullSizes(this.options.maxInFlight, ttlNs / 1e6, this.options.fetchExpiresMs);
+    const sizes = pinnedPullSizes(this.options.maxInFlight, ttlNs / 1e6);
     this.log.info('warm standby: pulling in the priority group', { ...sizes, takeoverMs: ttlNs / 1e6 });
     const pull = new PinnedPull(
       {

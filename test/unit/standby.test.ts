@@ -112,12 +112,11 @@ describe('standby - who may pull what', () => {
 });
 
 describe('standby - the pull and the consumers', () => {
-  it('standby - a pull asks for a quarter of the slots (at least 1) and waits at most a third of the TTL', () => {
-    expect(pinnedPullSizes(32, 10_000, 2000)).toEqual({ maxMessages: 8, expiresMs: 2000 });
-    expect(pinnedPullSizes(32, 4500, 2000)).toEqual({ maxMessages: 8, expiresMs: 1500 });
-    expect(pinnedPullSizes(3, 60_000, 30_000)).toEqual({ maxMessages: 1, expiresMs: 20_000 });
+  it('standby - a pull asks for a quarter of the slots (at least 1) and waits a third of the TTL', () => {
+    expect(pinnedPullSizes(32, 10_000)).toEqual({ maxMessages: 8, expiresMs: 3333 });
+    expect(pinnedPullSizes(3, 60_000)).toEqual({ maxMessages: 1, expiresMs: 20_000 });
     // The library refuses pulls under a second: a 3 s TTL still renews three times.
-    expect(pinnedPullSizes(1, 3000, 2000)).toEqual({ maxMessages: 1, expiresMs: 1000 });
+    expect(pinnedPullSizes(1, 3000)).toEqual({ maxMessages: 1, expiresMs: 1000 });
   });
 
   it("standby - provisioned with standby, NEW and DISPATCH get the pinned group and TTL; MONITOR stays the seed's", () => {
