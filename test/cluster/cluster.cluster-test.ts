@@ -29,7 +29,7 @@ import { runFaultScript } from './fault-script';
 import { clusterFigures, renderFigures } from './figures';
 import type { NatsCluster } from './nats-cluster';
 import { startNatsCluster } from './nats-cluster';
-import { CompletionSampler } from './progress';
+import { CompletionSampler, redeliveries } from './progress';
 import { steadyPlan } from './steady-plan';
 import type { TemporalCluster } from './temporal-cluster';
 import { startTemporalCluster } from './temporal-cluster';
@@ -118,6 +118,7 @@ describe('cluster - 3 NATS nodes, a Temporal cluster, 2 bridges and 3 workers un
       const checkedAt = Date.now();
       const history = { cases: plan.cases, publications: plan.publications, records };
       const result = await judge(clients, history, counter.applied);
+      const redelivered = await redeliveries(clients.jsm);
       const totals = totalsOf(result, settled.stalls.length);
       const times = {
         setupMs,
@@ -134,6 +135,7 @@ describe('cluster - 3 NATS nodes, a Temporal cluster, 2 bridges and 3 workers un
         records,
         sampler,
         faults,
+        redeliveries: redelivered,
         times,
       });
       fs.writeFileSync(

@@ -34,8 +34,12 @@ export interface ClusterFigures {
   };
   /** Orders completed per second. */
   readonly rates: { readonly duringFaults: number; readonly afterFaults: number; readonly overall: number };
-  /** Longest stretch of the window without a completion. */
+  /** When the first order completed (its end-to-end latency on a cold pipeline), in ms. */
+  readonly firstCompletionMs?: number;
+  /** Longest stretch of the window without a completion, after the first one. */
   readonly longestGap: { readonly fromMs: number; readonly ms: number };
+  /** Deliveries beyond the first, per work queue. */
+  readonly redeliveries: Record<string, number>;
   readonly faults: ReadonlyArray<Omit<FaultRecord, 'drained'> & { readonly resumedMs?: number }>;
   readonly times: RunTimes;
 }
@@ -49,6 +53,7 @@ export function clusterFigures(input: {
   readonly records: readonly PublishRecord[];
   readonly sampler: CompletionSampler;
   readonly faults: readonly FaultRecord[];
+  readonly redeliveries: Record<string, number>;
   readonly times: RunTimes;
 }): ClusterFigures {
   const { sampler, times } = input;
@@ -57,6 +62,7 @@ export function clusterFigures(input: {
   const inWindow = sampler.completedBy(times.windowMs);
   const end = times.windowMs + times.settleMs;
   const total = sampler.completedBy(end);
+  const first = sampler.firstCompletion();
   return {
     setup: input.setup,
     totals: input.totals,
@@ -71,7 +77,9 @@ export function clusterFigures(input: {
       afterFaults: round1((total - inWindow) / Math.max(1, times.settleMs / 1000)),
       overall: round1(total / Math.max(1, end / 1000)),
     },
-    longestGap: sampler.longestGap(0, times.windowMs),
+    ...(first !== undefined ? { firstCompletionMs: first } : {}),
+    longestGap: sampler.longestGap(first ?? 0, times.windowMs),
+    redeliveries: input.redeliveries,
     faults: input.faults.map(({ drained: _, ...f }) => {
       const resumedAt = sampler.resumedAfter(f.atMs);
       return { ...f, ...(resumedAt !== undefined ? { resumedMs: resumedAt - f.atMs } : {}) };
@@ -100,7 +108,11 @@ export function renderFigures(f: ClusterFigures): string {
     `publish: ${f.publish.confirmed} confirmed, ${f.publish.retried} retried (${f.publish.duplicateAcks} acked as duplicates), ` +
       `longest delay ${s(f.publish.maxDelayMs)}`,
     `completed orders/s: ${f.rates.duringFaults} during the faults, ${f.rates.afterFaults} after, ${f.rates.overall} overall`,
-    `longest stretch without a completion in the window: ${s(f.longestGap.ms)} (from ${s(f.longestGap.fromMs)})`,
+    `first order completed after ${s(f.firstCompletionMs)}; longest stretch without a completion in the window after ` +
+      `it: ${s(f.longestGap.ms)} (from ${s(f.longestGap.fromMs)})`,
+    `redeliveries: ${Object.entries(f.redeliveries)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
   ];
   for (const fault of f.faults) {
     const figures = Object.entries(fault.figures).map(([k, v]) => `${LABELS[k] ?? k} ${s(v)}`);

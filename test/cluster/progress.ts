@@ -50,6 +50,11 @@ export class CompletionSampler {
     return this.samples.find((s) => s.atMs > atMs && s.completed > base)?.atMs ?? undefined;
   }
 
+  /** When the first order completed, in ms from the start; undefined if none has. */
+  firstCompletion(): number | undefined {
+    return this.samples.find((x) => x.completed > 0)?.atMs;
+  }
+
   /** The longest stretch between `fromMs` and `toMs` in which the count did not move, in ms. */
   longestGap(fromMs: number, toMs: number): { readonly fromMs: number; readonly ms: number } {
     let best = { fromMs, ms: 0 };
@@ -64,6 +69,23 @@ export class CompletionSampler {
     }
     return best;
   }
+}
+
+/**
+ * Deliveries beyond the first of each message, per work queue: its delivery count (consumer
+ * sequence) less the messages on its subject. Crash recovery shows here, as redeliveries.
+ */
+export async function redeliveries(jsm: JetStreamManager): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const [name, subject] of [
+    ['NEW', SUBJECTS.received],
+    ['DISPATCH', SUBJECTS.processed],
+  ] as const) {
+    const delivered = (await jsm.consumers.info(STREAM, name)).delivered.consumer_seq;
+    const stored = (await jsm.streams.info(STREAM, { subjects_filter: subject })).state.subjects?.[subject] ?? 0;
+    out[name] = delivered - stored;
+  }
+  return out;
 }
 
 /** Highest stream sequence each work queue had delivered: what must be acknowledged for a fault to be behind us. */
