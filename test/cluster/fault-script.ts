@@ -59,7 +59,7 @@ export async function runFaultScript(
   ): Promise<void> => {
     await sleep(o.startedAt + fraction * o.windowMs - Date.now());
     if (o.signal.aborted) return;
-    const marks = await deliveredMarks(jsm);
+    const marks = await deliveredMarks(jsm, o.signal);
     const name = await target();
     const at = Date.now();
     const record: FaultRecord = { fault, target: name, atMs: at - o.startedAt, figures: {} };

@@ -88,11 +88,22 @@ export async function redeliveries(jsm: JetStreamManager): Promise<Record<string
   return out;
 }
 
-/** Highest stream sequence each work queue had delivered: what must be acknowledged for a fault to be behind us. */
-export async function deliveredMarks(jsm: JetStreamManager): Promise<Record<string, number>> {
-  const marks: Record<string, number> = {};
-  for (const name of ['NEW', 'DISPATCH']) marks[name] = (await jsm.consumers.info(STREAM, name)).delivered.stream_seq;
-  return marks;
+/**
+ * Highest stream sequence each work queue had delivered: what must be acknowledged for a fault to
+ * be behind us. A consumer still electing its leader after an earlier fault is asked again.
+ */
+export async function deliveredMarks(jsm: JetStreamManager, signal: AbortSignal): Promise<Record<string, number>> {
+  for (;;) {
+    try {
+      const marks: Record<string, number> = {};
+      for (const name of ['NEW', 'DISPATCH'])
+        marks[name] = (await jsm.consumers.info(STREAM, name)).delivered.stream_seq;
+      return marks;
+    } catch (err) {
+      if (signal.aborted) throw err;
+      await sleep(250);
+    }
+  }
 }
 
 /**
