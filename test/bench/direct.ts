@@ -1,7 +1,8 @@
 /**
  * Temporal-direct, the ceiling the bridge is measured against: a client starts the NEW stage's
- * workflows as the bridge would (same workflow, task queue, input and concurrency) and waits for
- * each result. No NATS on the way in; the workflow still publishes its output.
+ * workflows as the bridge would (same workflow, task queue, input, memo, search attributes and
+ * concurrency) and waits for each result. No NATS on the way in; the workflow still publishes its
+ * output. The bench's Temporal has the search attributes registered, so the bridge sets them.
  */
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 
@@ -10,6 +11,8 @@ import type { Order } from '../../bridge/orders/schema';
 import { orderRevision } from '../../bridge/orders/revision';
 import { STAGES, STREAM, workflowIdFor } from '../../workflows/names';
 import type { StageInput } from '../../workflows/types';
+import { runAttributesFor } from '../../bridge/temporal/run-attributes';
+import { runMemoFor } from '../../bridge/temporal/run-memo';
 import type { Pipeline } from '../harness/pipeline';
 import { pool } from './stats';
 
@@ -36,10 +39,13 @@ export interface SliceResult {
 
 /** Starts the order's NEW-stage workflow as the bridge would, and waits for its result. */
 export async function runDirect(p: Pipeline, order: Order, index: number, taskQueue: string): Promise<void> {
+  const input = stageInput(order, index);
   const handle = await p.client.workflow.start(STAGES.process.workflowType, {
     taskQueue,
     workflowId: workflowIdFor('process', order.orderId),
-    args: [stageInput(order, index)],
+    args: [input],
+    memo: runMemoFor(input),
+    typedSearchAttributes: runAttributesFor(input),
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
     workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
   });
