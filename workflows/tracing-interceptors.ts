@@ -8,19 +8,30 @@
  */
 import type {
   ActivityInput,
+  DisposeInput,
   LocalActivityInput,
   Next,
   WorkflowExecuteInput,
   WorkflowInboundCallsInterceptor,
   WorkflowInterceptors,
+  WorkflowInternalsInterceptor,
   WorkflowOutboundCallsInterceptor,
 } from '@temporalio/workflow';
 import { defaultPayloadConverter } from '@temporalio/workflow';
-import {
-  OpenTelemetryInboundInterceptor,
-  OpenTelemetryInternalsInterceptor,
-  OpenTelemetryOutboundInterceptor,
-} from '@temporalio/interceptors-opentelemetry/lib/workflow';
+import type * as OpenTelemetryWorkflow from '@temporalio/interceptors-opentelemetry/lib/workflow';
+
+type OpenTelemetryWorkflowModule = typeof OpenTelemetryWorkflow;
+
+/**
+ * Temporal's OpenTelemetry workflow interceptors, loaded by the first traced run of a workflow
+ * context. The sandbox evaluates a run's modules afresh for each run: loading OpenTelemetry's
+ * SDK for every run took a sixth of the workflow thread's CPU (the 2026-12-02 profile), for runs
+ * that make no span.
+ */
+function openTelemetry(): OpenTelemetryWorkflowModule {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use, see above
+  return require('@temporalio/interceptors-opentelemetry/lib/workflow') as OpenTelemetryWorkflowModule;
+}
 
 /** The workflow header Temporal's OpenTelemetry client interceptor writes the trace context into. */
 const TRACE_HEADER = '_tracer-data';
@@ -39,11 +50,22 @@ function carriesTrace(input: WorkflowExecuteInput): boolean {
 
 export const interceptors = (): WorkflowInterceptors => {
   // Decided by execute, which comes before any activity is scheduled, and the same on every replay.
-  let traced: { inbound: OpenTelemetryInboundInterceptor; outbound: OpenTelemetryOutboundInterceptor } | undefined;
+  let traced:
+    | {
+        inbound: WorkflowInboundCallsInterceptor & Required<Pick<WorkflowInboundCallsInterceptor, 'execute'>>;
+        outbound: Required<Pick<WorkflowOutboundCallsInterceptor, 'scheduleActivity' | 'scheduleLocalActivity'>>;
+        internals: Required<Pick<WorkflowInternalsInterceptor, 'dispose'>>;
+      }
+    | undefined;
   const inbound: WorkflowInboundCallsInterceptor = {
     execute(input: WorkflowExecuteInput, next: Next<WorkflowInboundCallsInterceptor, 'execute'>): Promise<unknown> {
       if (!carriesTrace(input)) return next(input);
-      traced = { inbound: new OpenTelemetryInboundInterceptor(), outbound: new OpenTelemetryOutboundInterceptor() };
+      const otel = openTelemetry();
+      traced = {
+        inbound: new otel.OpenTelemetryInboundInterceptor(),
+        outbound: new otel.OpenTelemetryOutboundInterceptor(),
+        internals: new otel.OpenTelemetryInternalsInterceptor(),
+      };
       return traced.inbound.execute(input, next);
     },
   };
@@ -58,6 +80,12 @@ export const interceptors = (): WorkflowInterceptors => {
       return traced ? traced.outbound.scheduleLocalActivity(input, next) : next(input);
     },
   };
-  // Ends the sandbox's tracing state with the run; a no-op for runs that made no span.
-  return { inbound: [inbound], outbound: [outbound], internals: [new OpenTelemetryInternalsInterceptor()] };
+  const internals: WorkflowInternalsInterceptor = {
+    // Ends the sandbox's tracing state with a traced run; nothing to end for the others.
+    dispose(input: DisposeInput, next: Next<WorkflowInternalsInterceptor, 'dispose'>): void {
+      if (traced) traced.internals.dispose(input, next);
+      else next(input);
+    },
+  };
+  return { inbound: [inbound], outbound: [outbound], internals: [internals] };
 };

@@ -3,6 +3,7 @@
  * database): raw JetStream, the bridge against Temporal-direct with its latency at half load, then
  * the pipeline end to end with regular activities against local functions.
  */
+import { registerSearchAttributes } from '../../bridge/temporal/search-attribute-registry';
 import { startPipeline } from '../harness/pipeline';
 import { stopAllServers } from '../harness/servers';
 import type { BenchConfig } from './config';
@@ -23,6 +24,9 @@ export async function runRound(config: BenchConfig): Promise<RoundResult> {
   const started = performance.now();
   const p = await startPipeline();
   try {
+    // As `orderflow provision` does: the bridge then gives its runs the attributes, and direct does too.
+    const registered = await registerSearchAttributes(p.client);
+    if (registered.state !== 'registered') throw new Error(`search attributes: ${registered.reason}`);
     const worker = await startBenchWorker(p, PIPELINES.regular);
     try {
       const rawPerS = await rawJetStream(p, config.rawMessages);
