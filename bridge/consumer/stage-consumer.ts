@@ -174,7 +174,8 @@ export class StageConsumer {
         gate: this.deps.gate,
         role: this.role,
         logger: this.log,
-        take: (msg) => this.run(msg),
+        // Taken from the library's buffer, where it may have waited.
+        take: (msg) => this.run(msg, false),
         handBack: (msg) => this.deps.nak(msg, 0),
       },
       sizes,
@@ -195,7 +196,7 @@ export class StageConsumer {
           expires: this.options.fetchExpiresMs,
         });
         this.currentFetch = batch;
-        for await (const msg of batch) this.run(msg);
+        for await (const msg of batch) this.run(msg, true);
       } catch (err) {
         if (stopping.aborted) break;
         this.log.warn('pull failed; retrying', { error: messageOf(err) });
@@ -207,9 +208,9 @@ export class StageConsumer {
   }
 
   /** Runs a message in a slot (one must be free), releasing the slot when it is done. */
-  private run(msg: JsMsg): void {
+  private run(msg: JsMsg, justDelivered: boolean): void {
     this.slots.take();
-    this.working!.add(msg);
+    this.working!.add(msg, justDelivered);
     const own = childSignal(this.abort.signal);
     this.held.set(msg, own);
     this.process(msg, own.signal)

@@ -5,12 +5,24 @@
 import type { JsMsg } from '@nats-io/jetstream';
 
 export class Ticker {
-  private readonly messages = new Set<JsMsg>();
+  /** Each message held, with when JetStream last heard of it (its delivery, then each tick's word), in ms. */
+  private readonly messages = new Map<JsMsg, number>();
   private readonly timer: NodeJS.Timeout;
 
-  constructor(everyMs: number, tick: (msg: JsMsg) => void) {
+  /**
+   * `everyMs` must be at most a third of the ack wait. A message delivered or told less than half
+   * a period ago is skipped (most orders finish before they would need a word), so the longest
+   * silence is 1.5 periods: half the ack wait.
+   */
+  constructor(
+    private readonly everyMs: number,
+    tick: (msg: JsMsg) => void,
+  ) {
     this.timer = setInterval(() => {
-      for (const msg of this.messages) {
+      const now = Date.now();
+      for (const [msg, heard] of this.messages) {
+        if (now - heard < this.everyMs / 2) continue;
+        this.messages.set(msg, now);
         try {
           tick(msg);
         } catch {
@@ -21,8 +33,12 @@ export class Ticker {
     this.timer.unref();
   }
 
-  add(msg: JsMsg): void {
-    this.messages.add(msg);
+  /**
+   * A message now held. `justDelivered`: it arrived this moment, so the ack wait has only begun;
+   * otherwise (it may have waited in a client-side buffer) it is told at the next tick.
+   */
+  add(msg: JsMsg, justDelivered: boolean): void {
+    this.messages.set(msg, justDelivered ? Date.now() : 0);
   }
 
   delete(msg: JsMsg): void {
