@@ -1,8 +1,9 @@
 /**
  * One round's end-to-end comparison of the demo pipeline's two forms, on the same servers: its
  * functions as regular activities, and as local functions with a local publish, each on its own
- * worker and task queue, in slices ordered R L L R L R R L (stats.ts balancedOrder). Afterwards every order of the round
- * must be on `ORDERS.completed` exactly once, and one order of each form tells the history events.
+ * worker and task queue, in slices in Thue–Morse order (R L L R with two each; stats.ts
+ * balancedOrder). Afterwards every order of the round must be on `ORDERS.completed` exactly once,
+ * and one order of each form tells the history events.
  */
 import type { Pipeline } from '../harness/pipeline';
 import type { BenchConfig } from './config';
