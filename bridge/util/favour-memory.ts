@@ -18,9 +18,25 @@
  * read only at start-up, such as the heap's maximum sizes).
  */
 import v8 from 'node:v8';
+import vm from 'node:vm';
 
 /** Makes this process's heap favour memory over speed. For the bridge only: workers run user code. */
 export function favourMemoryOverSpeed(): void {
   v8.setFlagsFromString('--optimize-for-size');
   v8.setFlagsFromString('--semi-space-growth-factor=1');
+}
+
+/**
+ * One full collection once the bridge is set up, before it takes work. Until its first full
+ * collection V8 lets the old generation grow to an initial limit made for any program, and the
+ * first one would otherwise come from V8's memory reducer eight seconds after start: meanwhile the
+ * in-flight orders' short-lived state, promoted out of the small young generation, piles up as
+ * garbage (the RSS climbed to 118-133 MB and fell to 91-95 at that collection, every time). After
+ * this one, V8 sets its limit from the bridge's own live heap. It costs one pause of a few
+ * milliseconds at start. V8 gives scripts `gc()` only in contexts created after `--expose-gc`.
+ */
+export function collectStartupGarbage(): void {
+  v8.setFlagsFromString('--expose-gc');
+  const gc: unknown = vm.runInNewContext('gc');
+  if (typeof gc === 'function') (gc as () => void)();
 }

@@ -4,7 +4,7 @@
  */
 import type { Bridge } from '../../bridge/consumer/bridge';
 import type { Order } from '../../bridge/orders/schema';
-import { STAGES } from '../../workflows/names';
+import { STAGES, STREAM } from '../../workflows/names';
 import type { Pipeline } from '../harness/pipeline';
 import type { SliceResult } from './direct';
 import { sliceOrders } from './direct';
@@ -12,12 +12,29 @@ import { pool } from './stats';
 
 /** How often the bench looks at the bridge's ack counter: well under 1% of a slice. */
 const POLL_MS = 5;
+/** How often the bench asks JetStream about a consumer while it waits for it to be idle. */
+const CONSUMER_POLL_MS = 50;
 
 /** Publishes the order as a producer would; resolves with its stream sequence. */
 export function publishOrder(p: Pipeline, order: Order): Promise<number> {
-  return p.js
-    .publish(STAGES.process.inputSubject, JSON.stringify(order), { msgID: order.orderId })
-    .then((ack) => ack.seq);
+  return p.js.publish(STAGES.process.inputSubject, JSON.stringify(order), { msgID: order.orderId }).then((ack) => {
+    // Every order ID of a bench run is new: a duplicate would be an order counted and never run.
+    if (ack.duplicate) throw new Error(`order ${order.orderId}: JetStream took its publish as a duplicate`);
+    return ack.seq;
+  });
+}
+
+/** Resolves once `consumer` has nothing pending and nothing in flight, or rejects after `timeoutMs`. */
+export async function waitForConsumerIdle(p: Pipeline, consumer: string, timeoutMs = 600_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const info = await p.jsm.consumers.info(STREAM, consumer);
+    if (info.num_pending === 0 && info.num_ack_pending === 0) return;
+    if (performance.now() > deadline) {
+      throw new Error(`consumer ${consumer}: ${info.num_pending} pending, ${info.num_ack_pending} in flight`);
+    }
+    await new Promise((r) => setTimeout(r, CONSUMER_POLL_MS));
+  }
 }
 
 /** Resolves when `acked()` has grown by `count`, or rejects after `timeoutMs`. */

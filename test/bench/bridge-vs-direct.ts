@@ -2,10 +2,11 @@
  * One round's comparison of the bridge with Temporal-direct, on the same servers and worker:
  * short slices in the order D B B D B D D B (stats.ts balancedOrder), so a drift of Temporal's
  * rate within the round reaches both alike; then, at half of the lower rate, their latency in
- * one paced stream (latency.ts). The bridge
- * runs in this process, its round trips counted over its throughput slices.
+ * one paced stream (latency.ts). For the throughput the bridge runs in this process, its round
+ * trips counted over its slices; for the latency it is an `orderflow bridge` process.
  */
 import type { Pipeline } from '../harness/pipeline';
+import { killProcess, spawnBridge } from '../harness/pipeline';
 import type { BenchConfig } from './config';
 import { bridgeSlice } from './bridge-slices';
 import { startCountedBridge } from './counted-bridge';
@@ -13,6 +14,7 @@ import type { CpuMs } from './cpu';
 import { NO_CPU, addCpu, cpuMeter } from './cpu';
 import type { SliceResult } from './direct';
 import { directSlice } from './direct';
+import { PRODUCTION_BRIDGE_ENV } from './end-to-end';
 import { pairedLatency } from './latency';
 import type { RoundTrips } from './round-trips';
 import { NO_ROUND_TRIPS, addRoundTrips } from './round-trips';
@@ -52,6 +54,7 @@ export function rateOf(slices: readonly SliceResult[]): number {
 export async function bridgeVsDirect(p: Pipeline, config: BenchConfig): Promise<BridgeVsDirect> {
   const taskQueue = PIPELINES.regular.taskQueue;
   const counted = await startCountedBridge(p, { stages: 'process', maxInFlight: config.concurrency, taskQueue });
+  let throughput: Omit<BridgeVsDirect, 'directLatencies' | 'bridgeLatencies'>;
   try {
     const direct = (count: number): Promise<SliceResult> =>
       directSlice(p, count, { concurrency: config.concurrency, taskQueue });
@@ -75,23 +78,28 @@ export async function bridgeVsDirect(p: Pipeline, config: BenchConfig): Promise<
     const directSelfRatio = config.slices >= 2 ? rateOf(half(0)) / rateOf(half(1)) : 1;
     const bridgePerS = rateOf(slices[BRIDGE]);
 
-    const pacedRatePerS = Math.min(directPerS, bridgePerS) / 2;
-    const latencies = await pairedLatency(p, counted.bridge, config.latencyOrders, {
-      ratePerS: pacedRatePerS,
-      taskQueue,
-    });
-    return {
+    throughput = {
       directPerS,
       bridgePerS,
       ratio: bridgePerS / directPerS,
       directSelfRatio,
-      pacedRatePerS,
-      directLatencies: latencies.direct,
-      bridgeLatencies: latencies.bridge,
+      pacedRatePerS: Math.min(directPerS, bridgePerS) / 2,
       roundTrips,
       cpu: { direct: cpu[DIRECT], bridge: cpu[BRIDGE] },
     };
   } finally {
     await counted.close();
+  }
+  const bridge = await spawnBridge(p, {
+    ...PRODUCTION_BRIDGE_ENV,
+    ORDERFLOW_STAGES: 'process',
+    ORDERFLOW_TASK_QUEUE: taskQueue,
+    ORDERFLOW_MAX_IN_FLIGHT: String(config.concurrency),
+  });
+  try {
+    const latencies = await pairedLatency(p, config.latencyOrders, { ratePerS: throughput.pacedRatePerS, taskQueue });
+    return { ...throughput, directLatencies: latencies.direct, bridgeLatencies: latencies.bridge };
+  } finally {
+    await killProcess(bridge, 'SIGTERM');
   }
 }

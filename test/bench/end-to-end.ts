@@ -16,6 +16,7 @@ import { OPTIONS } from '../../bridge/config/option-table';
 import { STAGES, STREAM } from '../../workflows/names';
 import type { Pipeline } from '../harness/pipeline';
 import { killProcess, spawnBridge } from '../harness/pipeline';
+import { publishOrder } from './bridge-slices';
 import type { CpuMs } from './cpu';
 import { cpuMeter, processCpuMs } from './cpu';
 import type { SliceResult } from './direct';
@@ -118,9 +119,7 @@ export async function endToEndSlice(
     const list = sliceOrders(bench.mode === 'local' ? 'l' : 'r', count);
     const ids = list.map((o) => o.orderId);
     const completed = watch.whenCompleted(ids);
-    await pool(list, 256, async (order) => {
-      await p.js.publish(STAGES.process.inputSubject, JSON.stringify(order), { msgID: order.orderId });
-    });
+    await pool(list, 256, async (order) => void (await publishOrder(p, order)));
     await completed;
     const bridge = processCpuMs(child.pid) - bridgeCpuBefore;
     return { ...watch.steadyState(ids), ids, cpu: { ...meter.end(), bridge } };

@@ -21,7 +21,7 @@ import { functionQueues } from '../../../activities/plan';
 import { loggerFrom, natsFrom, temporalFrom } from '../options';
 import { untilSignal } from '../signals';
 import { addFlags, addOptions } from '../table-flags';
-import { favourMemoryOverSpeed } from '../../util/favour-memory';
+import { collectStartupGarbage, favourMemoryOverSpeed } from '../../util/favour-memory';
 
 type Flags = Record<string, string | undefined>;
 
@@ -56,6 +56,7 @@ export function registerRun(program: Command): void {
         { nc, client, probeClient, logger, registry, identity, ...(workersRun ? { pipeline: workersRun } : {}) },
         options,
       );
+      collectStartupGarbage();
       await bridge.start();
       logger.info('pipeline', {
         taskQueue: options.taskQueue,
