@@ -58,6 +58,9 @@ class Interrupted extends Error {
   override readonly name = 'Interrupted';
 }
 
+/** Why a run's watches end once it is settled: made once, for every order. */
+const RUN_SETTLED = new Error('the run is settled');
+
 /** A promise that rejects when `signal` aborts, and a way to drop its listener once done. */
 function untilAborted(signal: AbortSignal): { promise: Promise<never>; dispose: () => void } {
   let onAbort = (): void => undefined;
@@ -168,7 +171,7 @@ async function awaitRun(
     const failures = await failedRunsOf(run, workflowId, input.source.streamSeq, runId);
     return { type: 'failed', workflowId, runId, failures, reason: failureReason(err) };
   } finally {
-    done.abort();
+    done.abort(RUN_SETTLED);
     done.dispose();
     result.catch(() => undefined);
   }

@@ -34,6 +34,8 @@ import { StandbyRole, logRoleChanges } from './standby-role';
 
 /** Longest wait for more free slots before a pull, while messages are in flight, in ms. */
 const PULL_GATHER_MS = 20;
+/** Why a gathering wait ends: made once, for every pull. */
+const GATHERED = new Error('free slots gathered');
 
 export interface StageConsumerOptions extends DecisionPolicy {
   /** Messages held at once by this bridge for this stage. */
@@ -239,7 +241,7 @@ export class StageConsumer {
     if (this.slots.inUse === 0 || this.slots.free >= batch) return;
     const window = childSignal(stopping);
     await Promise.race([this.slots.waitForFree(window.signal, batch), sleep(PULL_GATHER_MS, window.signal)]);
-    window.abort();
+    window.abort(GATHERED);
     window.dispose();
   }
 

@@ -28,7 +28,10 @@ export interface BenchConfig {
   readonly e2e: { readonly orders: number; readonly slices: number; readonly sliceOrders: number };
   /** Workflows in flight: the direct client's and the bridge's --max-in-flight. BENCH_CONCURRENCY, default 50. */
   readonly concurrency: number;
-  /** Orders each way per round for the latency at half load, in one stream. BENCH_LATENCY_ORDERS, default 100. */
+  /**
+   * Orders each way per round for the latency at half load, in one stream; pooled over the
+   * rounds for the percentiles. BENCH_LATENCY_ORDERS, default 200.
+   */
   readonly latencyOrders: number;
   /** Messages of the raw JetStream measurement per round. BENCH_RAW_MESSAGES, default 20000. */
   readonly rawMessages: number;
@@ -54,7 +57,7 @@ export function benchConfig(): BenchConfig {
     sliceOrders: Math.ceil(ordersPerPhase / slices),
     e2e: { orders: e2eOrders, slices: e2eSlices, sliceOrders: Math.ceil(e2eOrders / e2eSlices) },
     concurrency: fromEnv('BENCH_CONCURRENCY', 50),
-    latencyOrders: fromEnv('BENCH_LATENCY_ORDERS', 100),
+    latencyOrders: fromEnv('BENCH_LATENCY_ORDERS', 200),
     rawMessages: fromEnv('BENCH_RAW_MESSAGES', 20_000),
     backlogs,
     drainSeconds: fromEnv('BENCH_DRAIN_S', 30),
