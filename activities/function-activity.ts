@@ -116,9 +116,18 @@ async function heartbeating<T>(context: Context, work: () => Promise<T>): Promis
   }
 }
 
-function outcomeOf(err: unknown, context: Context): FunctionOutcome {
-  if (context.cancellationSignal.aborted) return 'cancelled';
+function outcomeOf(err: unknown, signal: AbortSignal): FunctionOutcome {
+  if (signal.aborted) return 'cancelled';
   return err instanceof ApplicationFailure && err.nonRetryable ? 'rejected' : 'failed';
+}
+
+/**
+ * A try made by the stage's local run (activities/local-stage.ts) inside its own activity: the
+ * attempt number it is, and the signal that ends it (the function's own timeout or the run's).
+ */
+export interface TryCall {
+  readonly attempt: number;
+  readonly signal: AbortSignal;
 }
 
 /** The activity that runs `fn`; its type (name) is `fn.name`. */
@@ -126,19 +135,28 @@ export function activityOf(
   fn: OrderflowFunction,
   deps: FunctionActivityDeps = {},
 ): (input: FunctionInput) => Promise<StepResult> {
+  const tryFn = functionTry(fn, deps);
+  return (input) => tryFn(input);
+}
+
+/** One try of `fn`: as its own activity (no `call`), or inside the stage's local run. */
+export function functionTry(
+  fn: OrderflowFunction,
+  deps: FunctionActivityDeps = {},
+): (input: FunctionInput, call?: TryCall) => Promise<StepResult> {
   const attempt = attemptOf(fn, deps);
   const observer = deps.observer;
   if (!observer) return attempt;
-  return async (input) => {
+  return async (input, call) => {
     const context = Context.current();
     const started = performance.now();
     let outcome: FunctionOutcome = 'failed';
     try {
-      const step = await attempt(input);
+      const step = await attempt(input, call);
       outcome = 'completed';
       return step;
     } catch (err) {
-      outcome = outcomeOf(err, context);
+      outcome = outcomeOf(err, call?.signal ?? context.cancellationSignal);
       throw err;
     } finally {
       const seconds = (performance.now() - started) / 1000;
@@ -153,9 +171,12 @@ export function activityOf(
 }
 
 /** One attempt of `fn`, as the activity runs it. */
-function attemptOf(fn: OrderflowFunction, deps: FunctionActivityDeps): (input: FunctionInput) => Promise<StepResult> {
+function attemptOf(
+  fn: OrderflowFunction,
+  deps: FunctionActivityDeps,
+): (input: FunctionInput, call?: TryCall) => Promise<StepResult> {
   const build = deps.build ?? 'unknown';
-  return async (input) => {
+  return async (input, call) => {
     const context = Context.current();
     const { orderId } = input.order;
     // A rerun with --reapply gets keys carrying its tag (effects applied again); any other run, the first run's.
@@ -163,8 +184,8 @@ function attemptOf(fn: OrderflowFunction, deps: FunctionActivityDeps): (input: F
     const idempotencyKey = idempotencyKeyFor(input.stage, fn.name, orderId, input.revision, rerunTag);
     const ctx: FunctionContext = {
       idempotencyKey,
-      attempt: context.info.attempt,
-      signal: context.cancellationSignal,
+      attempt: call?.attempt ?? context.info.attempt + (input.priorAttempts ?? 0),
+      signal: call?.signal ?? context.cancellationSignal,
       // A local activity has no heartbeats: the workflow task it runs in keeps it alive.
       heartbeat: (details) => {
         if (!context.info.isLocal) context.heartbeat(details);

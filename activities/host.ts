@@ -10,11 +10,21 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 
 import { FAILURE_TYPES, INTERNAL_ACTIVITIES } from '../workflows/names';
-import type { PlanInput, PublishInput, Published, StagePlan } from '../workflows/types';
+import type {
+  FunctionInput,
+  LocalRun,
+  LocalRunInput,
+  PlanInput,
+  PublishInput,
+  Published,
+  StagePlan,
+  StepResult,
+} from '../workflows/types';
 import type { OrderflowFunction, Pipeline } from './define';
 import type { EffectStore } from './effects';
-import type { FunctionObserver } from './function-activity';
-import { activityOf } from './function-activity';
+import type { FunctionObserver, TryCall } from './function-activity';
+import { functionTry } from './function-activity';
+import { runStageLocally } from './local-stage';
 import { functionQueues, stagePlans } from './plan';
 import { publishStageOutputOnce } from './stage-output';
 
@@ -90,8 +100,11 @@ type Activity = (input: never) => Promise<unknown>;
 export function createActivities(deps: ActivityDeps, hosting: HostedPipeline): Record<string, Activity> {
   const { pipeline, taskQueue, build } = hosting;
   const activities: Record<string, Activity> = {};
+  const tries = new Map<string, (input: FunctionInput, call?: TryCall) => Promise<StepResult>>();
   for (const fn of hostedFunctions(pipeline, taskQueue)) {
-    activities[fn.name] = activityOf(fn, { effects: deps.effects, build, observer: deps.observer });
+    const tryFn = functionTry(fn, { effects: deps.effects, build, observer: deps.observer });
+    tries.set(fn.name, tryFn);
+    activities[fn.name] = (input: FunctionInput) => tryFn(input);
   }
   // Temporal's fallback for an activity type not registered here (a name reserved from functions).
   activities.default = () => {
@@ -114,11 +127,24 @@ export function createActivities(deps: ActivityDeps, hosting: HostedPipeline): R
     (jsm ??= deps.jsm ? Promise.resolve(deps.jsm) : deps.js.jetstreamManager(false));
   const streamOf = memoised(async (subject) => (await manager()).streams.find(subject));
   /** Publishes the stage's output once per order, stage and revision (see stage-output.ts). */
-  activities[INTERNAL_ACTIVITIES.publish] = (input: PublishInput): Promise<Published> => {
+  const publish = (input: PublishInput): Promise<Published> => {
     const signal = Context.current().cancellationSignal;
     return withHeartbeat(everyMs, async () =>
       publishStageOutputOnce({ effects: deps.effects, js: deps.js, jsm: await manager(), streamOf, signal }, input),
     );
   };
+  activities[INTERNAL_ACTIVITIES.publish] = publish;
+  activities[INTERNAL_ACTIVITIES.runLocally] = (input: LocalRunInput): Promise<LocalRun> =>
+    runStageLocally(plans[input.stage], input, {
+      runFunction: (fn, fnInput, signal) => {
+        // Local functions have no queue of their own: this worker hosts every one of them.
+        const tryFn = tries.get(fn.name);
+        if (!tryFn) throw new Error(`function ${fn.name} is not hosted by this worker`);
+        return tryFn(fnInput, { attempt: 1, signal });
+      },
+      publish,
+      isNonRetryable: (err) => err instanceof ApplicationFailure && err.nonRetryable === true,
+      signal: Context.current().cancellationSignal,
+    });
   return activities;
 }

@@ -8,6 +8,8 @@ import {
   ActivityFailure,
   ApplicationFailure,
   defineQuery,
+  isCancellation,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -15,9 +17,12 @@ import {
 } from '@temporalio/workflow';
 
 import type { StageName } from './names';
-import { FAILURE_TYPES, INTERNAL_ACTIVITIES } from './names';
+import { FAILURE_TYPES, INTERNAL_ACTIVITIES, LOCAL_PUBLISH_TIMEOUT_MS } from './names';
 import type {
   FunctionInput,
+  LocalRun,
+  LocalRunInput,
+  LocalStop,
   PlanInput,
   PlannedFunction,
   PublishInput,
@@ -52,8 +57,24 @@ const publisher = proxyActivities<Record<string, PublishActivity>>({
 
 /** The same, as a local activity (StagePlan.publishLocally): no heartbeats, so a shorter bound per attempt. */
 const localPublisher = proxyLocalActivities<Record<string, PublishActivity>>({
-  startToCloseTimeout: '30 seconds',
+  startToCloseTimeout: LOCAL_PUBLISH_TIMEOUT_MS,
   retry: PUBLISH_RETRY,
+});
+
+/**
+ * Runs from this build on read the plan and make the first try of the leading local functions in
+ * one local activity (activities/local-stage.ts). Runs started before it replay without.
+ */
+const LOCAL_RUN_PATCH = 'orderflow.stage-local-run';
+
+/**
+ * The stage's local run, tried once: whatever stops it, the workflow goes on the way it does
+ * without one. Its bound covers the functions' own (each is held to its timeout inside) for any
+ * stage of short functions; a run cut off by it is retried function by function.
+ */
+const localRunner = proxyLocalActivities<Record<string, (input: LocalRunInput) => Promise<LocalRun>>>({
+  startToCloseTimeout: '10 minutes',
+  retry: { maximumAttempts: 1 },
 });
 
 /** How long a run waits before asking again for a function no worker hosts: doubling up to 5 minutes. */
@@ -66,13 +87,21 @@ function failureType(err: unknown): string | undefined {
     : undefined;
 }
 
-function functionActivity(fn: PlannedFunction): FunctionActivity {
+/** The interval before retry number `retry` (1 for the first) under `fn`'s policy, in ms. */
+function retryIntervalMs(fn: PlannedFunction, retry: number): number {
+  const { initialIntervalMs, backoffCoefficient, maximumIntervalMs } = fn.retry;
+  return Math.min(maximumIntervalMs, initialIntervalMs * backoffCoefficient ** (retry - 1));
+}
+
+/** `fn`'s activity; after `priorAttempts` tries made elsewhere, with what its policy has left. */
+function functionActivity(fn: PlannedFunction, priorAttempts = 0): FunctionActivity {
+  const { maximumAttempts } = fn.retry;
   const retry = {
-    initialInterval: fn.retry.initialIntervalMs,
+    initialInterval: priorAttempts > 0 ? retryIntervalMs(fn, priorAttempts + 1) : fn.retry.initialIntervalMs,
     backoffCoefficient: fn.retry.backoffCoefficient,
     maximumInterval: fn.retry.maximumIntervalMs,
     // 0 means unlimited to orderflow; Temporal wants the field left out for that.
-    ...(fn.retry.maximumAttempts > 0 ? { maximumAttempts: fn.retry.maximumAttempts } : {}),
+    ...(maximumAttempts > 0 ? { maximumAttempts: maximumAttempts - priorAttempts } : {}),
     nonRetryableErrorTypes: [...fn.retry.nonRetryableErrorTypes],
   };
   if (fn.local) {
@@ -100,7 +129,7 @@ async function runFunction(
   input: FunctionInput,
   onWaiting: (waiting: string | undefined) => void,
 ): Promise<StepResult> {
-  const call = functionActivity(fn);
+  const call = functionActivity(fn, input.priorAttempts);
   for (let waitMs = NOT_HOSTED_FIRST_WAIT_MS; ; waitMs = Math.min(NOT_HOSTED_MAX_WAIT_MS, waitMs * 2)) {
     try {
       const result = await call(input);
@@ -128,6 +157,33 @@ function stageFailure(fn: PlannedFunction, orderId: string, err: unknown): unkno
   });
 }
 
+/** The stage's failure when its local run's try of `fn` failed for good, as a rejection after its own activity. */
+function localRejection(orderId: string, stop: LocalStop): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: FAILURE_TYPES.functionRejected,
+    message: `function ${stop.function} rejected order ${orderId}: ${stop.message}`,
+    nonRetryable: true,
+    details: [{ function: stop.function, type: stop.type ?? null }],
+  });
+}
+
+/** The local run of the stage, or undefined when it failed as a whole (the plan is then read alone). */
+async function runLocally(stageName: StageName, input: StageInput): Promise<LocalRun | undefined> {
+  try {
+    return await localRunner[INTERNAL_ACTIVITIES.runLocally]!({
+      stage: stageName,
+      order: input.order,
+      revision: input.revision,
+      upstream: input.upstream,
+      headers: input.source.headers,
+      ...(input.rerun ? { rerun: input.rerun } : {}),
+    });
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    return undefined;
+  }
+}
+
 export async function runStage(stageName: StageName, input: StageInput): Promise<StageResult> {
   const results: Record<string, StepResult> = {};
   let status: StageStatus = {
@@ -140,11 +196,29 @@ export async function runStage(stageName: StageName, input: StageInput): Promise
   };
   setHandler(statusQuery, () => status);
 
-  const plan = await planner[INTERNAL_ACTIVITIES.plan]!({ stage: stageName });
+  const local = patched(LOCAL_RUN_PATCH) ? await runLocally(stageName, input) : undefined;
+  const plan = local?.plan ?? (await planner[INTERNAL_ACTIVITIES.plan]!({ stage: stageName }));
   status = { ...status, state: 'running', plan };
 
   for (const fn of plan.functions) {
+    const done = local?.steps[fn.name];
+    if (done) {
+      results[fn.name] = done;
+      status = {
+        ...status,
+        completedSteps: [...status.completedSteps, fn.name],
+        attempts: { ...status.attempts, [fn.name]: done.attempt },
+      };
+      continue;
+    }
     status = { ...status, currentStep: fn.name };
+    const stop = local?.stopped?.function === fn.name ? local.stopped : undefined;
+    if (stop?.kind === 'rejected') throw localRejection(input.order.orderId, stop);
+    if (stop) {
+      status = { ...status, attempts: { ...status.attempts, [fn.name]: 1 } };
+      // The first retry waits as the function's policy says, as it would after its own activity.
+      await sleep(retryIntervalMs(fn, 1));
+    }
     const previous: StageOutput['stages'] = { ...input.upstream, [stageName]: { ...results } };
     let result: StepResult;
     try {
@@ -157,6 +231,7 @@ export async function runStage(stageName: StageName, input: StageInput): Promise
           revision: input.revision,
           previous,
           ...(input.rerun ? { rerun: input.rerun } : {}),
+          ...(stop ? { priorAttempts: 1 } : {}),
         },
         (w) => {
           status = { ...status, waiting: w };
@@ -175,12 +250,14 @@ export async function runStage(stageName: StageName, input: StageInput): Promise
   }
 
   status = { ...status, state: 'publishing' };
-  const published = await (plan.publishLocally ? localPublisher : publisher)[INTERNAL_ACTIVITIES.publish]!({
-    stage: stageName,
-    revision: input.revision,
-    output: { order: input.order, stages: { ...input.upstream, [stageName]: results } },
-    headers: input.source.headers,
-  });
+  const published =
+    local?.published ??
+    (await (plan.publishLocally ? localPublisher : publisher)[INTERNAL_ACTIVITIES.publish]!({
+      stage: stageName,
+      revision: input.revision,
+      output: { order: input.order, stages: { ...input.upstream, [stageName]: results } },
+      headers: input.source.headers,
+    }));
   status = { ...status, state: 'completed', published };
   return { stage: stageName, orderId: input.order.orderId, plan, steps: results, published };
 }

@@ -121,6 +121,47 @@ export interface FunctionInput {
   readonly previous: StageOutput['stages'];
   /** StageInput.rerun: decides the function's keys. */
   readonly rerun?: RerunSpec;
+  /**
+   * Attempts already made outside this activity (a try in the stage's local run), added to
+   * Temporal's attempt number: the function sees, and the status shows, the attempt it is on.
+   * Default: 0.
+   */
+  readonly priorAttempts?: number;
+}
+
+/** What the workflow asks the stage's local run (INTERNAL_ACTIVITIES.runLocally). */
+export interface LocalRunInput {
+  readonly stage: StageName;
+  readonly order: OrderData;
+  readonly revision: string;
+  readonly upstream: StageOutput['stages'];
+  /** StageInput.source.headers, for the publish. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly rerun?: RerunSpec;
+}
+
+/**
+ * Why the local run stopped at a function: `rejected` (failed for good: non-retryable) or `failed`
+ * (to be retried by the workflow, under the function's own policy).
+ */
+export interface LocalStop {
+  readonly function: string;
+  readonly kind: 'rejected' | 'failed';
+  readonly message: string;
+  /** The failure's type (ApplicationFailure.type or the error's name), when it has one. */
+  readonly type?: string;
+}
+
+/**
+ * What the stage's local run did: the plan, the leading local functions it completed, the publish
+ * when every function completed and the plan publishes locally, and where it stopped on a failure.
+ * The workflow does the rest as it does without a local run.
+ */
+export interface LocalRun {
+  readonly plan: StagePlan;
+  readonly steps: Readonly<Record<string, StepResult>>;
+  readonly published?: Published;
+  readonly stopped?: LocalStop;
 }
 
 /** What the workflow asks the plan activity. */

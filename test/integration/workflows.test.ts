@@ -169,8 +169,9 @@ describe('workflows - stage workflows with mocked activities', () => {
     expect(Object.keys(one.steps)).toEqual(['reserveStock', 'chargePayment']);
     expect(two.plan).toEqual(planB);
     expect(Object.keys(two.steps)).toEqual(['reserveStock', 'checkFraud', 'chargePayment']);
-    // Each run asked for its plan once, though run 1 was replayed from its history at every task.
-    expect(log.calls.filter((c) => c.kind === 'plan')).toHaveLength(2);
+    // Each run asked for its plan once (in its local run), though run 1 was replayed at every task.
+    expect(log.calls.filter((c) => c.kind === 'local-run')).toHaveLength(2);
+    expect(log.calls.filter((c) => c.kind === 'plan')).toHaveLength(0);
     expect(log.functionCalls(first)).toEqual(['reserveStock@1', 'chargePayment@1']);
     expect(log.functionCalls(second)).toEqual(['reserveStock@1', 'checkFraud@1', 'chargePayment@1']);
     expect(log.published().map((p) => Object.keys(p.output.stages.process ?? {}))).toEqual([
@@ -349,6 +350,169 @@ describe('workflows - stage workflows with mocked activities', () => {
     expect(result.events.filter((e) => e.markerRecordedEventAttributes).length).toBe(3);
   });
 
+  it('workflows - a stage of local functions and a local publish runs in one local activity', async () => {
+    const { queue, orderId } = unique('wf-local-run');
+    const plan = planOf(
+      'process',
+      [
+        plannedFunction('reserveStock', { taskQueue: queue, local: true }),
+        plannedFunction('chargePayment', { taskQueue: queue, local: true }),
+      ],
+      undefined,
+      { publishLocally: true },
+    );
+    const log = new CallLog();
+    const worker = await mockWorker(env, queue, log, {
+      plan: () => plan,
+      functions: {
+        reserveStock: () => 1,
+        chargePayment: (input) => (input.previous.process?.reserveStock?.result as number) + 1,
+      },
+    });
+    const { result, events, finalStatus } = await whileRunning([worker], async () => {
+      const handle = await start('process', queue, stageInput(orderId));
+      const done = (await handle.result()) as StageResult;
+      return { result: done, events: (await handle.fetchHistory()).events ?? [], finalStatus: await status(handle) };
+    });
+
+    expect(log.calls.map((c) => c.kind)).toEqual(['local-run', 'function', 'function', 'publish']);
+    expect(result.steps.chargePayment).toMatchObject({ result: 2, attempt: 1 });
+    expect(result.published).toMatchObject({ subject: 'ORDERS.processed' });
+    expect(finalStatus).toMatchObject({ state: 'completed', completedSteps: ['reserveStock', 'chargePayment'] });
+    expect(finalStatus.attempts).toEqual({ reserveStock: 1, chargePayment: 1 });
+    // The patch marker and the local run's: nothing scheduled, one workflow task.
+    expect(events.filter((e) => e.markerRecordedEventAttributes).length).toBe(2);
+    expect(events.filter((e) => e.activityTaskScheduledEventAttributes)).toEqual([]);
+    expect(events.filter((e) => e.workflowTaskCompletedEventAttributes)).toHaveLength(1);
+  });
+
+  it('workflows - a local function that fails in the local run is retried under its own policy from there', async () => {
+    const { queue, orderId } = unique('wf-local-retry');
+    const plan = planOf(
+      'process',
+      [
+        plannedFunction('reserveStock', { taskQueue: queue, local: true }),
+        plannedFunction('chargePayment', { taskQueue: queue, local: true, retry: { maximumAttempts: 3 } }),
+      ],
+      undefined,
+      { publishLocally: true },
+    );
+    const log = new CallLog();
+    const worker = await mockWorker(env, queue, log, {
+      plan: () => plan,
+      functions: {
+        reserveStock: () => 1,
+        chargePayment: (_input, attempt) => {
+          if (attempt < 3) throw new Error(`provider unavailable (attempt ${attempt})`);
+          return 2;
+        },
+      },
+    });
+    const { result, events } = await whileRunning([worker], async () => {
+      const handle = await start('process', queue, stageInput(orderId));
+      const done = (await handle.result()) as StageResult;
+      return { result: done, events: (await handle.fetchHistory()).events ?? [] };
+    });
+
+    // Three attempts in all, as the policy allows: the local run's try counts as the first.
+    expect(log.functionCalls()).toEqual(['reserveStock@1', 'chargePayment@1', 'chargePayment@2', 'chargePayment@3']);
+    expect(result.steps.chargePayment).toMatchObject({ result: 2, attempt: 3 });
+    expect(result.steps.reserveStock).toMatchObject({ attempt: 1 });
+    expect(log.published()).toHaveLength(1);
+    // The first retry waited the policy's initial interval, as after the function's own activity.
+    expect(events.filter((e) => e.timerStartedEventAttributes)).toHaveLength(1);
+  });
+
+  it('workflows - a local function that gives up in the local run fails the stage after its remaining attempts', async () => {
+    const { queue, orderId } = unique('wf-local-exhausted');
+    const plan = planOf(
+      'process',
+      [plannedFunction('chargePayment', { taskQueue: queue, local: true, retry: { maximumAttempts: 2 } })],
+      undefined,
+      { publishLocally: true },
+    );
+    const log = new CallLog();
+    const worker = await mockWorker(env, queue, log, {
+      plan: () => plan,
+      functions: {
+        chargePayment: (_input, attempt) => {
+          throw new Error(`provider unavailable (attempt ${attempt})`);
+        },
+      },
+    });
+    const failure = await whileRunning([worker], async () => {
+      const handle = await start('process', queue, stageInput(orderId));
+      return handle.result().then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+    });
+
+    expect(failure).toBeInstanceOf(WorkflowFailedError);
+    expect(log.functionCalls()).toEqual(['chargePayment@1', 'chargePayment@2']);
+    expect(log.published()).toEqual([]);
+  });
+
+  it('workflows - a local function rejected in the local run fails the stage at once, as a rejection', async () => {
+    const { queue, orderId } = unique('wf-local-reject');
+    const plan = planOf('process', [plannedFunction('chargePayment', { taskQueue: queue, local: true })], undefined, {
+      publishLocally: true,
+    });
+    const log = new CallLog();
+    const worker = await mockWorker(env, queue, log, {
+      plan: () => plan,
+      functions: {
+        chargePayment: () => {
+          throw ApplicationFailure.create({ type: 'CardDeclined', message: 'card declined', nonRetryable: true });
+        },
+      },
+    });
+    const failure = await whileRunning([worker], async () => {
+      const handle = await start('process', queue, stageInput(orderId));
+      return handle.result().then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+    });
+
+    expect(failure).toBeInstanceOf(WorkflowFailedError);
+    expect((failure as WorkflowFailedError).cause).toMatchObject({
+      type: FAILURE_TYPES.functionRejected,
+      nonRetryable: true,
+      message: `function chargePayment rejected order ${orderId}: card declined`,
+      details: [{ function: 'chargePayment', type: 'CardDeclined' }],
+    });
+    expect(log.functionCalls()).toEqual(['chargePayment@1']);
+    expect(log.published()).toEqual([]);
+  });
+
+  it('workflows - a local function allowed one attempt is left to its own local activity', async () => {
+    const { queue, orderId } = unique('wf-local-once');
+    const plan = planOf(
+      'process',
+      [
+        plannedFunction('reserveStock', { taskQueue: queue, local: true, retry: { maximumAttempts: 1 } }),
+        plannedFunction('chargePayment', { taskQueue: queue, local: true }),
+      ],
+      undefined,
+      { publishLocally: true },
+    );
+    const log = new CallLog();
+    const worker = await mockWorker(env, queue, log, {
+      plan: () => plan,
+      functions: { reserveStock: () => 1, chargePayment: () => 2 },
+    });
+    const events = await whileRunning([worker], async () => {
+      const handle = await start('process', queue, stageInput(orderId));
+      await handle.result();
+      return (await handle.fetchHistory()).events ?? [];
+    });
+
+    // The local run only read the plan; each function and the publish then ran on their own.
+    expect(log.calls.map((c) => c.kind)).toEqual(['local-run', 'function', 'function', 'publish']);
+    expect(events.filter((e) => e.markerRecordedEventAttributes).length).toBe(5);
+  });
+
   it('workflows - an empty plan publishes the order directly', async () => {
     const { queue, orderId } = unique('wf-empty');
     const plan: StagePlan = planOf('process', []);
@@ -360,7 +524,7 @@ describe('workflows - stage workflows with mocked activities', () => {
       return { result: (await handle.result()) as StageResult, finalStatus: await status(handle) };
     });
 
-    expect(log.calls.map((c) => c.kind)).toEqual(['plan', 'publish']);
+    expect(log.calls.map((c) => c.kind)).toEqual(['local-run', 'publish']);
     expect(log.published()).toEqual([
       {
         stage: 'process',

@@ -10,12 +10,15 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 
+import { runStageLocally } from '../../activities/local-stage';
 import { planDigest } from '../../activities/plan';
 import type { StageName } from '../../workflows/names';
 import { FAILURE_TYPES, INTERNAL_ACTIVITIES, STAGES, idempotencyKeyFor } from '../../workflows/names';
 import type {
   FunctionInput,
   JsonValue,
+  LocalRun,
+  LocalRunInput,
   PlanInput,
   PlannedFunction,
   PlannedRetry,
@@ -106,6 +109,7 @@ export type MockFunction = (input: FunctionInput, attempt: number) => JsonValue 
 /** One call of a mocked activity, in the order the activities were called. */
 export type MockCall =
   | { readonly kind: 'plan'; readonly stage: StageName; readonly taskQueue: string }
+  | { readonly kind: 'local-run'; readonly stage: StageName }
   | {
       readonly kind: 'function';
       readonly name: string;
@@ -154,13 +158,16 @@ type Activity = (input: never) => Promise<unknown>;
 /** The activities a mocked worker registers, logging every call into `log`. */
 export function mockActivities(log: CallLog, options: MockWorkerOptions): Record<string, Activity> {
   const activities: Record<string, Activity> = {};
-  for (const [name, run] of Object.entries(options.functions ?? {})) {
-    activities[name] = async (input: FunctionInput): Promise<StepResult> => {
-      const { attempt, taskQueue } = Context.current().info;
-      log.calls.push({ kind: 'function', name, taskQueue, attempt, input });
-      const result = await run(input, attempt);
-      return stepResult(input.stage, name, input.order.orderId, result, attempt, input.revision);
-    };
+  const tryFunction = async (name: string, input: FunctionInput, attempt: number): Promise<StepResult> => {
+    const run = options.functions?.[name];
+    if (!run) throw new Error(`function ${name} is not hosted by this worker`);
+    log.calls.push({ kind: 'function', name, taskQueue: Context.current().info.taskQueue, attempt, input });
+    const result = await run(input, attempt);
+    return stepResult(input.stage, name, input.order.orderId, result, attempt, input.revision);
+  };
+  for (const name of Object.keys(options.functions ?? {})) {
+    activities[name] = (input: FunctionInput): Promise<StepResult> =>
+      tryFunction(name, input, Context.current().info.attempt + (input.priorAttempts ?? 0));
   }
   // As activities/host.ts: the fallback for an activity type this worker does not register.
   activities.default = () => {
@@ -180,10 +187,21 @@ export function mockActivities(log: CallLog, options: MockWorkerOptions): Record
     log.calls.push({ kind: 'plan', stage, taskQueue: Context.current().info.taskQueue });
     return Promise.resolve(plan(stage));
   };
-  activities[INTERNAL_ACTIVITIES.publish] = (input: PublishInput): Promise<Published> => {
+  const publish = (input: PublishInput): Promise<Published> => {
     log.calls.push({ kind: 'publish', input });
     const streamSeq = log.published().length;
     return Promise.resolve({ subject: STAGES[input.stage].outputSubject, streamSeq, duplicate: false });
+  };
+  activities[INTERNAL_ACTIVITIES.publish] = publish;
+  // The production local run (activities/local-stage.ts) over the mocked functions and publish.
+  activities[INTERNAL_ACTIVITIES.runLocally] = (input: LocalRunInput): Promise<LocalRun> => {
+    log.calls.push({ kind: 'local-run', stage: input.stage });
+    return runStageLocally(plan(input.stage), input, {
+      runFunction: (fn, fnInput) => tryFunction(fn.name, fnInput, 1),
+      publish,
+      isNonRetryable: (err) => err instanceof ApplicationFailure && err.nonRetryable === true,
+      signal: Context.current().cancellationSignal,
+    });
   };
   return activities;
 }

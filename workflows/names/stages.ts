@@ -77,7 +77,16 @@ export const INTERNAL_ACTIVITIES = {
   plan: 'orderflow.planStage',
   /** Publishes the stage's output to the next subject once. */
   publish: 'orderflow.publishStageOutput',
+  /**
+   * Reads the plan and runs the stage's leading local functions, and its local publish when they
+   * all completed, in one local activity (activities/local-stage.ts): one marker where each would
+   * leave its own, and one activation of the workflow instead of one per function.
+   */
+  runLocally: 'orderflow.runStageLocally',
 } as const;
+
+/** How long one attempt of a local publish may take, in ms: no heartbeats, so a bound of its own. */
+export const LOCAL_PUBLISH_TIMEOUT_MS = 30_000;
 
 /** What a function name may look like: an activity type and one token of an effects key. */
 export const FUNCTION_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
