@@ -215,6 +215,48 @@ export const SCENARIOS: readonly Scenario[] = [
       }),
   },
   {
+    name: 'process-local-run',
+    about:
+      'process stage, both functions local and the publish local: the plan, both functions and the publish in one local run',
+    outcome: 'COMPLETED',
+    attempts: { reserveStock: 1, chargePayment: 1 },
+    run: (env) =>
+      simple(env, 'process-local-run', {
+        stage: 'process',
+        functions: [
+          plannedFunction('reserveStock', { ...on(PIPELINE), local: true }),
+          plannedFunction('chargePayment', { ...on(PIPELINE), local: true }),
+        ],
+        hosts: { [PIPELINE]: { reserveStock, chargePayment } },
+        publishLocally: true,
+      }),
+  },
+  {
+    name: 'process-local-run-retried',
+    about:
+      "process stage, both functions local: chargePayment's try in the local run fails, the workflow waits, then retries it as its own local activity, then the local publish",
+    outcome: 'COMPLETED',
+    attempts: { reserveStock: 1, chargePayment: 2 },
+    run: (env) =>
+      simple(env, 'process-local-run-retried', {
+        stage: 'process',
+        functions: [
+          plannedFunction('reserveStock', { ...on(PIPELINE), local: true }),
+          plannedFunction('chargePayment', { ...on(PIPELINE), local: true }),
+        ],
+        hosts: {
+          [PIPELINE]: {
+            reserveStock,
+            chargePayment: (input, attempt) => {
+              if (attempt < 2) throw new Error(`payment provider unavailable (attempt ${attempt})`);
+              return chargePayment(input, attempt);
+            },
+          },
+        },
+        publishLocally: true,
+      }),
+  },
+  {
     name: 'process-empty-plan',
     about: 'process stage with no functions: the plan, then the publish',
     outcome: 'COMPLETED',
