@@ -91,7 +91,8 @@ export interface FunctionOptions<R = unknown> {
    * Run as a Temporal local activity: in the worker that runs the stage's workflow, within its
    * workflow task, with no task-queue round trip and a fraction of the history events. For short
    * functions (well under the 10 s workflow task timeout): same retries and idempotency key, but
-   * no task queue of its own and no heartbeats. Default: false.
+   * no task queue of its own and no heartbeats. A stage's leading local functions make their
+   * first try together in one local activity (activities/local-stage.ts). Default: false.
    */
   readonly local?: boolean;
 }
