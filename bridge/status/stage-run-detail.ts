@@ -46,8 +46,9 @@ export interface RunDetail {
 export const STATUS_QUERY_TIMEOUT_MS = 3000;
 
 /**
- * Events of a closed run's history read for its plan. The plan is the run's first local activity,
- * recorded right after its first workflow task, so it sits among the first handful of events.
+ * Events of a closed run's history read for its plan. The plan is in the run's first local
+ * activity (its local run or, without one, its plan activity), recorded with its first workflow
+ * task, so it sits among the first handful of events.
  */
 const HISTORY_EVENTS_READ = 50;
 
@@ -60,11 +61,18 @@ function isStagePlan(value: unknown): value is StagePlan {
   return typeof plan.digest === 'string' && typeof plan.build === 'string' && Array.isArray(plan.functions);
 }
 
-/** Whether a local-activity marker's `data` (sdk-core's LocalActivityMarkerData, JSON) is the plan's. */
-function isPlanMarkerData(data: unknown): boolean {
-  return typeof data === 'object' && data !== null && 'activity_type' in data
-    ? data.activity_type === INTERNAL_ACTIVITIES.plan
-    : false;
+/**
+ * Where a local-activity marker's `data` (sdk-core's LocalActivityMarkerData, JSON) says the plan
+ * is in its result: the plan itself (the plan activity), or its `plan` (the stage's local run).
+ */
+function planInMarker(data: unknown): ((result: unknown) => unknown) | undefined {
+  const type = typeof data === 'object' && data !== null && 'activity_type' in data ? data.activity_type : undefined;
+  if (type === INTERNAL_ACTIVITIES.plan) return (result) => result;
+  if (type === INTERNAL_ACTIVITIES.runLocally) {
+    return (result) =>
+      typeof result === 'object' && result !== null ? (result as { plan?: unknown }).plan : undefined;
+  }
+  return undefined;
 }
 
 function planView(plan: StagePlan): PlanView {
@@ -106,7 +114,7 @@ async function decodePayload(client: Client, payload: Payload | undefined): Prom
   return payloads[0] ? payloadConverter.fromPayload(payloads[0]) : undefined;
 }
 
-/** The plan recorded in a run's history (its `orderflow.planStage` local activity), if there is one. */
+/** The plan recorded in a run's history (by its local run or its plan activity), if there is one. */
 export async function planFromHistory(
   client: Client,
   workflowId: string,
@@ -120,10 +128,11 @@ export async function planFromHistory(
   for (const event of history?.events ?? []) {
     const marker = event.markerRecordedEventAttributes;
     if (marker?.markerName !== LOCAL_ACTIVITY_MARKER || !marker.details) continue;
-    const data = await decodePayload(client, marker.details.data?.payloads?.[0]);
-    if (!isPlanMarkerData(data)) continue;
-    const plan = await decodePayload(client, marker.details.result?.payloads?.[0]);
-    return isStagePlan(plan) ? planView(plan) : undefined;
+    const read = planInMarker(await decodePayload(client, marker.details.data?.payloads?.[0]));
+    if (!read) continue;
+    const plan = read(await decodePayload(client, marker.details.result?.payloads?.[0]));
+    // A local run that failed as a whole recorded no result: the plan activity's marker follows.
+    if (isStagePlan(plan)) return planView(plan);
   }
   return undefined;
 }
