@@ -5,6 +5,7 @@
 import { STREAM } from '../../workflows/names';
 import { demoOrders } from '../../bridge/orders/demo';
 import type { Order } from '../../bridge/orders/schema';
+import type { StageOutput } from '../../workflows/types';
 import type { Pipeline } from './pipeline';
 
 export function orders(count: number, prefix: string): Order[] {
@@ -41,6 +42,17 @@ export async function orderIdsOn(p: Pick<Pipeline, 'jsm'>, subject: string): Pro
     ids.push(body.order?.orderId ?? body.orderId ?? '?');
   }
   return ids;
+}
+
+/** The stage outputs stored on `subject`, in stream order, repeats kept. */
+export async function outputsOn(p: Pick<Pipeline, 'jsm'>, subject: string): Promise<StageOutput[]> {
+  const outputs: StageOutput[] = [];
+  const last = (await p.jsm.streams.info(STREAM)).state.last_seq;
+  for (let seq = 1; seq <= last; seq += 1) {
+    const msg = await p.jsm.streams.getMessage(STREAM, { seq }).catch(() => null);
+    if (msg?.subject === subject) outputs.push(msg.json<StageOutput>());
+  }
+  return outputs;
 }
 
 /** Runs Temporal has of one workflow ID (each start of a new run counts). */

@@ -5,21 +5,19 @@
  * publish; a function whose first try fails is retried by the workflow under its own policy.
  */
 import { defineFunction, definePipeline } from '../../activities';
-import { STREAM, workflowIdFor } from '../../workflows/names';
-import type { StageOutput, StageResult } from '../../workflows/types';
+import { workflowIdFor } from '../../workflows/names';
+import type { StageResult } from '../../workflows/types';
 import type { Pipeline } from '../harness/pipeline';
-import { orders, publish, startBridge, startPipeline, startWorker, stopComponents, waitFor } from '../harness/pipeline';
-
-/** The stage outputs on `subject`, repeats kept. */
-async function outputsOn(p: Pipeline, subject: string): Promise<StageOutput[]> {
-  const found: StageOutput[] = [];
-  const last = (await p.jsm.streams.info(STREAM)).state.last_seq;
-  for (let seq = 1; seq <= last; seq += 1) {
-    const msg = await p.jsm.streams.getMessage(STREAM, { seq }).catch(() => null);
-    if (msg?.subject === subject) found.push(msg.json<StageOutput>());
-  }
-  return found;
-}
+import {
+  orders,
+  outputsOn,
+  publish,
+  startBridge,
+  startPipeline,
+  startWorker,
+  stopComponents,
+  waitFor,
+} from '../harness/pipeline';
 
 describe('local functions - a pipeline of local functions on real servers', () => {
   let p: Pipeline;

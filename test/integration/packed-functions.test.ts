@@ -14,8 +14,7 @@ import { listDeadLetters } from '../../bridge/dlq/dead-letter-store';
 import { demoOrders } from '../../bridge/orders/demo';
 import { publishOrders } from '../../bridge/orders/publish';
 import { orderRevision } from '../../bridge/orders/revision';
-import { STREAM, SUBJECTS } from '../../workflows/names';
-import type { StageOutput } from '../../workflows/types';
+import { SUBJECTS } from '../../workflows/names';
 import { expectDrained } from '../harness/expect-pipeline';
 import type { InstalledProcess } from '../harness/installed';
 import { outputsOf, spawnInstalled } from '../harness/installed';
@@ -23,7 +22,7 @@ import { projectWithOrderflow, removeProject } from '../harness/packed';
 import type { PaymentApi } from '../harness/payment-api';
 import { startPaymentApi } from '../harness/payment-api';
 import type { Pipeline } from '../harness/pipeline';
-import { countOn, startPipeline, waitFor } from '../harness/pipeline';
+import { countOn, outputsOn, startPipeline, waitFor } from '../harness/pipeline';
 
 const ORDERS = 200;
 const KILLS = 2;
@@ -74,17 +73,6 @@ function functionsModule(paymentApiUrl: string): string {
     'export default definePipeline({ process: [reserve, charge], dispatch: [ship] });',
     '',
   ].join('\n');
-}
-
-/** The stage outputs stored on `subject`, in stream order. */
-async function outputsOn(p: Pipeline, subject: string): Promise<StageOutput[]> {
-  const outputs: StageOutput[] = [];
-  const last = (await p.jsm.streams.info(STREAM)).state.last_seq;
-  for (let seq = 1; seq <= last; seq += 1) {
-    const msg = await p.jsm.streams.getMessage(STREAM, { seq }).catch(() => null);
-    if (msg?.subject === subject) outputs.push(msg.json<StageOutput>());
-  }
-  return outputs;
 }
 
 describe('packed functions - a user project runs its own functions from the installed package', () => {

@@ -11,12 +11,13 @@ import type { OrderflowFunction, Pipeline as FunctionsPipeline } from '../../act
 import { stagePlans } from '../../activities/plan';
 import type { OrderflowWorker } from '../../bridge/worker/worker';
 import type { StageName } from '../../workflows/names';
-import { DEFAULT_TASK_QUEUE, DLQ_STREAM, STREAM, workflowIdFor } from '../../workflows/names';
+import { DEFAULT_TASK_QUEUE, DLQ_STREAM, workflowIdFor } from '../../workflows/names';
 import type { StageOutput, StagePlan, StageResult, StageStatus } from '../../workflows/types';
 import type { Pipeline } from '../harness/pipeline';
 import {
   orders,
   orderIdsOn,
+  outputsOn,
   publish,
   runsOf,
   startBridge,
@@ -96,16 +97,8 @@ function plansOf(pipeline: FunctionsPipeline, build: string): Record<StageName, 
 }
 
 /** The stage outputs stored on `subject` for the orders in `ids`, repeats kept. */
-async function outputsOn(p: Pipeline, subject: string, ids: ReadonlySet<string>): Promise<StageOutput[]> {
-  const found: StageOutput[] = [];
-  const last = (await p.jsm.streams.info(STREAM)).state.last_seq;
-  for (let seq = 1; seq <= last; seq += 1) {
-    const msg = await p.jsm.streams.getMessage(STREAM, { seq }).catch(() => null);
-    if (!msg || msg.subject !== subject) continue;
-    const output = msg.json<StageOutput>();
-    if (ids.has(output.order.orderId)) found.push(output);
-  }
-  return found;
+async function outputsFor(p: Pipeline, subject: string, ids: ReadonlySet<string>): Promise<StageOutput[]> {
+  return (await outputsOn(p, subject)).filter((o) => ids.has(o.order.orderId));
 }
 
 async function idsOn(p: Pipeline, subject: string, ids: ReadonlySet<string>): Promise<string[]> {
@@ -144,7 +137,7 @@ async function expectCompletedOnce(p: Pipeline, ids: readonly string[]): Promise
       expect([workflowId, await runsOf(p, workflowId), description.status.name]).toEqual([workflowId, 1, 'COMPLETED']);
     }
   }
-  return new Map((await outputsOn(p, 'ORDERS.completed', wanted)).map((o) => [o.order.orderId, o]));
+  return new Map((await outputsFor(p, 'ORDERS.completed', wanted)).map((o) => [o.order.orderId, o]));
 }
 
 const result = (p: Pipeline, stage: StageName, id: string): Promise<StageResult> =>

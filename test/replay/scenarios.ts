@@ -94,6 +94,11 @@ async function simple(env: TestWorkflowEnvironment, name: string, run: SimpleRun
 const on = (queue: string) => ({ taskQueue: queue });
 const reserveStock: MockFunction = (input) => ({ units: input.order.items.length });
 const chargePayment: MockFunction = () => ({ amount: 20, currency: 'EUR' });
+/** chargePayment failing its first attempt. */
+const chargePaymentFailingOnce: MockFunction = (input, attempt) => {
+  if (attempt < 2) throw new Error(`payment provider unavailable (attempt ${attempt})`);
+  return chargePayment(input, attempt);
+};
 
 /** Waits until a function no worker hosts holds the run up, then deploys one that hosts it. */
 async function notHostedThenHosted(env: TestWorkflowEnvironment, name: string): Promise<FinishedRun> {
@@ -205,10 +210,7 @@ export const SCENARIOS: readonly Scenario[] = [
         hosts: {
           [PIPELINE]: {
             reserveStock,
-            chargePayment: (input, attempt) => {
-              if (attempt < 2) throw new Error(`payment provider unavailable (attempt ${attempt})`);
-              return chargePayment(input, attempt);
-            },
+            chargePayment: chargePaymentFailingOnce,
           },
         },
         publishLocally: true,
@@ -247,10 +249,7 @@ export const SCENARIOS: readonly Scenario[] = [
         hosts: {
           [PIPELINE]: {
             reserveStock,
-            chargePayment: (input, attempt) => {
-              if (attempt < 2) throw new Error(`payment provider unavailable (attempt ${attempt})`);
-              return chargePayment(input, attempt);
-            },
+            chargePayment: chargePaymentFailingOnce,
           },
         },
         publishLocally: true,
