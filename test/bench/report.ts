@@ -68,6 +68,11 @@ export function resultsOf(
   const added = (q: number): number => percentile(bridgeLat, q) - percentile(directLat, q);
   const addedByRound = (q: number): Spread =>
     over((r) => percentile(r.bridgeLatencies, q) - percentile(r.directLatencies, q));
+  // Direct against itself, its orders split in two interleaved halves: what "added" measures when nothing is added.
+  const half = (values: readonly number[], h: 0 | 1): number[] => values.filter((_, i) => i % 2 === h);
+  const selfAdded = (q: number): number => percentile(half(directLat, 1), q) - percentile(half(directLat, 0), q);
+  const selfAddedByRound = (q: number): Spread =>
+    over((r) => percentile(half(r.directLatencies, 1), q) - percentile(half(r.directLatencies, 0), q));
   const e2e = rounds.map((r) => r.endToEnd);
   const largest = rss.reduce((a, b) => (b.backlog > a.backlog ? b : a), rss[0]!);
   const smallest = rss.reduce((a, b) => (b.backlog < a.backlog ? b : a), rss[0]!);
@@ -118,6 +123,10 @@ export function resultsOf(
     bridge_added_latency_p50_ms_spread: rangeOf(addedByRound(50)),
     bridge_added_latency_p99_ms: round(added(99)),
     bridge_added_latency_p99_ms_spread: rangeOf(addedByRound(99)),
+    // The noise floor of the two above, from half as many orders each way.
+    direct_vs_direct_added_latency_p50_ms: round(selfAdded(50)),
+    direct_vs_direct_added_latency_p99_ms: round(selfAdded(99)),
+    direct_vs_direct_added_latency_p99_ms_spread: rangeOf(selfAddedByRound(99)),
     ...both(
       'e2e_regular_orders_per_s',
       over((r) => r.endToEnd.regularPerS),

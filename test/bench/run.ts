@@ -18,10 +18,15 @@ import { rssUnderBacklog } from './memory';
 import { resultsOf, summaryOf, tableOf } from './report';
 import type { RoundResult } from './round';
 import { runRound } from './round';
+import { percentile } from './stats';
 import { total } from './round-trips';
 
 function say(line: string): void {
   process.stderr.write(`${line}\n`);
+}
+
+function p99(values: readonly number[]): string {
+  return percentile(values, 99).toFixed(0);
 }
 
 function describeRound(n: number, r: RoundResult): string {
@@ -30,6 +35,8 @@ function describeRound(n: number, r: RoundResult): string {
   return (
     `round ${n} (${r.seconds.toFixed(0)} s): raw ${r.rawPerS.toFixed(0)}/s · direct ${r.directPerS.toFixed(1)}/s` +
     ` · bridge ${r.bridgePerS.toFixed(1)}/s · ratio ${r.ratio.toFixed(3)} (direct vs itself ${r.directSelfRatio.toFixed(3)})` +
+    ` · latency p99 direct ${p99(r.directLatencies)} bridge ${p99(r.bridgeLatencies)} ms` +
+    ` (direct's halves ${p99(r.directLatencies.filter((_, i) => i % 2 === 0))}/${p99(r.directLatencies.filter((_, i) => i % 2 === 1))})` +
     ` · e2e regular ${e.regularPerS.toFixed(1)}/s local ${e.localPerS.toFixed(1)}/s (${e.speedup.toFixed(2)}×)` +
     ` · Temporal calls/order ${(total(rt.temporal) / rt.orders).toFixed(2)}` +
     ` · NATS out/in per order ${(rt.nats.outMsgs / rt.orders).toFixed(2)}/${(rt.nats.inMsgs / rt.orders).toFixed(2)}` +
