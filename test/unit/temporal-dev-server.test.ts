@@ -1,0 +1,44 @@
+/**
+ * The dev server orderflow starts (npm start, the tests, the bench) writes each task queue's tasks
+ * to one partition unless told otherwise, and a caller's dynamic config replaces that default
+ * rather than being given twice.
+ */
+import { devServerArgs } from '../../bridge/servers/temporal-server';
+
+const base = { binary: 'temporal', port: 7233, dbFile: '/tmp/x/temporal.db' };
+
+function dynamicValues(args: readonly string[]): string[] {
+  return args.flatMap((arg, i) => (args[i - 1] === '--dynamic-config-value' ? [arg] : []));
+}
+
+describe('devServerArgs', () => {
+  it('writes tasks to one partition and leaves reads at the server default', () => {
+    const values = dynamicValues(devServerArgs(base));
+    expect(values).toEqual(['matching.numTaskqueueWritePartitions=1']);
+  });
+
+  it("lets the caller's dynamic config override the default and add to it", () => {
+    const values = dynamicValues(
+      devServerArgs({
+        ...base,
+        dynamicConfig: { 'matching.numTaskqueueWritePartitions': 4, 'frontend.namespaceRPS': 5 },
+      }),
+    );
+    expect(values).toEqual(['matching.numTaskqueueWritePartitions=4', 'frontend.namespaceRPS=5']);
+  });
+
+  it('starts headless on the given address and SQLite file', () => {
+    const args = devServerArgs(base);
+    expect(args.slice(0, 8)).toEqual([
+      'server',
+      'start-dev',
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      '7233',
+      '--db-filename',
+      '/tmp/x/temporal.db',
+    ]);
+    expect(args).toContain('--headless');
+  });
+});
