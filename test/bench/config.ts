@@ -40,6 +40,12 @@ export interface BenchConfig {
   readonly backlogs: readonly number[];
   /** How long the bridge process works through each backlog while sampled, in s. BENCH_DRAIN_S, default 30. */
   readonly drainSeconds: number;
+  /**
+   * Passes over the backlogs (1k, 10k, 100k, 1k, ...), each backlog on fresh servers every time:
+   * one peak of one process moves by 10% from run to run, so the median is reported with its
+   * spread. BENCH_RSS_REPEATS, default 3.
+   */
+  readonly rssRepeats: number;
 }
 
 export function benchConfig(): BenchConfig {
@@ -62,5 +68,6 @@ export function benchConfig(): BenchConfig {
     rawMessages: fromEnv('BENCH_RAW_MESSAGES', 20_000),
     backlogs,
     drainSeconds: fromEnv('BENCH_DRAIN_S', 30),
+    rssRepeats: fromEnv('BENCH_RSS_REPEATS', 3),
   };
 }

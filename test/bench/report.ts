@@ -74,8 +74,11 @@ export function resultsOf(
   const selfAddedByRound = (q: number): Spread =>
     over((r) => percentile(half(r.directLatencies, 1), q) - percentile(half(r.directLatencies, 0), q));
   const e2e = rounds.map((r) => r.endToEnd);
-  const largest = rss.reduce((a, b) => (b.backlog > a.backlog ? b : a), rss[0]!);
-  const smallest = rss.reduce((a, b) => (b.backlog < a.backlog ? b : a), rss[0]!);
+  const memory = rssByBacklog(rss);
+  const largest = memory.at(-1)!;
+  const smallest = memory[0]!;
+  const overBacklogs = (pick: (b: BacklogMemory) => unknown): Record<string, unknown> =>
+    Object.fromEntries(memory.map((b) => [String(b.backlog), pick(b)]));
   return {
     rounds: rounds.length,
     orders_per_phase: config.ordersPerPhase,
@@ -147,17 +150,45 @@ export function resultsOf(
     bridge_round_trips_per_order: roundTripsPerOrder(
       rounds.reduce((sum, r) => addRoundTrips(sum, r.roundTrips), NO_ROUND_TRIPS),
     ),
-    bridge_peak_rss_mb: round(largest.peakMb),
-    bridge_peak_rss_mb_by_backlog: Object.fromEntries(rss.map((r) => [String(r.backlog), round(r.peakMb)])),
-    bridge_rss_mb_consuming_by_backlog: Object.fromEntries(rss.map((r) => [String(r.backlog), round(r.consumingMb)])),
-    bridge_rss_largest_vs_smallest_backlog: round(largest.peakMb / smallest.peakMb, 3),
-    bridge_acked_while_sampled_by_backlog: Object.fromEntries(rss.map((r) => [String(r.backlog), r.acked])),
+    // Each backlog's median over the passes, with its spread.
+    bridge_peak_rss_mb: round(largest.peakMb.median),
+    bridge_peak_rss_mb_spread: rangeOf(largest.peakMb),
+    bridge_peak_rss_mb_by_backlog: overBacklogs((b) => round(b.peakMb.median)),
+    bridge_peak_rss_mb_by_backlog_spread: overBacklogs((b) => rangeOf(b.peakMb)),
+    bridge_rss_mb_consuming_by_backlog: overBacklogs((b) => round(b.consumingMb.median)),
+    bridge_rss_largest_vs_smallest_backlog: round(largest.peakMb.median / smallest.peakMb.median, 3),
+    bridge_acked_while_sampled_by_backlog: overBacklogs((b) => b.acked.median),
+    rss_passes: memory[0]?.passes ?? 0,
     backlog_publish_msgs_per_s: Math.round(Math.min(...rss.map((r) => r.publishPerS))),
     load_average_before: facts.loadBefore.map((l) => round(l, 2)),
     load_average_after: facts.loadAfter.map((l) => round(l, 2)),
     round_seconds: rounds.map((r) => Math.round(r.seconds)),
     runtime_s: Math.round(facts.seconds),
   };
+}
+
+/** One backlog's measurements over the passes. */
+interface BacklogMemory {
+  readonly backlog: number;
+  readonly passes: number;
+  readonly peakMb: Spread;
+  readonly consumingMb: Spread;
+  readonly acked: Spread;
+}
+
+/** The measurements grouped by backlog, smallest backlog first. */
+function rssByBacklog(rss: readonly BacklogRss[]): BacklogMemory[] {
+  const backlogs = [...new Set(rss.map((r) => r.backlog))].sort((a, b) => a - b);
+  return backlogs.map((backlog) => {
+    const runs = rss.filter((r) => r.backlog === backlog);
+    return {
+      backlog,
+      passes: runs.length,
+      peakMb: spread(runs.map((r) => r.peakMb)),
+      consumingMb: spread(runs.map((r) => r.consumingMb)),
+      acked: spread(runs.map((r) => r.acked)),
+    };
+  });
 }
 
 /** `name  value` lines, objects as compact JSON. */
@@ -181,12 +212,12 @@ export function summaryOf(rounds: readonly RoundResult[], rss: readonly BacklogR
       rounds.flatMap((r) => r.directLatencies),
       99,
     );
-  const byBacklog = [...rss].sort((a, b) => b.backlog - a.backlog);
+  const byBacklog = rssByBacklog(rss).reverse();
   return [
     `bench: ratio ${formatSpread(ratio, 2)}`,
     `local ${formatSpread(local, 1)}×`,
     `latency p99 ${added >= 0 ? '+' : ''}${added.toFixed(1)} ms`,
-    `rss ${byBacklog.map((r) => r.peakMb.toFixed(0)).join('/')} MB (${byBacklog.map((r) => `${r.backlog / 1000}k`).join('/')})`,
+    `rss ${byBacklog.map((r) => r.peakMb.median.toFixed(0)).join('/')} MB (${byBacklog.map((r) => `${r.backlog / 1000}k`).join('/')})`,
     `${(seconds / 60).toFixed(1)} min`,
   ].join(' · ');
 }

@@ -57,14 +57,16 @@ async function main(): Promise<void> {
     say(describeRound(n, rounds.at(-1)!));
   }
   const rss: BacklogRss[] = [];
-  for (const backlog of config.backlogs) {
-    rss.push(await rssUnderBacklog(backlog, config.drainSeconds));
-    const r = rss.at(-1)!;
-    say(
-      `backlog ${backlog}: bridge RSS peak ${r.peakMb.toFixed(1)} MB (${r.consumingMb.toFixed(1)} MB when it began ` +
-        `consuming, ${r.lastMb.toFixed(1)} MB at the end), ` +
-        `${r.acked} acked in ${config.drainSeconds} s (backlog published at ${r.publishPerS.toFixed(0)}/s)`,
-    );
+  for (let pass = 1; pass <= config.rssRepeats; pass += 1) {
+    for (const backlog of config.backlogs) {
+      rss.push(await rssUnderBacklog(backlog, config.drainSeconds));
+      const r = rss.at(-1)!;
+      say(
+        `backlog ${backlog} (pass ${pass}): bridge RSS peak ${r.peakMb.toFixed(1)} MB (${r.consumingMb.toFixed(1)} MB when it began ` +
+          `consuming, ${r.lastMb.toFixed(1)} MB at the end), ` +
+          `${r.acked} acked in ${config.drainSeconds} s (backlog published at ${r.publishPerS.toFixed(0)}/s)`,
+      );
+    }
   }
   const seconds = (performance.now() - started) / 1000;
   const results = resultsOf(config, rounds, rss, { loadBefore, loadAfter: os.loadavg(), seconds });
