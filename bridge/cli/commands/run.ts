@@ -41,6 +41,9 @@ export function registerRun(program: Command): void {
       const options = bridgeOptions(flags);
       // The bridge runs no function, but a module that does not load is a deployment mistake: say so now.
       const { pipeline } = await loadPipeline(options.functions);
+      // Loading is most of the start-up garbage: left until the collection before work, it and
+      // the connections' garbage peaked together 15 MB above the working RSS in one start of three.
+      collectStartupGarbage();
       const workersRun = options.functions ? pipeline : undefined;
       const metrics = metricsSettings(flags, process.env, 9464);
       const temporal = temporalFrom(command);
