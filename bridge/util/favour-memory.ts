@@ -27,13 +27,14 @@ export function favourMemoryOverSpeed(): void {
 }
 
 /**
- * One full collection once the bridge is set up, before it takes work. Until its first full
+ * A full collection while the bridge starts, before it takes work. Until its first full
  * collection V8 lets the old generation grow to an initial limit made for any program, and the
  * first one would otherwise come from V8's memory reducer eight seconds after start: meanwhile the
  * in-flight orders' short-lived state, promoted out of the small young generation, piles up as
  * garbage (the RSS climbed to 118-133 MB and fell to 91-95 at that collection, every time). After
- * this one, V8 sets its limit from the bridge's own live heap. It costs one pause of a few
- * milliseconds at start. V8 gives scripts `gc()` only in contexts created after `--expose-gc`.
+ * this one, V8 sets its limit from the bridge's own live heap. The bridge also calls it right
+ * after loading its modules, most of the start-up garbage, so that garbage and the connections'
+ * do not peak together. Each call costs one pause of a few milliseconds at start. V8 gives scripts `gc()` only in contexts created after `--expose-gc`.
  */
 export function collectStartupGarbage(): void {
   v8.setFlagsFromString('--expose-gc');
