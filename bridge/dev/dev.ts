@@ -22,7 +22,7 @@ import { demoOrders } from '../orders/demo';
 import type { PublishResult } from '../orders/publish';
 import { publishOrders } from '../orders/publish';
 import { NatsServer } from '../servers/nats-server';
-import { preferredOrFreePort } from '../servers/ports';
+import { preferredOrFreePort, startWithPortRetry } from '../servers/ports';
 import { TemporalServer } from '../servers/temporal-server';
 import type { ProvisionReport } from '../topology/provision';
 import { provisionTopology } from '../topology/provision';
@@ -104,15 +104,16 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
       nats = options.externalNats;
       logger.info('using the NATS server from the settings', { servers: nats.servers.join(',') });
     } else {
-      const port = await preferredOrFreePort(STANDARD_PORTS.nats);
-      natsServer = await NatsServer.start({
-        binary: options.natsServerBinary,
-        port,
-        storeDir: path.join(dataDir, 'nats'),
-        logFile: logs.nats,
-        pidRegistryDir: runDir,
-        ownProcessGroup: true,
-      });
+      natsServer = await startWithPortRetry(async () =>
+        NatsServer.start({
+          binary: options.natsServerBinary,
+          port: await preferredOrFreePort(STANDARD_PORTS.nats),
+          storeDir: path.join(dataDir, 'nats'),
+          logFile: logs.nats,
+          pidRegistryDir: runDir,
+          ownProcessGroup: true,
+        }),
+      );
       steps.add('nats-server', () => natsServer!.stop());
       nats = { servers: [natsServer.url] };
       logger.info('nats-server started', { url: natsServer.url, pid: natsServer.process?.pid });
@@ -124,15 +125,17 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
       temporal = options.externalTemporal;
       logger.info('using the Temporal server from the settings', { address: temporal.address });
     } else {
-      temporalServer = await TemporalServer.start({
-        binary: options.temporalBinary,
-        port: await preferredOrFreePort(STANDARD_PORTS.temporal),
-        uiPort: await preferredOrFreePort(STANDARD_PORTS.temporalUi),
-        dbFile: path.join(dataDir, 'temporal', 'temporal.db'),
-        logFile: logs.temporal,
-        pidRegistryDir: runDir,
-        ownProcessGroup: true,
-      });
+      temporalServer = await startWithPortRetry(async () =>
+        TemporalServer.start({
+          binary: options.temporalBinary,
+          port: await preferredOrFreePort(STANDARD_PORTS.temporal),
+          uiPort: await preferredOrFreePort(STANDARD_PORTS.temporalUi),
+          dbFile: path.join(dataDir, 'temporal', 'temporal.db'),
+          logFile: logs.temporal,
+          pidRegistryDir: runDir,
+          ownProcessGroup: true,
+        }),
+      );
       steps.add('Temporal dev server', () => temporalServer!.stop());
       temporal = { address: temporalServer.address, namespace: 'default', uiUrl: temporalServer.uiUrl };
       logger.info('Temporal dev server started', {

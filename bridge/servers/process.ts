@@ -116,7 +116,71 @@ export class ManagedProcess {
   }
 }
 
-/** Polls `check` every `intervalMs` until it returns true, the process exits, or `timeoutMs` passes. */
+/** How many of the lines a failed server printed last are quoted in its start error. */
+const QUOTED_LAST_LINES = 15;
+/** How many of the lines that say what failed (errors, a panic's first line) are quoted. */
+const QUOTED_FAILURE_LINES = 5;
+/**
+ * Lines of a Go server's log that say why it stopped: Temporal logs a failure, then often panics
+ * on what the failure left unset, so the stack trace that ends the output hides the cause.
+ */
+const FAILURE_LINE = /^panic:|level=(ERROR|FATAL)|"level":"(error|fatal)"|\[(ERR|FTL)\]|\bFATAL\b/;
+/**
+ * EADDRINUSE as the OS words it (strerror), the only trace a child process's bind failure leaves:
+ * it has no exit code of its own in nats-server or Temporal.
+ */
+const PORT_IN_USE = /address already in use/;
+
+/** A server that exited, or did not answer, while it started. */
+export class ServerStartError extends Error {
+  constructor(
+    readonly server: string,
+    readonly reason: 'exited' | 'not ready',
+    /** What the server printed (its last 64 KiB). */
+    readonly output: string,
+    timeoutMs: number,
+  ) {
+    super(
+      `${server} ${reason === 'exited' ? 'exited during startup' : `was not ready after ${timeoutMs} ms`}:\n${quote(output)}`,
+    );
+    this.name = 'ServerStartError';
+  }
+
+  /** It said a port it needed was taken: started again on other ports, it may well come up. */
+  get portInUse(): boolean {
+    return PORT_IN_USE.test(this.output);
+  }
+}
+
+/** The lines that say what failed, then the last lines, without repeating any. */
+function quote(output: string): string {
+  const lines = output.trim().split('\n');
+  const last = lines.slice(-QUOTED_LAST_LINES);
+  const earlier = lines.slice(0, -QUOTED_LAST_LINES);
+  const failures = earlier.filter((line) => FAILURE_LINE.test(line)).slice(0, QUOTED_FAILURE_LINES);
+  return failures.length > 0 ? [...failures, '...', ...last].join('\n') : last.join('\n');
+}
+
+/**
+ * Whether `check` answered true before the deadline: a check that hangs (a port held by something
+ * that accepts and never answers) ends with the deadline or the process's exit, not never.
+ */
+async function answersBefore(check: () => Promise<boolean>, proc: ManagedProcess, deadline: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now()));
+  });
+  try {
+    return await Promise.race([check().catch(() => false), proc.exited.then(() => false as const), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Polls `check` every `intervalMs` until it returns true, the process exits, or `timeoutMs` passes.
+ * Throws ServerStartError otherwise (the process killed if it still ran).
+ */
 export async function waitUntilReady(
   proc: ManagedProcess,
   check: () => Promise<boolean>,
@@ -129,17 +193,15 @@ export async function waitUntilReady(
   });
   while (Date.now() < deadline) {
     if (exited || !proc.running) {
-      throw new Error(
-        `${proc.spec.name} exited during startup:\n${proc.output.trim().split('\n').slice(-15).join('\n')}`,
-      );
+      // Everything it printed has been read once the exit has been seen.
+      await proc.exited;
+      throw new ServerStartError(proc.spec.name, 'exited', proc.output, timeoutMs);
     }
-    if (await check().catch(() => false)) return;
+    if (await answersBefore(check, proc, deadline)) return;
     await new Promise((r) => setTimeout(r, intervalMs));
   }
   await proc.kill();
-  throw new Error(
-    `${proc.spec.name} was not ready after ${timeoutMs} ms:\n${proc.output.trim().split('\n').slice(-15).join('\n')}`,
-  );
+  throw new ServerStartError(proc.spec.name, 'not ready', proc.output, timeoutMs);
 }
 
 /**

@@ -5,8 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { Connection } from '@temporalio/client';
-
+import { openConnection } from '../temporal/connect';
 import { LaunchedServer } from './launched-server';
 import { ManagedProcess, waitUntilReady } from './process';
 
@@ -45,6 +44,8 @@ export interface TemporalServerOptions {
  * default, and it still survives a SIGKILL of the server (only a power loss can cost data).
  */
 const SQLITE_PRAGMAS = ['journal_mode=WAL', 'synchronous=OFF'];
+/** How long one readiness check (connect, then describe the namespace) may take, in milliseconds. */
+const READY_CHECK_TIMEOUT_MS = 1000;
 
 /**
  * Every task queue's new tasks go to one partition (the server's default writes to 4). With one
@@ -118,9 +119,11 @@ export class TemporalServer extends LaunchedServer {
   }
 
   private async namespaceReady(): Promise<boolean> {
-    const connection = await Connection.connect({ address: this.address, connectTimeout: 1000 });
+    const connection = await openConnection({ address: this.address, connectTimeout: READY_CHECK_TIMEOUT_MS });
     try {
-      await connection.workflowService.describeNamespace({ namespace: this.options.namespace ?? 'default' });
+      await connection.withDeadline(Date.now() + READY_CHECK_TIMEOUT_MS, () =>
+        connection.workflowService.describeNamespace({ namespace: this.options.namespace ?? 'default' }),
+      );
       return true;
     } finally {
       await connection.close();

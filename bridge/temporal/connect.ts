@@ -1,6 +1,6 @@
 /** Connects the bridge's Temporal clients: the SDK's connection with orderflow's retry interceptor. */
 import type { Interceptor } from '@grpc/grpc-js';
-import type { ClientInterceptors } from '@temporalio/client';
+import type { ClientInterceptors, ConnectionOptions } from '@temporalio/client';
 import { Client, Connection } from '@temporalio/client';
 
 import type { TemporalSettings } from '../config/temporal';
@@ -25,13 +25,29 @@ export interface TemporalConnectOptions {
   readonly clientInterceptors?: ClientInterceptors;
 }
 
+/**
+ * Connection.connect, except that a connection whose first connect fails is closed: the SDK's
+ * leaves its gRPC channel open, so a caller that tries again and again (a readiness check, a start
+ * waiting for its server) would pile up channels.
+ */
+export async function openConnection(options: ConnectionOptions): Promise<Connection> {
+  const connection = Connection.lazy(options);
+  try {
+    await connection.ensureConnected();
+    return connection;
+  } catch (err) {
+    await connection.close().catch(() => undefined);
+    throw err;
+  }
+}
+
 /** Connects a Temporal client, turning a failure into one clear ServerUnreachableError. */
 export async function connectTemporal(
   settings: TemporalSettings,
   options: TemporalConnectOptions = {},
 ): Promise<Client> {
   try {
-    const connection = await Connection.connect({
+    const connection = await openConnection({
       ...settings.connection,
       address: settings.address,
       connectTimeout: options.timeoutMs ?? 5000,

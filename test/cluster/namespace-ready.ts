@@ -5,9 +5,10 @@
  */
 import { randomUUID } from 'node:crypto';
 
-import { Client, Connection, isGrpcServiceError } from '@temporalio/client';
+import { Client, isGrpcServiceError } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
 
+import { openConnection } from '../../bridge/temporal/connect';
 import { GRPC_STATUS } from '../../bridge/temporal/faults';
 
 /** The run that proves the namespace takes work: never picked up by any worker. */
@@ -24,7 +25,7 @@ const CALL_DEADLINE_MS = 5000;
  * when the namespace is not usable yet (the caller retries).
  */
 export async function ensureNamespaceUsable(address: string, namespace: string): Promise<void> {
-  const connection = await Connection.connect({ address, connectTimeout: 1000 });
+  const connection = await openConnection({ address, connectTimeout: 1000 });
   try {
     await connection.withDeadline(Date.now() + CALL_DEADLINE_MS, async () => {
       await connection.workflowService

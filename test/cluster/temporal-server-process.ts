@@ -4,10 +4,10 @@
  * restart on the same ports and databases). Ready when the frontend answers; whether a namespace
  * is usable is the cluster's question (temporal-cluster.ts).
  */
-import { Connection } from '@temporalio/client';
 
 import { LaunchedServer } from '../../bridge/servers/launched-server';
 import { ManagedProcess, waitUntilReady } from '../../bridge/servers/process';
+import { openConnection } from '../../bridge/temporal/connect';
 import { CONFIG_ENV } from './temporal-config';
 
 export interface TemporalServerProcessOptions {
@@ -50,7 +50,7 @@ export class TemporalServerProcess extends LaunchedServer {
   }
 
   private async frontendAnswers(): Promise<boolean> {
-    const connection = await Connection.connect({ address: this.options.address, connectTimeout: 1000 });
+    const connection = await openConnection({ address: this.options.address, connectTimeout: 1000 });
     try {
       await connection.withDeadline(Date.now() + 2000, () => connection.workflowService.getSystemInfo({}));
       return true;

@@ -9,7 +9,7 @@ import path from 'node:path';
 
 import type { LaunchedServer } from '../../bridge/servers/launched-server';
 import { NatsServer } from '../../bridge/servers/nats-server';
-import { freePort } from '../../bridge/servers/ports';
+import { freePort, startWithPortRetry } from '../../bridge/servers/ports';
 import { TemporalServer } from '../../bridge/servers/temporal-server';
 import { toolPath } from './tools';
 
@@ -23,13 +23,15 @@ function tempDir(prefix: string): string {
 }
 
 export async function startNats(options: { binary?: string } = {}): Promise<NatsServer> {
-  const dir = tempDir('nats');
-  const server = await NatsServer.start({
-    binary: options.binary ?? toolPath('nats-server'),
-    port: await freePort(),
-    storeDir: path.join(dir, 'store'),
-    logFile: path.join(dir, 'nats-server.log'),
-    pidRegistryDir: process.env.ORDERFLOW_TEST_PID_REGISTRY,
+  const server = await startWithPortRetry(async () => {
+    const dir = tempDir('nats');
+    return NatsServer.start({
+      binary: options.binary ?? toolPath('nats-server'),
+      port: await freePort(),
+      storeDir: path.join(dir, 'store'),
+      logFile: path.join(dir, 'nats-server.log'),
+      pidRegistryDir: process.env.ORDERFLOW_TEST_PID_REGISTRY,
+    });
   });
   started.push(server);
   return server;
@@ -41,15 +43,18 @@ export async function startTemporal(
     dynamicConfig?: Record<string, string | number | boolean>;
   } = {},
 ): Promise<TemporalServer> {
-  const dir = tempDir('temporal');
-  const server = await TemporalServer.start({
-    binary: toolPath('temporal'),
-    port: await freePort(),
-    dbFile: path.join(dir, 'temporal.db'),
-    logFile: path.join(dir, 'temporal.log'),
-    searchAttributes: options.searchAttributes,
-    dynamicConfig: options.dynamicConfig,
-    pidRegistryDir: process.env.ORDERFLOW_TEST_PID_REGISTRY,
+  // A fresh folder per attempt: no attempt starts on what a failed one left.
+  const server = await startWithPortRetry(async () => {
+    const dir = tempDir('temporal');
+    return TemporalServer.start({
+      binary: toolPath('temporal'),
+      port: await freePort(),
+      dbFile: path.join(dir, 'temporal.db'),
+      logFile: path.join(dir, 'temporal.log'),
+      searchAttributes: options.searchAttributes,
+      dynamicConfig: options.dynamicConfig,
+      pidRegistryDir: process.env.ORDERFLOW_TEST_PID_REGISTRY,
+    });
   });
   started.push(server);
   return server;
