@@ -7,6 +7,8 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
+import { UserError } from '../errors';
+
 export interface ExitStatus {
   readonly code: number | null;
   readonly signal: NodeJS.Signals | null;
@@ -131,19 +133,27 @@ const FAILURE_LINE = /^panic:|level=(ERROR|FATAL)|"level":"(error|fatal)"|\[(ERR
  */
 const PORT_IN_USE = /address already in use/;
 
-/** A server that exited, or did not answer, while it started. */
-export class ServerStartError extends Error {
+/**
+ * A server that exited, or did not answer, while it started. Not a bug of orderflow's: what the
+ * server printed says what to fix (a port, a broken data folder), so the CLI prints it without a
+ * stack trace.
+ */
+export class ServerStartError extends UserError {
+  override readonly name = 'ServerStartError';
+  readonly exitCode = 3;
   constructor(
     readonly server: string,
     readonly reason: 'exited' | 'not ready',
     /** What the server printed (its last 64 KiB). */
     readonly output: string,
     timeoutMs: number,
+    /** Where its whole log is, when it has one. */
+    logFile?: string,
   ) {
     super(
-      `${server} ${reason === 'exited' ? 'exited during startup' : `was not ready after ${timeoutMs} ms`}:\n${quote(output)}`,
+      `${server} ${reason === 'exited' ? 'exited during startup' : `was not ready after ${timeoutMs} ms`}:\n${quote(output)}` +
+        (logFile ? `\n(${server}'s whole log: ${logFile})` : ''),
     );
-    this.name = 'ServerStartError';
   }
 
   /** It said a port it needed was taken: started again on other ports, it may well come up. */
@@ -195,13 +205,13 @@ export async function waitUntilReady(
     if (exited || !proc.running) {
       // Everything it printed has been read once the exit has been seen.
       await proc.exited;
-      throw new ServerStartError(proc.spec.name, 'exited', proc.output, timeoutMs);
+      throw new ServerStartError(proc.spec.name, 'exited', proc.output, timeoutMs, proc.spec.logFile);
     }
     if (await answersBefore(check, proc, deadline)) return;
     await new Promise((r) => setTimeout(r, intervalMs));
   }
   await proc.kill();
-  throw new ServerStartError(proc.spec.name, 'not ready', proc.output, timeoutMs);
+  throw new ServerStartError(proc.spec.name, 'not ready', proc.output, timeoutMs, proc.spec.logFile);
 }
 
 /**

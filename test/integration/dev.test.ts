@@ -109,6 +109,27 @@ describe('dev - the whole local system in one command', () => {
     expect(refused.stderr).not.toContain('nats-server started');
   });
 
+  it('reports a server that cannot start on its data as one clear error, and leaves nothing running', async () => {
+    const broken = fs.mkdtempSync(path.join(os.tmpdir(), 'orderflow-dev-broken-'));
+    try {
+      fs.mkdirSync(path.join(broken, 'temporal'));
+      fs.writeFileSync(path.join(broken, 'temporal', 'temporal.db'), 'not a SQLite database '.repeat(1000));
+      const failed = await runCli(['dev', '--data-dir', broken, '--demo-orders', '0']);
+      expect(failed.code).toBe(3);
+      expect(failed.stderr).toContain('orderflow: temporal exited during startup:');
+      expect(failed.stderr).toContain('file is not a database');
+      expect(failed.stderr).toContain(`temporal's whole log: ${path.join(broken, 'logs', 'temporal.log')}`);
+      expect(failed.stderr).not.toContain('unexpected error');
+      expect(failed.stderr).not.toMatch(/^\s+at /m);
+      // The nats-server it had started first was stopped on the way out.
+      const natsPid = Number(/nats-server started.*"pid":(\d+)/.exec(failed.stderr + failed.stdout)?.[1]);
+      expect(natsPid).toBeGreaterThan(0);
+      expect(alive(natsPid)).toBe(false);
+    } finally {
+      fs.rmSync(broken, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it('refuses a second dev on the same data, and reaps the servers of a dev that was SIGKILLed', async () => {
     const crashed = await startDev(dataDir);
     const refused = spawn(process.execPath, [CLI, 'dev', '--data-dir', dataDir], {

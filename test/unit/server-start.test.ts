@@ -4,7 +4,10 @@
  */
 import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 
+import { isUserError } from '../../bridge/errors';
 import { freePort, startWithPortRetry } from '../../bridge/servers/ports';
 import { ManagedProcess, ServerStartError, waitUntilReady } from '../../bridge/servers/process';
 
@@ -29,9 +32,14 @@ function listenOn(port: number): Promise<net.Server> {
 }
 
 /** A process that prints `lines` and exits with 1, started the way servers are and awaited. */
-async function failedStart(lines: string[]): Promise<ServerStartError> {
+async function failedStart(lines: string[], logFile?: string): Promise<ServerStartError> {
   const script = `${lines.map((line) => `echo '${line}'`).join('; ')}; exit 1`;
-  const proc = new ManagedProcess({ name: 'fake-server', binary: '/bin/sh', args: ['-c', script] });
+  const proc = new ManagedProcess({
+    name: 'fake-server',
+    binary: '/bin/sh',
+    args: ['-c', script],
+    ...(logFile ? { logFile } : {}),
+  });
   const error = await waitUntilReady(proc, () => Promise.resolve(false), { timeoutMs: 10_000, intervalMs: 20 }).then(
     () => undefined,
     (err: unknown) => err,
@@ -70,6 +78,22 @@ describe('server start - errors', () => {
       /^fake-server exited during startup:\n.*Failed to start gRPC listener.*\npanic: runtime/,
     );
     expect(error.message).toContain('frame29');
+  });
+
+  it('is a user error, printed without a stack trace, that says where the whole log is', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orderflow-start-error-'));
+    try {
+      const logFile = path.join(dir, 'fake-server.log');
+      const error = await failedStart(['[FTL] Error: could not open store'], logFile);
+      expect(isUserError(error)).toBe(true);
+      expect(error.exitCode).toBe(3);
+      expect(error.message).toBe(
+        `fake-server exited during startup:\n[FTL] Error: could not open store\n(fake-server's whole log: ${logFile})`,
+      );
+      expect(fs.readFileSync(logFile, 'utf8')).toBe('[FTL] Error: could not open store\n');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('does not take another failure for a port race', async () => {
