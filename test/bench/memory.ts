@@ -23,6 +23,8 @@ export interface BacklogRss {
   readonly backlog: number;
   /** Highest RSS sampled, in MB. */
   readonly peakMb: number;
+  /** When it was sampled, in seconds after the bridge process was spawned: a start transient or a climb. */
+  readonly peakAtS: number;
   /** RSS when the bridge said it consumes (before its first order), in MB. */
   readonly consumingMb: number;
   /** RSS at the end of the sampling, in MB. */
@@ -57,6 +59,7 @@ export async function rssUnderBacklog(backlog: number, drainSeconds: number): Pr
       const publishPerS = await publishBacklog(p, backlog);
       const floorBefore = await ackFloor(p);
       const child = spawnBridgeProcess(p, PRODUCTION_BRIDGE_ENV);
+      const spawnedAt = performance.now();
       let consumingKb = 0;
       const onOutput = (chunk: Buffer): void => {
         if (consumingKb === 0 && chunk.toString().includes('bridge consuming')) consumingKb = rssKb(child.pid!);
@@ -64,13 +67,17 @@ export async function rssUnderBacklog(backlog: number, drainSeconds: number): Pr
       child.stdout?.on('data', onOutput);
       child.stderr?.on('data', onOutput);
       let peakKb = 0;
+      let peakAt = 0;
       let lastKb = 0;
       const until = performance.now() + drainSeconds * 1000;
       try {
         while (performance.now() < until) {
           if (child.exitCode !== null) throw new Error(`the bridge process exited (${child.exitCode})`);
           lastKb = rssKb(child.pid!);
-          peakKb = Math.max(peakKb, lastKb);
+          if (lastKb > peakKb) {
+            peakKb = lastKb;
+            peakAt = performance.now() - spawnedAt;
+          }
           await new Promise((r) => setTimeout(r, SAMPLE_MS));
         }
       } finally {
@@ -82,6 +89,7 @@ export async function rssUnderBacklog(backlog: number, drainSeconds: number): Pr
       return {
         backlog,
         peakMb: peakKb / 1024,
+        peakAtS: peakAt / 1000,
         consumingMb: consumingKb / 1024,
         lastMb: lastKb / 1024,
         acked,

@@ -62,7 +62,8 @@ async function main(): Promise<void> {
       rss.push(await rssUnderBacklog(backlog, config.drainSeconds));
       const r = rss.at(-1)!;
       say(
-        `backlog ${backlog} (pass ${pass}): bridge RSS peak ${r.peakMb.toFixed(1)} MB (${r.consumingMb.toFixed(1)} MB when it began ` +
+        `backlog ${backlog} (pass ${pass}): bridge RSS peak ${r.peakMb.toFixed(1)} MB ${r.peakAtS.toFixed(1)} s after its start ` +
+          `(${r.consumingMb.toFixed(1)} MB when it began ` +
           `consuming, ${r.lastMb.toFixed(1)} MB at the end), ` +
           `${r.acked} acked in ${config.drainSeconds} s (backlog published at ${r.publishPerS.toFixed(0)}/s)`,
       );
