@@ -54,7 +54,7 @@ function traceIdOf(traceparent: string | undefined): string | undefined {
 
 /**
  * The carried headers with the trace context of the current span (this publish activity's, when
- * the worker traces: bridge/observability/tracing.ts) in place of the carried one, so that the
+ * the worker traces: shared/observability/tracing.ts) in place of the carried one, so that the
  * next stage's bridge span is a child of this stage. Tracing off, the API's no-op propagator
  * writes nothing and the publisher's traceparent travels on as it came. A carried trace that is
  * not the current one (this worker traces, the bridge did not) is kept: it is the publisher's.

@@ -110,7 +110,7 @@ function compile() {
     stdio: 'inherit',
   });
   if (result.status !== 0) fail('TypeScript compilation failed (see above).');
-  const bundle = spawnSync(process.execPath, [path.join(root, 'dist', 'bridge', 'worker', 'bundle.js')], {
+  const bundle = spawnSync(process.execPath, [path.join(root, 'dist', 'worker', 'bundle.js')], {
     cwd: root,
     stdio: 'inherit',
   });

@@ -1,7 +1,7 @@
 /**
  * Workflow interceptors (not a workflow) that put a stage run into its order's trace: listed in
- * the bundle's workflowInterceptorModules (bridge/worker/bundle.ts, worker.ts), loaded for every
- * run. A run whose start carried a trace context (the bridge traces: bridge/observability/
+ * the bundle's workflowInterceptorModules (worker/bundle.ts, worker.ts), loaded for every
+ * run. A run whose start carried a trace context (the bridge traces: shared/observability/
  * tracing.ts) gets Temporal's OpenTelemetry interceptors, which make the RunWorkflow span and pass
  * the context on to each activity through its headers; any other run, every one recorded before
  * tracing existed included, passes straight through: no span, no header, the same commands.

@@ -1,7 +1,7 @@
 /** What flows between the bridge, the workflows and the activities. Types only. */
 import type { StageName } from './names';
 
-/** An order as the schema validated it (bridge/orders/schema.ts). */
+/** An order as the schema validated it (shared/orders/schema.ts). */
 export interface OrderData {
   readonly orderId: string;
   readonly customerId: string;
@@ -87,7 +87,7 @@ export interface StageOutput {
 }
 
 /**
- * What makes a run a rerun (`orderflow rerun`, bridge/rerun): its incident tag, and whether its
+ * What makes a run a rerun (`orderflow rerun`, operate/rerun): its incident tag, and whether its
  * functions apply their effects again. Without `reapply` they get the first run's idempotency and
  * effect keys (a recorded result is reused, an API deduplicates); with it, keys carrying the tag
  * (workflows/names/keys.ts).
@@ -100,7 +100,7 @@ export interface RerunSpec {
 export interface StageInput {
   readonly order: OrderData;
   /**
-   * Digest of the order's content (bridge/orders/revision.ts). Part of every idempotency key and
+   * Digest of the order's content (shared/orders/revision.ts). Part of every idempotency key and
    * output message ID, so a corrected order never mixes its effects with the old content's.
    */
   readonly revision: string;

@@ -10,18 +10,18 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { CancelledFailure, TerminatedFailure, TimeoutFailure } from '@temporalio/common';
 
 import { STREAM, workflowIdFor } from '../../workflows/names';
-import { messageOf } from '../errors';
-import type { Logger } from '../log';
-import { inMessageSpan, noteOrder } from '../observability/trace-context';
-import { orderRevision } from '../orders/revision';
-import type { Pulse } from '../util/pulse';
-import { childSignal } from '../util/signals';
+import { messageOf } from '../../shared/errors';
+import type { Logger } from '../../shared/log';
+import { inMessageSpan, noteOrder } from '../../shared/observability/trace-context';
+import { orderRevision } from '../../shared/orders/revision';
+import type { Pulse } from './pulse';
+import { childSignal } from '../../shared/waits';
 import type { Stage } from '../../workflows/names';
 import type { StageInput } from '../../workflows/types';
-import { REDRIVEN_FROM_HEADER, carriedHeaders } from './headers';
-import type { Outcome, ParkKind } from './decision';
-import { decodeStageMessage } from './decode';
-import type { IntakeGate } from './intake-gate';
+import { REDRIVEN_FROM_HEADER, carriedHeaders } from '../../shared/orders/headers';
+import type { Outcome, ParkKind } from '../decision/decision';
+import { decodeStageMessage } from '../../shared/orders/decode';
+import type { IntakeGate } from '../gates/intake-gate';
 import type { Call, RunContext } from './stage-run';
 import { failedRunsOf, resolveRun } from './stage-run';
 

@@ -10,10 +10,10 @@ import type { Client, WorkflowExecutionDescription } from '@temporalio/client';
 
 import { workflowIdFor } from '../../workflows/names';
 import type { Stage } from '../../workflows/names';
-import type { Logger } from '../log';
-import { sleep } from '../util/signals';
-import { decodeStageMessage } from './decode';
-import type { IntakeGate } from './intake-gate';
+import type { Logger } from '../../shared/log';
+import { sleep } from '../../shared/waits';
+import { decodeStageMessage } from '../../shared/orders/decode';
+import type { IntakeGate } from '../gates/intake-gate';
 
 /** How long one look at a run may take, in ms; one that takes longer counts as "may still finish". */
 const DESCRIBE_BOUND_MS = 2000;

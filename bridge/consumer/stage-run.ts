@@ -13,9 +13,9 @@ import {
 
 import type { Stage } from '../../workflows/names';
 import type { StageInput } from '../../workflows/types';
-import { runAttributesFor } from '../temporal/run-attributes';
-import { readRunMemo, runMemoFor } from '../temporal/run-memo';
-import type { Outcome, ParkKind } from './decision';
+import { runAttributesFor } from '../../shared/temporal/run-attributes';
+import { readRunMemo, runMemoFor } from '../../shared/temporal/run-memo';
+import type { Outcome, ParkKind } from '../decision/decision';
 
 /** Runs a Temporal call so that it ends when the bridge gives up (shutdown). */
 export type Call = <T>(fn: () => Promise<T>) => Promise<T>;

@@ -2,8 +2,8 @@
  * The bridge's side of the comparison: orders published to `ORDERS.received` all at once, done
  * once the bridge acked them all.
  */
-import type { Bridge } from '../../bridge/consumer/bridge';
-import type { Order } from '../../bridge/orders/schema';
+import type { Bridge } from '../../bridge/bridge';
+import type { Order } from '../../shared/orders/schema';
 import { STAGES, STREAM } from '../../workflows/names';
 import type { Pipeline } from '../harness/pipeline';
 import type { SliceResult } from './direct';

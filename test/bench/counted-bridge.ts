@@ -7,11 +7,11 @@
  */
 import type { NatsConnection } from '@nats-io/nats-core';
 
-import { bridgeOptions } from '../../bridge/config/bridge';
-import { Bridge } from '../../bridge/consumer/bridge';
-import { silentLogger } from '../../bridge/log';
-import { connectNats } from '../../bridge/nats/connect';
-import { connectTemporal } from '../../bridge/temporal/connect';
+import { bridgeOptions } from '../../shared/config/run-options';
+import { Bridge } from '../../bridge/bridge';
+import { silentLogger } from '../../shared/log';
+import { connectNats } from '../../shared/nats/connect';
+import { connectTemporal } from '../../shared/temporal/connect';
 import type { Pipeline } from '../harness/pipeline';
 import type { RoundTrips } from './round-trips';
 import { CallCounter, callsBetween, natsTraffic, trafficBetween } from './round-trips';

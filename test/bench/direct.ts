@@ -6,13 +6,13 @@
  */
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 
-import { demoOrders } from '../../bridge/orders/demo';
-import type { Order } from '../../bridge/orders/schema';
-import { orderRevision } from '../../bridge/orders/revision';
+import { demoOrders } from '../../shared/orders/demo';
+import type { Order } from '../../shared/orders/schema';
+import { orderRevision } from '../../shared/orders/revision';
 import { STAGES, STREAM, workflowIdFor } from '../../workflows/names';
 import type { StageInput } from '../../workflows/types';
-import { runAttributesFor } from '../../bridge/temporal/run-attributes';
-import { runMemoFor } from '../../bridge/temporal/run-memo';
+import { runAttributesFor } from '../../shared/temporal/run-attributes';
+import { runMemoFor } from '../../shared/temporal/run-memo';
 import type { Pipeline } from '../harness/pipeline';
 import { pool } from './stats';
 

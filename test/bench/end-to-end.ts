@@ -12,7 +12,7 @@
 import { DeliverPolicy } from '@nats-io/jetstream';
 import type { Subscription } from '@nats-io/nats-core';
 
-import { OPTIONS } from '../../bridge/config/option-table';
+import { OPTIONS } from '../../shared/config/option-table';
 import { STAGES, STREAM } from '../../workflows/names';
 import type { Pipeline } from '../harness/pipeline';
 import { killProcess, spawnBridge } from '../harness/pipeline';

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 
 import { STAGES, STREAM } from '../../workflows/names';
-import { demoOrders } from '../../bridge/orders/demo';
+import { demoOrders } from '../../shared/orders/demo';
 import type { Pipeline } from '../harness/pipeline';
 import { killProcess, spawnBridgeProcess, startPipeline } from '../harness/pipeline';
 import { stopAllServers } from '../harness/servers';

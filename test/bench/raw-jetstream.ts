@@ -4,7 +4,7 @@
  */
 import { AckPolicy, jetstream } from '@nats-io/jetstream';
 
-import { demoOrders } from '../../bridge/orders/demo';
+import { demoOrders } from '../../shared/orders/demo';
 import type { Pipeline } from '../harness/pipeline';
 import { pool } from './stats';
 

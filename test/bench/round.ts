@@ -3,7 +3,7 @@
  * database): raw JetStream, the bridge against Temporal-direct with its latency at half load, then
  * the pipeline end to end with regular activities against local functions.
  */
-import { registerSearchAttributes } from '../../bridge/temporal/search-attribute-registry';
+import { registerSearchAttributes } from '../../shared/temporal/search-attribute-registry';
 import { startPipeline } from '../harness/pipeline';
 import { stopAllServers } from '../harness/servers';
 import type { BenchConfig } from './config';

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { killChildrenOnExit } from '../../bridge/servers/process';
+import { killChildrenOnExit } from '../../local/servers/process';
 import { stopPipelines } from '../harness/pipeline';
 import { stopAllServers } from '../harness/servers';
 import { benchConfig } from './config';

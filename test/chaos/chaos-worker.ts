@@ -11,12 +11,12 @@ import { ApplicationFailure } from '@temporalio/common';
 
 import type { EffectStore } from '../../activities';
 import { parseEffectKey } from '../../workflows/names';
-import { workerOptions } from '../../bridge/config/bridge';
-import { natsSettings } from '../../bridge/config/nats';
-import { temporalSettings } from '../../bridge/config/temporal';
-import { connectNats } from '../../bridge/nats/connect';
-import { loadPipeline } from '../../bridge/worker/functions-module';
-import { createOrderflowWorker, installRuntimeWithoutSignalHandlers } from '../../bridge/worker/worker';
+import { workerOptions } from '../../shared/config/run-options';
+import { natsSettings } from '../../shared/config/nats';
+import { temporalSettings } from '../../shared/config/temporal';
+import { connectNats } from '../../shared/nats/connect';
+import { loadPipeline } from '../../worker/functions-module';
+import { createOrderflowWorker, installRuntimeWithoutSignalHandlers } from '../../worker/worker';
 import { WORKFLOW_BUNDLE } from '../harness/paths';
 import { reportApplied } from './effect-counter';
 import { behaviourOf } from './plan';

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { reportedVersion } from '../../bridge/servers/binaries';
+import { reportedVersion } from '../../local/servers/binaries';
 import { natsServerVersions, toolPath } from '../harness/tools';
 import type { CaseVerdict, CheckResult, Unexpected } from './checker';
 import { startCluster, TARGETS } from './cluster';

@@ -3,8 +3,8 @@
  * find is found, and a clean state is judged clean. (The run itself is in chaos.test.ts.)
  */
 import { effectKey, outputKey, parseEffectKey } from '../../workflows/names';
-import { orderRevision } from '../../bridge/orders/revision';
-import type { Order } from '../../bridge/orders/schema';
+import { orderRevision } from '../../shared/orders/revision';
+import type { Order } from '../../shared/orders/schema';
 import type { CheckResult } from './checker';
 import { check } from './checker';
 import { indexEvidence } from './evidence';

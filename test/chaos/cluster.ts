@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 
-import type { LaunchedServer } from '../../bridge/servers/launched-server';
+import type { LaunchedServer } from '../../local/servers/launched-server';
 import { CLI, ROOT } from '../harness/paths';
 import type { Pipeline } from '../harness/pipeline';
 import { startPipeline } from '../harness/pipeline';

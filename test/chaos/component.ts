@@ -4,8 +4,8 @@
  * nemesis (SIGKILL, SIGSTOP/SIGCONT). Processes are ManagedProcesses, so they die with the runner.
  */
 
-import { findOnPath } from '../../bridge/servers/binaries';
-import { ManagedProcess, waitUntilReady } from '../../bridge/servers/process';
+import { findOnPath } from '../../local/servers/binaries';
+import { ManagedProcess, waitUntilReady } from '../../local/servers/process';
 import { cleanEnv } from '../harness/cli';
 
 export interface ComponentSpec {

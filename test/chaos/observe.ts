@@ -5,11 +5,11 @@
  */
 import type { ParsedEffectKey } from '../../workflows/names';
 import { STREAM, parseEffectKey } from '../../workflows/names';
-import type { DeadLetterRecord } from '../../bridge/dlq/dead-letter-store';
-import { listDeadLetters } from '../../bridge/dlq/dead-letter-store';
-import { orderRevision } from '../../bridge/orders/revision';
-import { validateOrder } from '../../bridge/orders/schema';
-import { replay } from '../../bridge/replay/replay';
+import type { DeadLetterRecord } from '../../operate/dlq/dead-letter-store';
+import { listDeadLetters } from '../../operate/dlq/dead-letter-store';
+import { orderRevision } from '../../shared/orders/revision';
+import { validateOrder } from '../../shared/orders/schema';
+import { replay } from '../../operate/replay/replay';
 import { pool } from '../bench/stats';
 import type { Pipeline } from '../harness/pipeline';
 import { effectKeys } from '../harness/pipeline';

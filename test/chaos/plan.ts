@@ -4,10 +4,10 @@
  * failing for good), its bytes, its message IDs and when it is published, and what is expected
  * of it. The worker fixture reads an order's behaviour back from its ID (see behaviourOf).
  */
-import { demoOrders } from '../../bridge/orders/demo';
-import { orderRevision } from '../../bridge/orders/revision';
-import type { Order } from '../../bridge/orders/schema';
-import { validateOrder } from '../../bridge/orders/schema';
+import { demoOrders } from '../../shared/orders/demo';
+import { orderRevision } from '../../shared/orders/revision';
+import type { Order } from '../../shared/orders/schema';
+import { validateOrder } from '../../shared/orders/schema';
 import demo from '../../activities/demo';
 import { STAGE_NAMES } from '../../workflows/names';
 import type { Random } from './random';
@@ -32,7 +32,7 @@ export interface Publication {
   readonly index: number;
   readonly caseId: string;
   readonly orderId?: string;
-  /** Content revision (bridge/orders/revision.ts) of a valid order. */
+  /** Content revision (shared/orders/revision.ts) of a valid order. */
   readonly revision?: string;
   readonly msgId: string;
   readonly body: string;

@@ -8,7 +8,7 @@
  */
 import { parseArgs } from 'node:util';
 
-import { killChildrenOnExit } from '../../bridge/servers/process';
+import { killChildrenOnExit } from '../../local/servers/process';
 import type { ChaosOptions } from './chaos';
 import { runChaos } from './chaos';
 

@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { reportedVersion } from '../../bridge/servers/binaries';
+import { reportedVersion } from '../../local/servers/binaries';
 import { DLQ_STREAM, STREAM } from '../../workflows/names';
 import { totalsOf } from '../chaos/chaos';
 import type { EffectCounter } from '../chaos/effect-counter';

@@ -14,9 +14,9 @@ import { Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/nats-core';
 import type { Client } from '@temporalio/client';
 
-import { closeNats } from '../../bridge/nats/close';
-import { connectNats, jetStreamManagerFor } from '../../bridge/nats/connect';
-import { connectTemporal } from '../../bridge/temporal/connect';
+import { closeNats } from '../../shared/nats/close';
+import { connectNats, jetStreamManagerFor } from '../../shared/nats/connect';
+import { connectTemporal } from '../../shared/temporal/connect';
 import { DEFAULT_TASK_QUEUE, EFFECTS_BUCKET } from '../../workflows/names';
 import { Component } from '../chaos/component';
 import { runCli } from '../harness/cli';

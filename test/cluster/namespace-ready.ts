@@ -8,8 +8,8 @@ import { randomUUID } from 'node:crypto';
 import { Client, isGrpcServiceError } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
 
-import { openConnection } from '../../bridge/temporal/connect';
-import { GRPC_STATUS } from '../../bridge/temporal/faults';
+import { openConnection } from '../../shared/temporal/connect';
+import { GRPC_STATUS } from '../../shared/temporal/faults';
 
 /** The run that proves the namespace takes work: never picked up by any worker. */
 const PROBE = { workflowType: 'orderflow-cluster-probe', taskQueue: 'orderflow-cluster-probe' } as const;

@@ -11,9 +11,9 @@ import path from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 
-import { LaunchedServer } from '../../bridge/servers/launched-server';
-import { freePort } from '../../bridge/servers/ports';
-import { ManagedProcess, waitUntilReady } from '../../bridge/servers/process';
+import { LaunchedServer } from '../../local/servers/launched-server';
+import { freePort } from '../../local/servers/ports';
+import { ManagedProcess, waitUntilReady } from '../../local/servers/process';
 import { toolPath } from '../harness/tools';
 
 export interface NatsClusterOptions {

@@ -10,8 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
-import { freePort } from '../../bridge/servers/ports';
-import { ManagedProcess, waitUntilReady } from '../../bridge/servers/process';
+import { freePort } from '../../local/servers/ports';
+import { ManagedProcess, waitUntilReady } from '../../local/servers/process';
 import type { Postgres } from './postgres';
 
 const run = promisify(execFile);

@@ -12,7 +12,7 @@ import type { JetStreamManager } from '@nats-io/jetstream';
 import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 
-import { connectNats, jetStreamManagerFor } from '../../bridge/nats/connect';
+import { connectNats, jetStreamManagerFor } from '../../shared/nats/connect';
 import { DLQ_PAYLOADS_BUCKET, DLQ_STREAM, EFFECTS_BUCKET, STREAM, SUBJECTS } from '../../workflows/names';
 import { expectNoStackTrace, runCli } from '../harness/cli';
 import type { NatsCluster } from './nats-cluster';

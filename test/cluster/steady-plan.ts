@@ -3,8 +3,8 @@
  * evenly paced over the fault window, in the chaos plan's shape so the chaos checker judges them.
  * No poison, conflicts or failing functions here: the cluster run is about the servers' faults.
  */
-import { demoOrders } from '../../bridge/orders/demo';
-import { orderRevision } from '../../bridge/orders/revision';
+import { demoOrders } from '../../shared/orders/demo';
+import { orderRevision } from '../../shared/orders/revision';
 import type { ChaosPlan, OrderCase, Publication } from '../chaos/plan';
 
 export function steadyPlan(count: number, windowMs: number, prefix: string): ChaosPlan {

@@ -15,9 +15,9 @@ import { Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/nats-core';
 import type { Client } from '@temporalio/client';
 
-import { connectNats, jetStreamManagerFor } from '../../bridge/nats/connect';
-import type { MessageRuns } from '../../bridge/status/message-runs';
-import { connectTemporal } from '../../bridge/temporal/connect';
+import { connectNats, jetStreamManagerFor } from '../../shared/nats/connect';
+import type { MessageRuns } from '../../operate/status/message-runs';
+import { connectTemporal } from '../../shared/temporal/connect';
 import { EFFECTS_BUCKET } from '../../workflows/names';
 import { expectNoStackTrace, runCli } from '../harness/cli';
 import { expectCompletedOnce, idsWithPrefix } from '../harness/expect-pipeline';

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { waitUntilReady } from '../../bridge/servers/process';
+import { waitUntilReady } from '../../local/servers/process';
 import { toolPath } from '../harness/tools';
 import { ensureNamespaceUsable } from './namespace-ready';
 import type { Postgres } from './postgres';

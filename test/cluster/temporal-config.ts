@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { isPortFree } from '../../bridge/servers/ports';
+import { isPortFree } from '../../local/servers/ports';
 import type { PostgresTarget } from './postgres';
 import { POSTGRES_PLUGIN } from './temporal-sql-tool';
 

@@ -5,9 +5,9 @@
  * is usable is the cluster's question (temporal-cluster.ts).
  */
 
-import { LaunchedServer } from '../../bridge/servers/launched-server';
-import { ManagedProcess, waitUntilReady } from '../../bridge/servers/process';
-import { openConnection } from '../../bridge/temporal/connect';
+import { LaunchedServer } from '../../local/servers/launched-server';
+import { ManagedProcess, waitUntilReady } from '../../local/servers/process';
+import { openConnection } from '../../shared/temporal/connect';
 import { CONFIG_ENV } from './temporal-config';
 
 export interface TemporalServerProcessOptions {

@@ -1,4 +1,4 @@
-import { killChildrenOnExit } from '../../bridge/servers/process';
+import { killChildrenOnExit } from '../../local/servers/process';
 import { stopPipelines } from './pipeline';
 import { stopAllServers } from './servers';
 

@@ -3,8 +3,8 @@
  * log and /readyz, the Temporal state changes it logged, and the invariant that every order of a
  * batch completed once without a delivery charged or a dead letter.
  */
-import { listDeadLetters } from '../../bridge/dlq/dead-letter-store';
-import type { Order } from '../../bridge/orders/schema';
+import { listDeadLetters } from '../../operate/dlq/dead-letter-store';
+import type { Order } from '../../shared/orders/schema';
 import { expectCompletedOnce, expectDrained } from './expect-pipeline';
 import type { Pipeline } from './pipeline';
 import { deliveries, spawnBridgeProcess, waitFor } from './pipeline';

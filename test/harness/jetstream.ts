@@ -6,10 +6,10 @@ import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 
-import { connectNats } from '../../bridge/nats/connect';
-import type { ServerFeatures } from '../../bridge/nats/server-features';
-import { featuresOf } from '../../bridge/nats/server-features';
-import type { NatsServer } from '../../bridge/servers/nats-server';
+import { connectNats } from '../../shared/nats/connect';
+import type { ServerFeatures } from '../../shared/nats/server-features';
+import { featuresOf } from '../../shared/nats/server-features';
+import type { NatsServer } from '../../local/servers/nats-server';
 import { closeAfterFile } from './pipeline';
 import { startNats } from './servers';
 

@@ -5,7 +5,7 @@
  */
 import type { Client } from '@temporalio/client';
 
-import type { MessageRuns } from '../../bridge/status/message-runs';
+import type { MessageRuns } from '../../operate/status/message-runs';
 import { SEARCH_ATTRIBUTES } from '../../workflows/names';
 import { expectNoStackTrace, runCli } from './cli';
 import { waitFor } from './pipeline';

@@ -13,6 +13,6 @@ function projectRoot(): string {
 }
 
 export const ROOT = projectRoot();
-export const CLI = path.join(ROOT, 'dist/bridge/cli/main.js');
+export const CLI = path.join(ROOT, 'dist/cli/main.js');
 export const WORKFLOW_BUNDLE = path.join(ROOT, 'dist/workflow-bundle.js');
 export const FAULTY_WORKER = path.join(ROOT, 'dist/test/fixtures/faulty-worker.js');

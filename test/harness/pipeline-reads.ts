@@ -3,8 +3,8 @@
  * effects bucket and Temporal hold. Re-exported by pipeline.ts.
  */
 import { STREAM } from '../../workflows/names';
-import { demoOrders } from '../../bridge/orders/demo';
-import type { Order } from '../../bridge/orders/schema';
+import { demoOrders } from '../../shared/orders/demo';
+import type { Order } from '../../shared/orders/schema';
 import type { StageOutput } from '../../workflows/types';
 import type { Pipeline } from './pipeline';
 

@@ -7,10 +7,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import type { LaunchedServer } from '../../bridge/servers/launched-server';
-import { NatsServer } from '../../bridge/servers/nats-server';
-import { freePort, startWithPortRetry } from '../../bridge/servers/ports';
-import { TemporalServer } from '../../bridge/servers/temporal-server';
+import type { LaunchedServer } from '../../local/servers/launched-server';
+import { NatsServer } from '../../local/servers/nats-server';
+import { freePort, startWithPortRetry } from '../../local/servers/ports';
+import { TemporalServer } from '../../local/servers/temporal-server';
 import { toolPath } from './tools';
 
 const started: LaunchedServer[] = [];

@@ -1,5 +1,5 @@
 /** The server binaries tests run, found the way `orderflow` finds them. */
-import { binaryPath, findOnPath, reportedVersion } from '../../bridge/servers/binaries';
+import { binaryPath, findOnPath, reportedVersion } from '../../local/servers/binaries';
 
 export const toolPath = binaryPath;
 

@@ -5,7 +5,7 @@
  * has no consumer pause, the bridge keeps its client-side pause and nothing fails.
  */
 import { STREAM } from '../../workflows/names';
-import { featuresOf, serverFeatures } from '../../bridge/nats/server-features';
+import { featuresOf, serverFeatures } from '../../shared/nats/server-features';
 import { expectCompletedOnce, expectDrained } from '../harness/expect-pipeline';
 import type { Pipeline } from '../harness/pipeline';
 import {

@@ -5,10 +5,10 @@
  * its effects with the old content's.
  */
 import { STREAM, parseEffectKey } from '../../workflows/names';
-import type { DeadLetterRecord } from '../../bridge/dlq/dead-letter-store';
-import { listDeadLetters, redriveDeadLetter } from '../../bridge/dlq/dead-letter-store';
-import { orderRevision } from '../../bridge/orders/revision';
-import type { Order } from '../../bridge/orders/schema';
+import type { DeadLetterRecord } from '../../operate/dlq/dead-letter-store';
+import { listDeadLetters, redriveDeadLetter } from '../../operate/dlq/dead-letter-store';
+import { orderRevision } from '../../shared/orders/revision';
+import type { Order } from '../../shared/orders/schema';
 import { expectCompletedOnce, expectDrained } from '../harness/expect-pipeline';
 import type { Pipeline } from '../harness/pipeline';
 import {

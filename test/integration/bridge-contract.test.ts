@@ -3,7 +3,7 @@
  * after its workflow completed, each side effect once (DESIGN.md, "The delivery contract"), on
  * every supported nats-server version, since a verb an older server ignores breaks it silently.
  */
-import { DLQ_HEADERS } from '../../bridge/consumer/dead-letters';
+import { DLQ_HEADERS } from '../../shared/dead-letters/dead-letters';
 import { DLQ_STREAM } from '../../workflows/names';
 import type { Pipeline } from '../harness/pipeline';
 import { expectCompletedOnce, expectDrained, idsWithPrefix } from '../harness/expect-pipeline';

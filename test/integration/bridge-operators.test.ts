@@ -3,8 +3,8 @@
  * is not silently run again by the message's next delivery (after a crash included): the message
  * is dead-lettered with that kind, and only the operator's redrive runs the order again.
  */
-import type { DeadLetterRecord } from '../../bridge/dlq/dead-letter-store';
-import { listDeadLetters, redriveDeadLetter } from '../../bridge/dlq/dead-letter-store';
+import type { DeadLetterRecord } from '../../operate/dlq/dead-letter-store';
+import { listDeadLetters, redriveDeadLetter } from '../../operate/dlq/dead-letter-store';
 import { expectDrained } from '../harness/expect-pipeline';
 import type { Pipeline } from '../harness/pipeline';
 import {

@@ -8,8 +8,8 @@
 import type { ChildProcess } from 'node:child_process';
 import os from 'node:os';
 
-import { countDeadLetters } from '../../bridge/dlq/dead-letter-store';
-import { freePort } from '../../bridge/servers/ports';
+import { countDeadLetters } from '../../operate/dlq/dead-letter-store';
+import { freePort } from '../../local/servers/ports';
 import { STANDBY_GROUP, STREAM } from '../../workflows/names';
 import { expectNoStackTrace, runCli } from '../harness/cli';
 import { expectCompletedOnce, expectDrained } from '../harness/expect-pipeline';

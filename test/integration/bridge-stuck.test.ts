@@ -9,12 +9,12 @@ import path from 'node:path';
 
 import { bundleWorkflowCode } from '@temporalio/worker';
 
-import { workerOptions } from '../../bridge/config/bridge';
+import { workerOptions } from '../../shared/config/run-options';
 import { DLQ_STREAM } from '../../workflows/names';
-import { listDeadLetters } from '../../bridge/dlq/dead-letter-store';
-import { connectNats } from '../../bridge/nats/connect';
-import { orderTimeline } from '../../bridge/status/order-timeline';
-import { createOrderflowWorker, installRuntimeWithoutSignalHandlers } from '../../bridge/worker/worker';
+import { listDeadLetters } from '../../operate/dlq/dead-letter-store';
+import { connectNats } from '../../shared/nats/connect';
+import { orderTimeline } from '../../operate/status/order-timeline';
+import { createOrderflowWorker, installRuntimeWithoutSignalHandlers } from '../../worker/worker';
 import { expectCompletedOnce, expectDrained } from '../harness/expect-pipeline';
 import type { Pipeline } from '../harness/pipeline';
 import { WORKFLOW_BUNDLE } from '../harness/paths';

@@ -6,12 +6,12 @@
 import type { Consumer, JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import { AckPolicy } from '@nats-io/jetstream';
 
-import { BrokerPause } from '../../bridge/consumer/broker-pause';
-import { createLogger } from '../../bridge/log';
-import type { Logger } from '../../bridge/log';
-import type { ServerFeatures } from '../../bridge/nats/server-features';
-import { serverFeatures } from '../../bridge/nats/server-features';
-import type { NatsServer } from '../../bridge/servers/nats-server';
+import { BrokerPause } from '../../bridge/gates/broker-pause';
+import { createLogger } from '../../shared/log';
+import type { Logger } from '../../shared/log';
+import type { ServerFeatures } from '../../shared/nats/server-features';
+import { serverFeatures } from '../../shared/nats/server-features';
+import type { NatsServer } from '../../local/servers/nats-server';
 import { startJetStream } from '../harness/jetstream';
 import { forEachNatsServer } from '../harness/tools';
 

@@ -13,9 +13,9 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { chromium } from 'playwright-core';
 
-import type { RunningDashboard } from '../../bridge/dashboard';
-import { dashboardAccess, startDashboard } from '../../bridge/dashboard';
-import { createLogger } from '../../bridge/log';
+import type { RunningDashboard } from '../../operate/dashboard';
+import { dashboardAccess, startDashboard } from '../../operate/dashboard';
+import { createLogger } from '../../shared/log';
 import { CLI, cleanEnv, expectNoStackTrace, runCli } from '../harness/cli';
 import { ROOT } from '../harness/paths';
 import type { Pipeline } from '../harness/pipeline';

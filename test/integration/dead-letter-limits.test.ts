@@ -14,7 +14,7 @@ import type { MsgHdrs, NatsConnection } from '@nats-io/nats-core';
 import { headers } from '@nats-io/nats-core';
 import { Objm } from '@nats-io/obj';
 
-import { deadLetterStreamConfig } from '../../bridge/config/topology';
+import { deadLetterStreamConfig } from '../../shared/config/topology';
 import {
   DLQ_PAYLOADS_BUCKET,
   DLQ_STREAM,
@@ -23,13 +23,13 @@ import {
   deadLetterSubject,
   redriveMsgId,
 } from '../../workflows/names';
-import { recordDeadLetter } from '../../bridge/consumer/dead-letters';
-import { encodedHeadersBytes } from '../../bridge/consumer/headers';
-import { getDeadLetter, listDeadLetters, redriveDeadLetter } from '../../bridge/dlq/dead-letter-store';
-import { connectNats, jetStreamManagerFor } from '../../bridge/nats/connect';
+import { recordDeadLetter } from '../../shared/dead-letters/dead-letters';
+import { encodedHeadersBytes } from '../../shared/orders/headers';
+import { getDeadLetter, listDeadLetters, redriveDeadLetter } from '../../operate/dlq/dead-letter-store';
+import { connectNats, jetStreamManagerFor } from '../../shared/nats/connect';
 import { ForeignMessageError } from '../../activities/nats/publish-checks';
-import { provisionTopology } from '../../bridge/topology/provision';
-import { ensureSupportObjects } from '../../bridge/topology/support';
+import { provisionTopology } from '../../shared/topology/provision';
+import { ensureSupportObjects } from '../../shared/topology/support';
 import { expectNoStackTrace, runCli } from '../harness/cli';
 import { expectCompletedOnce } from '../harness/expect-pipeline';
 import type { Pipeline } from '../harness/pipeline';

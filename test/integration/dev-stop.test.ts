@@ -15,7 +15,7 @@ import path from 'node:path';
 
 import { Client, Connection } from '@temporalio/client';
 
-import { isProcessAlive } from '../../bridge/servers/process';
+import { isProcessAlive } from '../../local/servers/process';
 import { CLI, cleanEnv } from '../harness/cli';
 import { ROOT } from '../harness/paths';
 import { waitFor } from '../harness/pipeline';

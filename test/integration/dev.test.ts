@@ -13,7 +13,7 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { Client, Connection } from '@temporalio/client';
 
-import { isProcessAlive } from '../../bridge/servers/process';
+import { isProcessAlive } from '../../local/servers/process';
 import { CLI, cleanEnv, runCli } from '../harness/cli';
 
 interface RunningDev {

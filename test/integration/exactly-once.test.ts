@@ -8,8 +8,8 @@
 import type { ChildProcess } from 'node:child_process';
 
 import { STREAM, outputIntentKey, outputKey } from '../../workflows/names';
-import { CHOSEN } from '../../bridge/config/topology';
-import { orderRevision } from '../../bridge/orders/revision';
+import { CHOSEN } from '../../shared/config/topology';
+import { orderRevision } from '../../shared/orders/revision';
 import type { Published, StageOutput, StageResult } from '../../workflows/types';
 import { expectCompletedOnce, idsWithPrefix } from '../harness/expect-pipeline';
 import type { Pipeline } from '../harness/pipeline';

@@ -7,10 +7,10 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
-import { NatsServer } from '../../bridge/servers/nats-server';
-import { freePort, startWithPortRetry } from '../../bridge/servers/ports';
-import { ServerStartError } from '../../bridge/servers/process';
-import { TemporalServer } from '../../bridge/servers/temporal-server';
+import { NatsServer } from '../../local/servers/nats-server';
+import { freePort, startWithPortRetry } from '../../local/servers/ports';
+import { ServerStartError } from '../../local/servers/process';
+import { TemporalServer } from '../../local/servers/temporal-server';
 import { startNats, startTemporal } from '../harness/servers';
 import { toolPath } from '../harness/tools';
 

@@ -14,8 +14,8 @@ import { WorkflowFailedError } from '@temporalio/client';
 
 import { MESSAGE_ID_COLLISION } from '../../activities/stored-output';
 import { outputKey, stageOutputMsgId } from '../../workflows/names';
-import { orderRevision } from '../../bridge/orders/revision';
-import type { Order } from '../../bridge/orders/schema';
+import { orderRevision } from '../../shared/orders/revision';
+import type { Order } from '../../shared/orders/schema';
 import { expectNoStackTrace, runCli } from '../harness/cli';
 import { expectCompletedOnce, expectEachCompletedOnce, idsWithPrefix } from '../harness/expect-pipeline';
 import type { Pipeline } from '../harness/pipeline';

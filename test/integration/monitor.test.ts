@@ -5,7 +5,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 
-import type { MonitorEvent } from '../../bridge/monitor/events';
+import type { MonitorEvent } from '../../shared/observability/monitor-events';
 import { CLI, cleanEnv } from '../harness/cli';
 import type { Pipeline } from '../harness/pipeline';
 import {

@@ -1,10 +1,10 @@
 /**
- * Letting go of a NATS connection at shutdown (bridge/nats/close.ts): drained while the server is
+ * Letting go of a NATS connection at shutdown (shared/nats/close.ts): drained while the server is
  * there; closed, and the drain's failure told, when the server went first (nats.js rejects that
  * drain with a stackless "connection disconnected", once an "unexpected error" in `orderflow dev`).
  */
-import { closeNats } from '../../bridge/nats/close';
-import { connectNats } from '../../bridge/nats/connect';
+import { closeNats } from '../../shared/nats/close';
+import { connectNats } from '../../shared/nats/connect';
 import { startNats } from '../harness/servers';
 
 describe('nats - closing a connection at shutdown', () => {

@@ -10,10 +10,10 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { listDeadLetters } from '../../bridge/dlq/dead-letter-store';
-import { demoOrders } from '../../bridge/orders/demo';
-import { publishOrders } from '../../bridge/orders/publish';
-import { orderRevision } from '../../bridge/orders/revision';
+import { listDeadLetters } from '../../operate/dlq/dead-letter-store';
+import { demoOrders } from '../../shared/orders/demo';
+import { publishOrders } from '../../operate/publish/publish';
+import { orderRevision } from '../../shared/orders/revision';
 import { SUBJECTS } from '../../workflows/names';
 import { expectDrained } from '../harness/expect-pipeline';
 import type { InstalledProcess } from '../harness/installed';

@@ -9,7 +9,7 @@
 import { defineFunction, definePipeline } from '../../activities';
 import type { OrderflowFunction, Pipeline as FunctionsPipeline } from '../../activities';
 import { stagePlans } from '../../activities/plan';
-import type { OrderflowWorker } from '../../bridge/worker/worker';
+import type { OrderflowWorker } from '../../worker/worker';
 import type { StageName } from '../../workflows/names';
 import { DEFAULT_TASK_QUEUE, DLQ_STREAM, workflowIdFor } from '../../workflows/names';
 import type { StageOutput, StagePlan, StageResult, StageStatus } from '../../workflows/types';

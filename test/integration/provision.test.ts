@@ -3,8 +3,8 @@ import { AckPolicy, DeliverPolicy, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 
-import { CHOSEN } from '../../bridge/config/topology';
-import type { ProvisionReport } from '../../bridge/topology/provision';
+import { CHOSEN } from '../../shared/config/topology';
+import type { ProvisionReport } from '../../shared/topology/provision';
 import { expectNoStackTrace, runCli } from '../harness/cli';
 import { startNats } from '../harness/servers';
 import { natsServerVersions } from '../harness/tools';

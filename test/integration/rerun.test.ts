@@ -7,9 +7,9 @@
  */
 import { NonRetryableError, defineFunction, definePipeline } from '../../activities';
 import type { Pipeline as FunctionsPipeline } from '../../activities';
-import type { OrderTimeline } from '../../bridge/status/order-timeline';
-import type { OrderflowWorker } from '../../bridge/worker/worker';
-import { orderRevision } from '../../bridge/orders/revision';
+import type { OrderTimeline } from '../../operate/status/order-timeline';
+import type { OrderflowWorker } from '../../worker/worker';
+import { orderRevision } from '../../shared/orders/revision';
 import { DLQ_STREAM, effectKey, idempotencyKeyFor, rerunWorkflowIdFor, workflowIdFor } from '../../workflows/names';
 import type { StageResult } from '../../workflows/types';
 import { expectNoStackTrace, runCli } from '../harness/cli';

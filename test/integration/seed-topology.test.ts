@@ -1,7 +1,7 @@
 /**
  * The seed's own four `nats` commands against one fresh server, `orderflow provision` against
  * another: the stream and consumers must come out the same, field by field, except for the
- * settings the seed leaves to defaults that orderflow chose on purpose (bridge/config/topology.ts).
+ * settings the seed leaves to defaults that orderflow chose on purpose (shared/config/topology.ts).
  */
 import { execFileSync } from 'node:child_process';
 
@@ -9,7 +9,7 @@ import type { JetStreamManager } from '@nats-io/jetstream';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 
-import { CHOSEN } from '../../bridge/config/topology';
+import { CHOSEN } from '../../shared/config/topology';
 import { runCli } from '../harness/cli';
 import { startNats } from '../harness/servers';
 import { natsServerVersions, toolPath } from '../harness/tools';

@@ -7,8 +7,8 @@ import type { Consumer, JetStreamClient, JetStreamManager, JsMsg } from '@nats-i
 import { AckPolicy } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 
-import { nakAfter, terminate } from '../../bridge/nats/acks';
-import type { ServerFeatures } from '../../bridge/nats/server-features';
+import { nakAfter, terminate } from '../../bridge/decision/acks';
+import type { ServerFeatures } from '../../shared/nats/server-features';
 import { startJetStream } from '../harness/jetstream';
 import { forEachNatsServer } from '../harness/tools';
 

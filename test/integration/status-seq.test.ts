@@ -6,8 +6,8 @@
  * consistent, so every read of it is polled within a bound.
  */
 import { NonRetryableError, defineFunction, definePipeline } from '../../activities';
-import type { MessageRuns } from '../../bridge/status/message-runs';
-import type { OrderTimeline } from '../../bridge/status/order-timeline';
+import type { MessageRuns } from '../../operate/status/message-runs';
+import type { OrderTimeline } from '../../operate/status/order-timeline';
 import { expectNoStackTrace, runCli } from '../harness/cli';
 import { VISIBILITY_MS, expectAttributesRegistered, runsOfSeq as seqRuns } from '../harness/ledger';
 import type { Pipeline } from '../harness/pipeline';

@@ -1,8 +1,8 @@
 import demoPipeline from '../../activities/demo';
 import { stagePlans } from '../../activities/plan';
-import type { OrderTimeline } from '../../bridge/status/order-timeline';
-import type { PipelineSummary } from '../../bridge/status/pipeline-summary';
-import { buildIdFor } from '../../bridge/worker/build-id';
+import type { OrderTimeline } from '../../operate/status/order-timeline';
+import type { PipelineSummary } from '../../operate/status/pipeline-summary';
+import { buildIdFor } from '../../worker/build-id';
 import { DEFAULT_TASK_QUEUE } from '../../workflows/names';
 import { expectNoStackTrace, runCli } from '../harness/cli';
 import type { Pipeline } from '../harness/pipeline';

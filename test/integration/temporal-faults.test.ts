@@ -7,9 +7,9 @@
  */
 import { msToTs } from '@temporalio/common';
 
-import { listDeadLetters } from '../../bridge/dlq/dead-letter-store';
-import { connectTemporal } from '../../bridge/temporal/connect';
-import { sleep } from '../../bridge/util/signals';
+import { listDeadLetters } from '../../operate/dlq/dead-letter-store';
+import { connectTemporal } from '../../shared/temporal/connect';
+import { sleep } from '../../shared/waits';
 import {
   deadLetteredWithPrefix,
   expectEachOnceUncharged,

@@ -5,9 +5,9 @@
  */
 import { Client, Connection, isGrpcServiceError } from '@temporalio/client';
 
-import { GRPC_STATUS } from '../../bridge/temporal/faults';
-import { connectTemporal } from '../../bridge/temporal/connect';
-import { sleep } from '../../bridge/util/signals';
+import { GRPC_STATUS } from '../../shared/temporal/faults';
+import { connectTemporal } from '../../shared/temporal/connect';
+import { sleep } from '../../shared/waits';
 import {
   expectEachOnceUncharged,
   expectLoggedOncePerChange,

@@ -59,7 +59,7 @@ describe('workflow replay - recorded histories against the workflow code', () =>
   it('workflow replay - a workflow that schedules the publish before reading the plan fails every replay', async () => {
     const { code } = await bundleWorkflowCode({
       workflowsPath: require.resolve('../fixtures/reordered-workflows'),
-      // The bundler's progress lines are noise here (as in bridge/worker/bundle.ts).
+      // The bundler's progress lines are noise here (as in worker/bundle.ts).
       logger: { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} },
     });
     const results = await replayAll({ code });

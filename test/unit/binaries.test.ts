@@ -7,9 +7,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { MissingToolError } from '../../bridge/errors';
-import type { BuildTool } from '../../bridge/servers/binaries';
-import { binaryPath, ensureBinary, missingToolMessage } from '../../bridge/servers/binaries';
+import { MissingToolError } from '../../shared/errors';
+import type { BuildTool } from '../../local/servers/binaries';
+import { binaryPath, ensureBinary, missingToolMessage } from '../../local/servers/binaries';
 
 const TEMPORAL_INSTALL = 'go install github.com/temporalio/cli/cmd/temporal@v1.5.1';
 

@@ -1,7 +1,7 @@
-import { decide, nakDelay } from '../../bridge/consumer/decision';
-import { decodeStageMessage } from '../../bridge/consumer/decode';
+import { decide, nakDelay } from '../../bridge/decision/decision';
+import { decodeStageMessage } from '../../shared/orders/decode';
 import { Slots } from '../../bridge/consumer/slots';
-import { IntakeGate } from '../../bridge/consumer/intake-gate';
+import { IntakeGate } from '../../bridge/gates/intake-gate';
 
 const policy = { maxDeliveries: 3, nakDelayMs: 1000, nakDelayMaxMs: 3000 };
 const encode = (value: unknown): Uint8Array =>

@@ -8,9 +8,9 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
-import { MissingToolError } from '../../bridge/errors';
-import { binaryPath } from '../../bridge/servers/binaries';
-import { freePort } from '../../bridge/servers/ports';
+import { MissingToolError } from '../../shared/errors';
+import { binaryPath } from '../../local/servers/binaries';
+import { freePort } from '../../local/servers/ports';
 import { DEFAULT_POSTGRES_URL, parsePostgresUrl, postgresAnswers, PostgresUrlError } from '../cluster/postgres';
 
 describe('cluster tools - the Temporal server binaries', () => {

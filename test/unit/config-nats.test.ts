@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { DEFAULT_NATS_URL, natsSettings } from '../../bridge/config/nats';
-import { ConfigError } from '../../bridge/errors';
+import { DEFAULT_NATS_URL, natsSettings } from '../../shared/config/nats';
+import { ConfigError } from '../../shared/errors';
 
 const dirs: string[] = [];
 

@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { DEFAULT_TEMPORAL_ADDRESS, DEFAULT_TEMPORAL_NAMESPACE, temporalSettings } from '../../bridge/config/temporal';
-import { ConfigError } from '../../bridge/errors';
+import { DEFAULT_TEMPORAL_ADDRESS, DEFAULT_TEMPORAL_NAMESPACE, temporalSettings } from '../../shared/config/temporal';
+import { ConfigError } from '../../shared/errors';
 
 const dirs: string[] = [];
 

@@ -1,6 +1,6 @@
 /** Who may act through the dashboard: binds, tokens, names, and the Host check against DNS rebinding. */
-import { authorizeAction, dashboardAccess, hostAllowed, isLoopback, parseToken } from '../../bridge/dashboard/auth';
-import { ConfigError } from '../../bridge/errors';
+import { authorizeAction, dashboardAccess, hostAllowed, isLoopback, parseToken } from '../../operate/dashboard/auth';
+import { ConfigError } from '../../shared/errors';
 
 describe('dashboard auth - binds and tokens', () => {
   it('tells loopback addresses from the others', () => {

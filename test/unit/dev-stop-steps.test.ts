@@ -4,9 +4,9 @@
  * error" with an empty stack: nats.js rejects a drain whose server is gone with a RequestError
  * whose stack it blanks.
  */
-import type { LogFields } from '../../bridge/log';
-import { createLogger } from '../../bridge/log';
-import { StopSteps } from '../../bridge/dev/stop-steps';
+import type { LogFields } from '../../shared/log';
+import { createLogger } from '../../shared/log';
+import { StopSteps } from '../../local/dev/stop-steps';
 
 function stacklessError(message: string): Error {
   const err = new Error(message);

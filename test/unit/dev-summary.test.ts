@@ -3,8 +3,8 @@
  * this repository's npm script only when npm runs dev from this repository (`npm start`), the
  * installed binary everywhere else (an installed project has no `orderflow` script).
  */
-import type { DevStack } from '../../bridge/dev/dev';
-import { devSummary, orderflowCommand } from '../../bridge/dev/summary';
+import type { DevStack } from '../../local/dev/dev';
+import { devSummary, orderflowCommand } from '../../local/dev/summary';
 
 const stack: DevStack = {
   nats: { servers: ['nats://127.0.0.1:4222'] },

@@ -1,4 +1,4 @@
-import { formatConfigValue, formatNanos, table } from '../../bridge/cli/format';
+import { formatConfigValue, formatNanos, table } from '../../operate/format';
 
 const SECOND = 1e9;
 

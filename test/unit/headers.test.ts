@@ -7,8 +7,8 @@ import {
   carriedHeaders,
   encodedHeadersBytes,
   headerLineBytes,
-} from '../../bridge/consumer/headers';
-import { MAX_REASON_BYTES, oneLine } from '../../bridge/consumer/dead-letters';
+} from '../../shared/orders/headers';
+import { MAX_REASON_BYTES, oneLine } from '../../shared/dead-letters/dead-letters';
 
 function msgWith(entries: Array<[string, string]>): { headers: MsgHdrs } {
   const h = headers();

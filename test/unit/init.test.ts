@@ -7,9 +7,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { ConfigError } from '../../bridge/errors';
-import { ProjectFolderError, dependencySpec, initProject, ownPackage } from '../../bridge/init/init';
-import { packageNameFromFolder, packageNameProblem } from '../../bridge/init/package-name';
+import { ConfigError } from '../../shared/errors';
+import { ProjectFolderError, dependencySpec, initProject, ownPackage } from '../../local/init/init';
+import { packageNameFromFolder, packageNameProblem } from '../../local/init/package-name';
 import { ROOT } from '../harness/paths';
 
 describe('init - package names', () => {

@@ -10,11 +10,11 @@ import { activityOf } from '../../activities/function-activity';
 import type { FunctionDone } from '../../activities/function-activity';
 import { defineFunction } from '../../activities/define';
 import { NonRetryableError } from '../../activities/errors';
-import type { BridgeState, StageState } from '../../bridge/consumer/metrics';
-import { BridgeMetrics } from '../../bridge/consumer/metrics';
-import { startHealthServer } from '../../bridge/observability/health-server';
-import { BUCKETS, processRegistry } from '../../bridge/observability/registry';
-import { FunctionMetrics, registerWorkerGauges } from '../../bridge/observability/worker-metrics';
+import type { BridgeState, StageState } from '../../bridge/metrics';
+import { BridgeMetrics } from '../../bridge/metrics';
+import { startHealthServer } from '../../shared/observability/health-server';
+import { BUCKETS, processRegistry } from '../../shared/observability/registry';
+import { FunctionMetrics, registerWorkerGauges } from '../../worker/metrics';
 import { STAGES } from '../../workflows/names';
 import type { FunctionInput, StepResult } from '../../workflows/types';
 

@@ -1,5 +1,5 @@
-import { Dashboard } from '../../bridge/monitor/dashboard';
-import { messageEvent, systemEvent } from '../../bridge/monitor/events';
+import { Dashboard } from '../../operate/monitor/aggregator';
+import { messageEvent, systemEvent } from '../../shared/observability/monitor-events';
 
 const bytes = (v: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(v));
 

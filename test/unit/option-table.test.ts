@@ -8,12 +8,12 @@ import path from 'node:path';
 
 import { Command, Option } from 'commander';
 
-import { bridgeOptions, metricsSettings, workerOptions } from '../../bridge/config/bridge';
-import { helpText, readmeTable } from '../../bridge/config/option-doc';
-import type { CommandName } from '../../bridge/config/option-table';
-import { defaultLabel, flagKey, flagName, OPTIONS, optionsOf } from '../../bridge/config/option-table';
-import { addOptions } from '../../bridge/cli/table-flags';
-import { ConfigError } from '../../bridge/errors';
+import { bridgeOptions, metricsSettings, workerOptions } from '../../shared/config/run-options';
+import { helpText, readmeTable } from '../../shared/config/option-doc';
+import type { CommandName } from '../../shared/config/option-table';
+import { defaultLabel, flagKey, flagName, OPTIONS, optionsOf } from '../../shared/config/option-table';
+import { addOptions } from '../../cli/table-flags';
+import { ConfigError } from '../../shared/errors';
 
 const ROOT = path.join(__dirname, '..', '..');
 const COMMANDS: readonly CommandName[] = ['bridge', 'worker', 'dev'];
@@ -190,7 +190,7 @@ describe('option table - what is derived from it', () => {
   });
 
   it("option table - each entry's doc comment (the doc of its BridgeOptions / WorkerOptions field) states its default", () => {
-    const source = fs.readFileSync(path.join(ROOT, 'bridge', 'config', 'option-table.ts'), 'utf8');
+    const source = fs.readFileSync(path.join(ROOT, 'shared', 'config', 'option-table.ts'), 'utf8');
     for (const [key, spec] of Object.entries(OPTIONS)) {
       const doc = new RegExp(`/\\*\\*((?:(?!\\*/)[\\s\\S])*)\\*/\\s*${key}: option\\(`).exec(source)?.[1];
       expect([key, doc?.replace(/\s*\*\s*/g, ' ')]).toEqual([

@@ -1,5 +1,5 @@
-import { InvalidInputError } from '../../bridge/errors';
-import { parseItemFlag, parseOrderText, validateCandidates } from '../../bridge/orders/input';
+import { InvalidInputError } from '../../shared/errors';
+import { parseItemFlag, parseOrderText, validateCandidates } from '../../operate/publish/input';
 
 function order(orderId: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {

@@ -1,5 +1,5 @@
-import type { DecodeResult } from '../../bridge/orders/schema';
-import { decodeOrder, MAX_ORDER_BYTES, orderSchema, validateOrder } from '../../bridge/orders/schema';
+import type { DecodeResult } from '../../shared/orders/schema';
+import { decodeOrder, MAX_ORDER_BYTES, orderSchema, validateOrder } from '../../shared/orders/schema';
 
 const ID_RULE = 'may contain only letters, digits and . _ : -';
 
@@ -327,7 +327,7 @@ describe('order schema - currency', () => {
     try {
       jest.isolateModules(() => {
         // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const fresh = require('../../bridge/orders/schema') as { validateOrder: typeof validateOrder };
+        const fresh = require('../../shared/orders/schema') as { validateOrder: typeof validateOrder };
         expect(fresh.validateOrder(withItem({ sku: 'A', quantity: 1, unitPrice: 1.999 }, { currency: 'KWD' })).ok).toBe(
           true,
         );

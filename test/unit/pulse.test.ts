@@ -1,5 +1,5 @@
 /** The shared beat of the stuck checks: one timer whatever the number of waiting messages. */
-import { Pulse } from '../../bridge/util/pulse';
+import { Pulse } from '../../bridge/consumer/pulse';
 
 describe('pulse - one timer shared by every waiting message', () => {
   beforeEach(() => jest.useFakeTimers());

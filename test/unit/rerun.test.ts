@@ -3,17 +3,17 @@
  * would), which are selected under each --only and why, one per order, what a tag already reran,
  * and what it prints.
  */
-import { ConfigError, UsageError } from '../../bridge/errors';
-import type { RerunOptions } from '../../bridge/rerun/options';
-import { rerunOptions } from '../../bridge/rerun/options';
-import type { RangeMessage } from '../../bridge/rerun/read';
-import { decodeRangeMessage } from '../../bridge/rerun/read';
-import { formatPlan, formatSummary, progressBar, progressReporter } from '../../bridge/rerun/report';
-import type { DeadLetterFacts, RunFacts, SelectionLookups } from '../../bridge/rerun/select';
-import { planRerun } from '../../bridge/rerun/select';
-import { forEachBounded } from '../../bridge/rerun/lookups';
-import { demoOrders } from '../../bridge/orders/demo';
-import { orderRevision } from '../../bridge/orders/revision';
+import { ConfigError, UsageError } from '../../shared/errors';
+import type { RerunOptions } from '../../operate/rerun/options';
+import { rerunOptions } from '../../operate/rerun/options';
+import type { RangeMessage } from '../../operate/rerun/read';
+import { decodeRangeMessage } from '../../operate/rerun/read';
+import { formatPlan, formatSummary, progressBar, progressReporter } from '../../operate/rerun/report';
+import type { DeadLetterFacts, RunFacts, SelectionLookups } from '../../operate/rerun/select';
+import { planRerun } from '../../operate/rerun/select';
+import { forEachBounded } from '../../operate/rerun/lookups';
+import { demoOrders } from '../../shared/orders/demo';
+import { orderRevision } from '../../shared/orders/revision';
 
 const NOW = Date.parse('2026-12-01T12:00:00Z');
 const parse = (flags: Record<string, unknown>, env: Record<string, string> = {}): RerunOptions =>

@@ -6,11 +6,11 @@
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
 
-import { searchAttributesLine } from '../../bridge/cli/commands/provision';
-import { renderMessageRuns } from '../../bridge/cli/commands/status';
-import { messageRunView } from '../../bridge/status/message-runs';
-import { readRunAttributes, runAttributesFor, runsOfMessageQuery } from '../../bridge/temporal/run-attributes';
-import { registerSearchAttributes, registrationState } from '../../bridge/temporal/search-attribute-registry';
+import { searchAttributesLine } from '../../cli/commands/provision';
+import { renderMessageRuns } from '../../cli/commands/status';
+import { messageRunView } from '../../operate/status/message-runs';
+import { readRunAttributes, runAttributesFor, runsOfMessageQuery } from '../../shared/temporal/run-attributes';
+import { registerSearchAttributes, registrationState } from '../../shared/temporal/search-attribute-registry';
 import { SEARCH_ATTRIBUTES } from '../../workflows/names';
 import type { StageInput } from '../../workflows/types';
 

@@ -4,7 +4,7 @@ import {
   featuresOf,
   parseServerVersion,
   serverFeatures,
-} from '../../bridge/nats/server-features';
+} from '../../shared/nats/server-features';
 
 describe('server features - parseServerVersion', () => {
   it.each([

@@ -7,9 +7,9 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
-import { isUserError } from '../../bridge/errors';
-import { freePort, startWithPortRetry } from '../../bridge/servers/ports';
-import { ManagedProcess, ServerStartError, waitUntilReady } from '../../bridge/servers/process';
+import { isUserError } from '../../shared/errors';
+import { freePort, startWithPortRetry } from '../../local/servers/ports';
+import { ManagedProcess, ServerStartError, waitUntilReady } from '../../local/servers/process';
 
 /** TCP states of the loopback sockets on `port` (Linux /proc/net/tcp: 06 is TIME_WAIT, 0A LISTEN). */
 function socketStates(port: number): string[] {

@@ -3,18 +3,18 @@
  * consumer, the pull's sizes, the desired consumers and their drift, the `--standby` switch, and
  * what `status` shows of the bridges' replies.
  */
-import { bridgeOptions } from '../../bridge/config/bridge';
-import { CHOSEN, consumerConfigs } from '../../bridge/config/topology';
-import { pinnedGroups, pinnedPullSizes } from '../../bridge/consumer/pinned-pull';
-import { refuseWithoutPriorityGroups, standbyMismatch } from '../../bridge/consumer/standby-checks';
-import type { BridgePresence } from '../../bridge/consumer/standby-presence';
-import { presenceOf } from '../../bridge/consumer/standby-presence';
-import type { RoleState } from '../../bridge/consumer/standby-role';
-import { StandbyRole, nextRole } from '../../bridge/consumer/standby-role';
-import { ConfigError, TopologyMissingError } from '../../bridge/errors';
-import { serverFeatures } from '../../bridge/nats/server-features';
-import { renderStandby, standbyView } from '../../bridge/status/standby-bridges';
-import { diffConfig, updatableChanges } from '../../bridge/topology/diff';
+import { bridgeOptions } from '../../shared/config/run-options';
+import { CHOSEN, consumerConfigs } from '../../shared/config/topology';
+import { pinnedGroups, pinnedPullSizes } from '../../bridge/standby/pinned-pull';
+import { refuseWithoutPriorityGroups, standbyMismatch } from '../../shared/standby/standby-checks';
+import type { BridgePresence } from '../../shared/standby/standby-presence';
+import { presenceOf } from '../../shared/standby/standby-presence';
+import type { RoleState } from '../../bridge/standby/standby-role';
+import { StandbyRole, nextRole } from '../../bridge/standby/standby-role';
+import { ConfigError, TopologyMissingError } from '../../shared/errors';
+import { serverFeatures } from '../../shared/nats/server-features';
+import { renderStandby, standbyView } from '../../operate/status/standby-bridges';
+import { diffConfig, updatableChanges } from '../../shared/topology/diff';
 import { STAGES, STANDBY_GROUP } from '../../workflows/names';
 
 const T0 = new Date('2026-12-01T10:00:00Z');

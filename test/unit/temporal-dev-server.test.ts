@@ -3,7 +3,7 @@
  * to one partition unless told otherwise, and a caller's dynamic config replaces that default
  * rather than being given twice.
  */
-import { devServerArgs } from '../../bridge/servers/temporal-server';
+import { devServerArgs } from '../../local/servers/temporal-server';
 
 const base = { binary: 'temporal', port: 7233, dbFile: '/tmp/x/temporal.db' };
 

@@ -1,7 +1,7 @@
 import { ServiceError } from '@temporalio/client';
 import { NamespaceNotFoundError } from '@temporalio/common';
 
-import { GRPC_STATUS, namespaceScopedError, temporalFaultOf } from '../../bridge/temporal/faults';
+import { GRPC_STATUS, namespaceScopedError, temporalFaultOf } from '../../shared/temporal/faults';
 
 /** An error shaped as @grpc/grpc-js makes them (code, details, metadata). */
 function grpcError(code: number, details: string): Error {

@@ -1,6 +1,6 @@
-import type { FieldDrift } from '../../bridge/topology/diff';
-import { serverFeatures } from '../../bridge/nats/server-features';
-import { diffConfig, updatableChanges } from '../../bridge/topology/diff';
+import type { FieldDrift } from '../../shared/topology/diff';
+import { serverFeatures } from '../../shared/nats/server-features';
+import { diffConfig, updatableChanges } from '../../shared/topology/diff';
 
 const OLD_SERVER = serverFeatures('2.9.10');
 const NEW_SERVER = serverFeatures('2.12.2');

@@ -6,9 +6,9 @@ import { propagation, trace } from '@opentelemetry/api';
 import { headers as natsHeaders } from '@nats-io/nats-core';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 
-import { inMessageSpan, tracingFromEnv, tracingRequested } from '../../bridge/observability/trace-context';
-import { TRACING_OFF, startTracing } from '../../bridge/observability/tracing';
-import { workerTracing } from '../../bridge/worker/tracing';
+import { inMessageSpan, tracingFromEnv, tracingRequested } from '../../shared/observability/trace-context';
+import { TRACING_OFF, startTracing } from '../../shared/observability/tracing';
+import { workerTracing } from '../../worker/tracing';
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const PARENT = `00-${TRACE_ID}-00f067aa0ba902b7-01`;

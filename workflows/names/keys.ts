@@ -9,7 +9,7 @@
  * The revision (a digest of the order's content) keeps a corrected order from ever finding the
  * old content's effects.
  *
- * A rerun with `--reapply` (`orderflow rerun`, bridge/rerun) gives its functions keys of their own:
+ * A rerun with `--reapply` (`orderflow rerun`, operate/rerun) gives its functions keys of their own:
  * the revision token of the effect key and of the idempotency key becomes `<revision>=<tag>`.
  * Neither a revision (one plain token) nor a tag (RERUN_TAG_PATTERN) holds '=', so such a token
  * splits back into exactly one revision and one tag, and never equals an untagged token: a rerun's

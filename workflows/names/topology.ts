@@ -1,7 +1,7 @@
 /**
  * The names of the NATS objects of the pipeline: the stream and its subjects, the consumers, the
  * monitor's delivery subject, the dead-letter stream and the buckets. Their configuration (limits,
- * ack wait, replicas) lives in bridge/config/topology.ts; the names live here because workflows,
+ * ack wait, replicas) lives in shared/config/topology.ts; the names live here because workflows,
  * activities and the bridge all use them.
  */
 

@@ -1,0 +1,51 @@
+/** `orderflow init <dir>`: writes a functions project to start from, and says what to run next. */
+import path from 'node:path';
+
+import type { Command } from 'commander';
+
+import type { InitReport } from '../../local/init/init';
+import { initProject } from '../../local/init/init';
+import { NEXT_COMMANDS } from '../../local/init/template';
+
+interface InitFlags {
+  orderflow?: string;
+  name?: string;
+}
+
+/** What was written and the commands that take the project from here to running. */
+export function renderInit(report: InitReport, cwd: string): string {
+  const width = Math.max(...report.files.map((f) => f.path.length));
+  const relative = path.relative(cwd, report.dir);
+  // `cd` only when the project is not here; a path with spaces quoted for the shell.
+  const cd = relative ? [`cd ${/^[\w./-]+$/.test(relative) ? relative : JSON.stringify(relative)}`] : [];
+  return [
+    `Wrote ${report.name} in ${report.dir}:`,
+    ...report.files.map((f) => `  ${f.path.padEnd(width)}  ${f.about}`),
+    '',
+    'Next:',
+    ...[...cd, ...NEXT_COMMANDS].map((c) => `  ${c}`),
+    '',
+  ].join('\n');
+}
+
+export function registerInit(program: Command): void {
+  program
+    .command('init <dir>')
+    .description('write a small functions project to start from (package.json, functions.js, its test, a README)')
+    .option(
+      '--orderflow <spec>',
+      "orderflow's dependency spec: a version range or a tarball's path (default: ^ this version)",
+    )
+    .option('--name <name>', "the project's npm package name (default: the folder's name, made valid)")
+    .addHelpText('after', '\nExit codes: 0 written, 2 the folder is not empty or a flag is not valid.')
+    .action((dir: string, flags: InitFlags) => {
+      const cwd = process.cwd();
+      const report = initProject({
+        dir,
+        cwd,
+        ...(flags.name !== undefined ? { name: flags.name } : {}),
+        ...(flags.orderflow !== undefined ? { orderflowSpec: flags.orderflow } : {}),
+      });
+      process.stdout.write(renderInit(report, cwd));
+    });
+}

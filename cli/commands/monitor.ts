@@ -1,0 +1,34 @@
+import type { Command } from 'commander';
+
+import { Dashboard } from '../../operate/monitor/aggregator';
+import { watchPipeline } from '../../operate/monitor/watch';
+import { connectNats } from '../../shared/nats/connect';
+import { natsFrom } from '../options';
+
+export function registerMonitor(program: Command): void {
+  program
+    .command('monitor')
+    .description('watch the pipeline live: every ORDERS message (MONITOR), sampled ack metrics and advisories')
+    .option('--json', 'one JSON event per line instead of the live view')
+    .action(async (flags: { json?: boolean }, command: Command) => {
+      const nc = await connectNats(natsFrom(command), { name: 'orderflow monitor', reconnectForever: true });
+      const dashboard = new Dashboard();
+      const live = !flags.json && process.stdout.isTTY;
+      const watch = watchPipeline(nc, (event) => {
+        if (flags.json || !live) process.stdout.write(`${JSON.stringify(event)}\n`);
+        else dashboard.add(event);
+      });
+      await watch.ready;
+      process.stderr.write('orderflow: monitoring monitor.ORDERS and the ack samples of NEW and DISPATCH\n');
+      const timer = live
+        ? setInterval(() => process.stdout.write(`\x1b[H\x1b[2J${dashboard.render()}\n`), 1000)
+        : undefined;
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', () => resolve());
+        process.once('SIGTERM', () => resolve());
+      });
+      clearInterval(timer);
+      watch.stop();
+      await nc.drain();
+    });
+}

@@ -1,0 +1,187 @@
+/**
+ * `orderflow provision`: the ORDERS topology on NATS, and orderflow's search attributes on the
+ * Temporal namespace when Temporal is configured (a denial there is a warning line, not a failure).
+ */
+import type { Command } from 'commander';
+
+import { connectNats, jetStreamManagerFor } from '../../shared/nats/connect';
+import type { ObjectOutcome, ProvisionReport } from '../../shared/topology/provision';
+import { provisionTopology } from '../../shared/topology/provision';
+import { ensureSupportObjects } from '../../shared/topology/support';
+import { connectTemporal } from '../../shared/temporal/connect';
+import type { RegistrationOutcome } from '../../shared/temporal/search-attribute-registry';
+import { registerSearchAttributes } from '../../shared/temporal/search-attribute-registry';
+import { CHOSEN } from '../../shared/config/topology';
+import { featuresOf } from '../../shared/nats/server-features';
+import { refuseWithoutPriorityGroups } from '../../shared/standby/standby-checks';
+import { ConfigError, messageOf } from '../../shared/errors';
+import { formatConfigValue, table } from '../../operate/format';
+import { globalFlags, intFlag, natsFrom, temporalFrom } from '../options';
+
+interface ProvisionFlags {
+  apply?: boolean;
+  dryRun?: boolean;
+  json?: boolean;
+  replicas?: string;
+  searchAttributes?: boolean;
+  standby?: boolean;
+  takeoverAfter?: string;
+}
+
+type SearchAttributesOutcome = RegistrationOutcome | { readonly state: 'skipped'; readonly reason: string };
+
+/**
+ * Whether to register the search attributes: when asked (`--search-attributes`), or when Temporal
+ * is configured at all (flag, TEMPORAL_ADDRESS, a profile or config file). A NATS-only provision
+ * does not wait on a Temporal that is not there.
+ */
+function wantsSearchAttributes(flags: ProvisionFlags, command: Command, env = process.env): boolean {
+  if (flags.searchAttributes !== undefined) return flags.searchAttributes;
+  return Boolean(
+    globalFlags(command).temporalAddress ?? env.TEMPORAL_ADDRESS ?? env.TEMPORAL_PROFILE ?? env.TEMPORAL_CONFIG_FILE,
+  );
+}
+
+async function provisionSearchAttributes(
+  flags: ProvisionFlags,
+  command: Command,
+  dryRun: boolean,
+): Promise<SearchAttributesOutcome> {
+  if (!wantsSearchAttributes(flags, command)) {
+    return { state: 'skipped', reason: 'no Temporal configured (set TEMPORAL_ADDRESS or pass --search-attributes)' };
+  }
+  const settings = temporalFrom(command);
+  const client = await connectTemporal(settings).catch((err: unknown) => messageOf(err));
+  if (typeof client === 'string') return { state: 'not-registered', reason: client };
+  try {
+    return await registerSearchAttributes(client, dryRun);
+  } finally {
+    await client.connection.close();
+  }
+}
+
+/** One line, as the support objects' lines: registered, skipped, or a warning with the reason. */
+export function searchAttributesLine(outcome: SearchAttributesOutcome, dryRun: boolean): string {
+  const label = 'temporal  search attributes';
+  switch (outcome.state) {
+    case 'registered':
+      return outcome.added.length
+        ? `${label} ${dryRun ? 'would be registered' : 'registered'} (${outcome.added.join(', ')})`
+        : `${label} present`;
+    case 'skipped':
+      return `${label} skipped: ${outcome.reason}`;
+    case 'not-registered':
+      return `warning: search attributes not registered (${outcome.reason}); runs start without them and \`status --seq\` cannot search by message`;
+  }
+}
+
+const verbs: Record<ObjectOutcome['action'], { done: string; dry: string }> = {
+  none: { done: 'in sync', dry: 'in sync' },
+  create: { done: 'created', dry: 'would be created' },
+  update: { done: 'updated', dry: 'would be updated' },
+  report: { done: 'differs (not changed)', dry: 'differs (would not be changed)' },
+};
+
+export function renderReport(report: ProvisionReport, dryRun: boolean): string {
+  const lines = [`nats-server ${report.serverVersion}${dryRun ? ' (dry run: nothing changed)' : ''}`];
+  const rows: string[][] = [];
+  for (const o of report.objects) {
+    rows.push([o.kind, o.name, dryRun ? verbs[o.action].dry : verbs[o.action].done]);
+    for (const d of o.drift) {
+      const fixed = !o.remaining.includes(d);
+      rows.push([
+        '',
+        `  ${d.field}`,
+        `${formatConfigValue(d.field, d.actual)} -> ${formatConfigValue(d.field, d.desired)}${fixed ? '' : d.immutable ? '  (cannot change in place)' : ''}`,
+      ]);
+    }
+  }
+  lines.push(table(rows));
+  const immutable = report.objects.flatMap((o) => o.remaining.filter((d) => d.immutable).map((d) => ({ o, d })));
+  for (const { o, d } of immutable) lines.push(`${o.kind} ${o.name}, ${d.field}: ${d.immutable}`);
+  if (!report.changed && report.inSync)
+    lines.push('Nothing to change: the ORDERS topology matches the desired configuration.');
+  else if (
+    report.objects.some((o) => o.action === 'report' || (o.remaining.length && !o.remaining.every((d) => d.immutable)))
+  ) {
+    lines.push('Run `orderflow provision --apply` to update the fields JetStream can change in place.');
+  }
+  return lines.join('\n');
+}
+
+/** The pin's TTL in ns when `--standby` is given; `--takeover-after` alone is a mistake. */
+function standbyFrom(flags: ProvisionFlags): number | undefined {
+  if (!flags.standby) {
+    if (flags.takeoverAfter !== undefined) {
+      throw new ConfigError('--takeover-after', 'is the takeover time of warm standby', 'give it with --standby');
+    }
+    return undefined;
+  }
+  const seconds =
+    flags.takeoverAfter === undefined ? undefined : intFlag('--takeover-after', flags.takeoverAfter, 3, 3600);
+  return seconds === undefined ? CHOSEN.standbyTakeoverNs : seconds * 1e9;
+}
+
+export function registerProvision(program: Command): void {
+  program
+    .command('provision')
+    .description('create the ORDERS stream and its NEW, DISPATCH and MONITOR consumers as the seed configures them')
+    .option('--apply', 'update drifted fields that JetStream can change in place (default: only report drift)')
+    .option('--dry-run', 'change nothing; show what would be done')
+    .option('--json', 'print the report as JSON')
+    .option('--replicas <n>', 'stream replicas, 1-5; use 3 on a NATS cluster (default: 1)')
+    .option(
+      '--search-attributes',
+      "register orderflow's search attributes on the Temporal namespace (default: when Temporal is configured)",
+    )
+    .option('--no-search-attributes', 'leave the Temporal namespace alone')
+    .option(
+      '--standby',
+      'warm standby: NEW and DISPATCH pinned to one bridge at a time (`orderflow bridge --standby`; nats-server 2.11+)',
+    )
+    .option(
+      '--takeover-after <s>',
+      `with --standby: seconds a pinned bridge may go without pulling before a standby takes over, 3-3600 (default: ${CHOSEN.standbyTakeoverNs / 1e9})`,
+    )
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 the topology matches (after any change), 1 drift remains, 2 bad flags or settings, 3 NATS unreachable.',
+    )
+    .action(async (flags: ProvisionFlags, command: Command) => {
+      const replicas = flags.replicas === undefined ? undefined : intFlag('--replicas', flags.replicas, 1, 5);
+      const standbyTakeoverNs = standbyFrom(flags);
+      const nc = await connectNats(natsFrom(command), { name: 'orderflow provision' });
+      try {
+        if (standbyTakeoverNs !== undefined) refuseWithoutPriorityGroups(featuresOf(nc), '--standby');
+        const jsm = await jetStreamManagerFor(nc);
+        const report = await provisionTopology(jsm, nc.info?.version ?? 'unknown', {
+          apply: flags.apply ?? false,
+          dryRun: flags.dryRun ?? false,
+          ...(replicas !== undefined ? { replicas } : {}),
+          ...(standbyTakeoverNs !== undefined ? { standbyTakeoverNs } : {}),
+        });
+        const dryRun = flags.dryRun ?? false;
+        const support = await ensureSupportObjects(nc, jsm, {
+          ...(replicas !== undefined ? { replicas } : {}),
+          dryRun,
+        });
+        const state = (s: 'created' | 'exists'): string =>
+          s === 'exists' ? 'present' : dryRun ? 'would be created' : 'created';
+        const supportLines = [
+          `stream    ORDERS_DLQ         ${state(support.deadLetters)} (dead letters)`,
+          `kv        ORDERFLOW_EFFECTS  ${state(support.effects)} (side effects of the functions)`,
+          `obj       ORDERFLOW_DLQ_PAYLOADS ${state(support.deadLetterPayloads)} (dead letters too large for one message)`,
+        ];
+        const searchAttributes = await provisionSearchAttributes(flags, command, dryRun);
+        supportLines.push(searchAttributesLine(searchAttributes, dryRun));
+        process.stdout.write(
+          flags.json
+            ? `${JSON.stringify({ ...report, support, searchAttributes }, null, 2)}\n`
+            : `${renderReport(report, dryRun)}\n${supportLines.join('\n')}\n`,
+        );
+        process.exitCode = report.inSync ? 0 : 1;
+      } finally {
+        await nc.close();
+      }
+    });
+}

@@ -1,0 +1,49 @@
+/**
+ * One `orderflow dev` per data folder: two servers on the same store would corrupt it. Also
+ * reaps servers that a previous dev session left running when it was killed without cleanup.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+
+import { UserError } from '../../shared/errors';
+import { isProcessAlive } from '../servers/process';
+
+export class DevAlreadyRunningError extends UserError {
+  override readonly name = 'DevAlreadyRunningError';
+  readonly exitCode = 2;
+}
+
+function commandLine(pid: number): string {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * Takes the folder's lock (throws when another live dev holds it) and kills servers that a dead
+ * previous holder registered in `runDir`. Returns a release function.
+ */
+export function acquireDevLock(dataDir: string, runDir: string): () => void {
+  fs.mkdirSync(runDir, { recursive: true });
+  const lockFile = path.join(dataDir, 'dev.pid');
+  const holder = Number(fs.existsSync(lockFile) ? fs.readFileSync(lockFile, 'utf8').trim() : NaN);
+  if (Number.isInteger(holder) && holder !== process.pid && isProcessAlive(holder)) {
+    throw new DevAlreadyRunningError(
+      `another orderflow dev (pid ${holder}) is using ${dataDir}; stop it first, or pass --data-dir to use another folder`,
+    );
+  }
+  for (const entry of fs.readdirSync(runDir)) {
+    const pid = Number(entry);
+    const name = fs.readFileSync(path.join(runDir, entry), 'utf8').trim();
+    if (Number.isInteger(pid) && isProcessAlive(pid) && name && commandLine(pid).includes(name))
+      process.kill(pid, 'SIGKILL');
+    fs.rmSync(path.join(runDir, entry), { force: true });
+  }
+  fs.writeFileSync(lockFile, String(process.pid));
+  return () => {
+    if (fs.existsSync(lockFile) && fs.readFileSync(lockFile, 'utf8').trim() === String(process.pid))
+      fs.rmSync(lockFile);
+  };
+}

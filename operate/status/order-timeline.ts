@@ -1,0 +1,211 @@
+/**
+ * One order's timeline, joined from Temporal (a workflow per stage: runs, status, the plan the
+ * latest run keeps and the build that ran each function, the function running now, the last
+ * failure) and JetStream (the order's messages, whether they were acked, dead letters). Finds the
+ * messages through the stream sequences the bridge recorded in each run's memo and the sequences
+ * each stage's result holds: no scan of ORDERS. Lists each stage's reruns (`orderflow rerun`) too.
+ */
+import type { JetStreamManager } from '@nats-io/jetstream';
+import type { Client, WorkflowExecutionDescription, WorkflowExecutionInfo } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/client';
+
+import { STAGES, STREAM, workflowIdFor } from '../../workflows/names';
+import type { DeadLetterRecord } from '../dlq/dead-letter-store';
+import { listDeadLetters } from '../dlq/dead-letter-store';
+import type { StageName } from '../../workflows/names';
+import type { StageResult } from '../../workflows/types';
+import type { RunSource } from '../../shared/temporal/run-attributes';
+import { readRunAttributes } from '../../shared/temporal/run-attributes';
+import { readRunMemo } from '../../shared/temporal/run-memo';
+import type { RerunView } from './reruns';
+import { rerunsOf } from './reruns';
+import type { PlanView, RunDetail, StepView } from './stage-run-detail';
+import { detailFromResult, detailOfClosed, detailOfRunning } from './stage-run-detail';
+
+export interface MessageRef {
+  readonly subject: string;
+  readonly streamSeq: number;
+  readonly time?: string;
+  /** Whether the stage's consumer has acknowledged it (absent for ORDERS.completed, which no stage consumes). */
+  readonly acked?: boolean;
+  /**
+   * The delivery that started the stage's latest run (1 = first delivery). JetStream tells a
+   * message's delivery count only to whoever it delivers it to, so this is the last one known.
+   */
+  readonly deliveryCount?: number;
+}
+
+/** One run of a stage's workflow, and the message that started it (absent on runs that do not say). */
+export interface RunView {
+  readonly runId: string;
+  readonly status: string;
+  readonly startTime: string;
+  readonly closeTime?: string;
+  readonly source?: RunSource;
+}
+
+export interface StageTimeline {
+  readonly stage: StageName;
+  readonly workflowId: string;
+  readonly runs: readonly RunView[];
+  readonly status?: string;
+  readonly input?: MessageRef;
+  readonly output?: MessageRef;
+  readonly currentActivity?: { readonly name: string; readonly attempt: number; readonly lastFailure?: string };
+  /**
+   * Set while the run's workflow task keeps failing (a bug, a non-determinism after a code
+   * change): the run cannot progress, and the bridge parks it as `stuck` after its bound.
+   */
+  readonly failingWorkflowTask?: { readonly attempt: number };
+  readonly failure?: string;
+  /** The task queue of the stage's workflow (a plan's function on it runs on the pipeline's workers). */
+  readonly taskQueue?: string;
+  /** The plan the latest run keeps; absent while it is read, or when no source tells it. */
+  readonly plan?: PlanView;
+  /** The functions the latest run completed, in order, with the build that ran each and its attempt. */
+  readonly steps?: readonly StepView[];
+  /** The function the latest run is running now (its `status` query). */
+  readonly currentStep?: string;
+  /** Why the latest run waits, when it does (a function no worker on its queue hosts). */
+  readonly waiting?: string;
+  /** The order's reruns in this stage, oldest first (absent when there are none). */
+  readonly reruns?: readonly RerunView[];
+}
+
+export interface OrderTimeline {
+  readonly orderId: string;
+  readonly stages: readonly StageTimeline[];
+  readonly deadLetters: readonly Omit<DeadLetterRecord, 'payload'>[];
+  readonly known: boolean;
+}
+
+async function messageRef(jsm: JetStreamManager, subject: string, seq: number, consumer?: string): Promise<MessageRef> {
+  const stored = await jsm.streams.getMessage(STREAM, { seq }).catch(() => null);
+  let acked: boolean | undefined;
+  if (consumer) {
+    const info = await jsm.consumers.info(STREAM, consumer).catch(() => null);
+    // At or below the ack floor: acknowledged. Above it, still pending or waiting for its ack.
+    acked = info ? seq <= info.ack_floor.stream_seq : undefined;
+  }
+  return {
+    subject,
+    streamSeq: seq,
+    ...(stored ? { time: stored.time.toISOString() } : {}),
+    ...(acked !== undefined ? { acked } : {}),
+  };
+}
+
+async function describe(client: Client, workflowId: string): Promise<WorkflowExecutionDescription | undefined> {
+  try {
+    return await client.workflow.getHandle(workflowId).describe();
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return undefined;
+    throw err;
+  }
+}
+
+/**
+ * The message that started a listed run: its search attributes, else its memo (the list already
+ * carries both, so this costs no call). Undefined when neither tells the sequence.
+ */
+function runSourceOf(run: WorkflowExecutionInfo): RunSource | undefined {
+  const attributes = readRunAttributes(run.typedSearchAttributes);
+  const memo = readRunMemo(run.memo);
+  const merged: RunSource = {
+    ...(memo.stream !== undefined ? { stream: memo.stream } : {}),
+    ...(memo.subject !== undefined ? { subject: memo.subject } : {}),
+    ...(memo.streamSeq !== undefined ? { streamSeq: memo.streamSeq } : {}),
+    ...(memo.deliveryCount !== undefined ? { deliveryCount: memo.deliveryCount } : {}),
+    ...attributes,
+  };
+  return merged.streamSeq === undefined ? undefined : merged;
+}
+
+async function stageTimeline(
+  client: Client,
+  jsm: JetStreamManager,
+  stage: StageName,
+  orderId: string,
+): Promise<StageTimeline> {
+  const workflowId = workflowIdFor(stage, orderId);
+  const runs: RunView[] = [];
+  for await (const run of client.workflow.list({ query: `WorkflowId = '${workflowId.replace(/'/g, "\\'")}'` })) {
+    const source = runSourceOf(run);
+    runs.push({
+      runId: run.runId,
+      status: run.status.name,
+      startTime: run.startTime.toISOString(),
+      ...(run.closeTime ? { closeTime: run.closeTime.toISOString() } : {}),
+      ...(source ? { source } : {}),
+    });
+  }
+  runs.sort((a, b) => a.startTime.localeCompare(b.startTime));
+  const reruns = await rerunsOf(client, stage, orderId);
+  const rerunPart = reruns.length ? { reruns } : {};
+  const latest = await describe(client, workflowId);
+  if (!latest) return { stage, workflowId, runs, ...rerunPart };
+  const spec = STAGES[stage];
+  const memo = readRunMemo(latest.memo);
+  const ref = memo.streamSeq ? await messageRef(jsm, spec.inputSubject, memo.streamSeq, spec.consumer) : undefined;
+  const input = ref && memo.deliveryCount ? { ...ref, deliveryCount: memo.deliveryCount } : ref;
+  let output: MessageRef | undefined;
+  let failure: string | undefined;
+  let detail: RunDetail;
+  if (latest.status.name === 'COMPLETED') {
+    const result = (await client.workflow.getHandle(workflowId).result()) as StageResult;
+    const next = Object.values(STAGES).find((s) => s.inputSubject === result.published.subject);
+    output = await messageRef(jsm, result.published.subject, result.published.streamSeq, next?.consumer);
+    detail = detailFromResult(result);
+  } else if (latest.status.name === 'RUNNING') {
+    detail = await detailOfRunning(client, workflowId, latest.runId);
+  } else {
+    detail = await detailOfClosed(client, workflowId, latest.runId);
+  }
+  if (latest.status.name === 'FAILED') {
+    failure = await client.workflow
+      .getHandle(workflowId)
+      .result()
+      .then(
+        () => undefined,
+        (err: unknown) => {
+          const parts: string[] = [];
+          for (let e: unknown = err; e instanceof Error && parts.length < 4; e = e.cause) parts.push(e.message);
+          return parts.join(': ');
+        },
+      );
+  }
+  const pending = latest.raw.pendingActivities?.[0];
+  const workflowTaskAttempt = latest.raw.pendingWorkflowTask?.attempt ?? 0;
+  return {
+    stage,
+    workflowId,
+    runs,
+    status: latest.status.name,
+    taskQueue: latest.taskQueue,
+    ...detail,
+    ...(input ? { input } : {}),
+    ...(output ? { output } : {}),
+    ...(pending
+      ? {
+          currentActivity: {
+            name: pending.activityType?.name ?? '?',
+            attempt: pending.attempt ?? 1,
+            ...(pending.lastFailure?.message ? { lastFailure: pending.lastFailure.message } : {}),
+          },
+        }
+      : {}),
+    ...(failure ? { failure } : {}),
+    ...(workflowTaskAttempt >= 2 ? { failingWorkflowTask: { attempt: workflowTaskAttempt } } : {}),
+    ...rerunPart,
+  };
+}
+
+export async function orderTimeline(client: Client, jsm: JetStreamManager, orderId: string): Promise<OrderTimeline> {
+  const stages: StageTimeline[] = [];
+  for (const stage of Object.keys(STAGES) as StageName[]) stages.push(await stageTimeline(client, jsm, stage, orderId));
+  const deadLetters = (await listDeadLetters(jsm).catch(() => []))
+    .filter((d) => d.orderId === orderId)
+    .map(({ payload: _payload, ...rest }) => rest);
+  const ran = stages.some((s) => s.runs.length > 0 || (s.reruns?.length ?? 0) > 0);
+  return { orderId, stages, deadLetters, known: ran || deadLetters.length > 0 };
+}

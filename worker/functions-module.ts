@@ -1,0 +1,56 @@
+/**
+ * Loads a user's pipeline module (`--functions`, ORDERFLOW_FUNCTIONS): a `.js`, `.mjs` or `.cjs`
+ * file whose default export is `definePipeline(...)`. Without one, the built-in demo pipeline.
+ * Every way this can go wrong is one FunctionsModuleError naming the file and what to do.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+import demo from '../activities/demo';
+import type { Pipeline } from '../activities/define';
+import { PipelineDefinitionError, isPipeline } from '../activities/define';
+import { UserError, messageOf } from '../shared/errors';
+
+/** Thrown when the functions module cannot be used: missing, failing to load, or no pipeline. */
+export class FunctionsModuleError extends UserError {
+  override readonly name = 'FunctionsModuleError';
+  readonly exitCode = 2;
+}
+
+export interface LoadedPipeline {
+  readonly pipeline: Pipeline;
+  /** Absolute path of the module; undefined for the built-in demo. */
+  readonly modulePath?: string;
+}
+
+const EXTENSIONS = ['.js', '.mjs', '.cjs'];
+
+/** The pipeline of `modulePath` (relative to `cwd`), or the demo when undefined. */
+export async function loadPipeline(modulePath: string | undefined, cwd = process.cwd()): Promise<LoadedPipeline> {
+  if (modulePath === undefined) return { pipeline: demo };
+  const file = path.resolve(cwd, modulePath);
+  const where = `functions module ${modulePath}`;
+  if (!EXTENSIONS.includes(path.extname(file))) {
+    throw new FunctionsModuleError(`${where}: not a .js, .mjs or .cjs file; name the built JavaScript file`);
+  }
+  if (!fs.existsSync(file)) throw new FunctionsModuleError(`${where}: no such file (${file}); check the path`);
+  let loaded: unknown;
+  try {
+    // A real dynamic import (kept by TypeScript's node16 output): ES modules and CommonJS alike.
+    loaded = await import(pathToFileURL(file).href);
+  } catch (err) {
+    const advice =
+      err instanceof PipelineDefinitionError ? 'fix the definition' : 'fix the error it throws when loaded';
+    throw new FunctionsModuleError(`${where}: failed to load: ${messageOf(err)}; ${advice}`, { cause: err });
+  }
+  const exported = (loaded as { default?: unknown }).default;
+  // CommonJS built from ES syntax (TypeScript, Babel) puts the default export one level down.
+  const pipeline = isPipeline(exported) ? exported : (exported as { default?: unknown } | undefined)?.default;
+  if (!isPipeline(pipeline)) {
+    throw new FunctionsModuleError(
+      `${where}: exports no pipeline; make its default export definePipeline({ process: [...], dispatch: [...] })`,
+    );
+  }
+  return { pipeline, modulePath: file };
+}
