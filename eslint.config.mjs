@@ -1,6 +1,30 @@
 // ESLint's flat config must sit at the project root for editors and `eslint .` to find it.
 import tseslint from 'typescript-eslint';
-import importX from 'eslint-plugin-import-x';
+import importX, { createNodeResolver } from 'eslint-plugin-import-x';
+
+/*
+ * The rooms of the house and which may import which (README "Development"): each room may import
+ * the rooms listed after it, never one listed before it or beside it on the same line.
+ *   cli → local → operate | bridge | worker → shared → activities → workflows
+ * `local` (dev) composes a bridge, a worker and the dashboard; operate, bridge and worker are
+ * peers that share only what is in `shared`.
+ */
+const ROOMS = [['cli'], ['local'], ['operate', 'bridge', 'worker'], ['shared'], ['activities'], ['workflows']];
+
+/** One zone per room: what it may not import (every room above it, and its peers). */
+function layerZones() {
+  return ROOMS.flatMap((tier, i) =>
+    tier.map((room) => {
+      const above = ROOMS.slice(0, i).flat();
+      const peers = tier.filter((other) => other !== room);
+      return {
+        target: `./${room}`,
+        from: [...above, ...peers].map((other) => `./${other}`),
+        message: `${room}/ may import only the rooms below it (cli → local → operate | bridge | worker → shared → activities → workflows): move what both need into shared/`,
+      };
+    }),
+  ).filter((zone) => zone.from.length > 0);
+}
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.data/**', 'coverage/**', 'eslint.config.mjs'] },
@@ -8,12 +32,15 @@ export default tseslint.config(
   {
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     plugins: { 'import-x': importX },
+    // The import rules below need imports resolved to files; our sources are .ts, imported without an extension.
+    settings: { 'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.js', '.mjs', '.json'] })] },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': 'error',
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'import-x/no-cycle': 'error',
+      'import-x/no-restricted-paths': ['error', { basePath: import.meta.dirname, zones: layerZones() }],
       eqeqeq: ['error', 'always'],
     },
   },

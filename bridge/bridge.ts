@@ -32,7 +32,8 @@ import { ACK_METRICS_SUBJECT, systemEvent } from '../shared/observability/monito
 import { BridgeMetrics } from './metrics';
 import { componentRegistry } from '../shared/observability/registry';
 import { StageConsumer } from './consumer/stage-consumer';
-import { type BridgeIdentity, startStandby } from '../shared/standby/standby-presence';
+import type { BridgeIdentity } from '../shared/standby/presence';
+import { startStandby } from './standby/presence';
 
 export interface BridgeDeps {
   readonly nc: NatsConnection;

@@ -57,6 +57,8 @@ export function temporalFrom(command: Command, env = process.env): TemporalSetti
 
 const levels: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 
+export { intFlag } from '../shared/config/validate';
+
 export function loggerFrom(command: Command, env = process.env): Logger {
   const flags = globalFlags(command);
   const level = flags.logLevel ?? env.ORDERFLOW_LOG_LEVEL ?? 'info';
@@ -76,17 +78,4 @@ export function loggerFrom(command: Command, env = process.env): Logger {
     );
   }
   return createLogger({ level: level as LogLevel, ...(format ? { format } : {}) });
-}
-
-/** Parses a whole number flag within bounds, or throws a ConfigError naming the flag. */
-export function intFlag(flag: string, value: string, min: number, max: number): number {
-  const n = Number(value);
-  if (!/^-?\d+$/.test(value.trim()) || n < min || n > max) {
-    throw new ConfigError(
-      flag,
-      `"${value}" is not a whole number from ${min} to ${max}`,
-      `give ${flag} a number in that range`,
-    );
-  }
-  return n;
 }

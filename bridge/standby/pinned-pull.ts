@@ -17,6 +17,7 @@
 import type { Consumer, ConsumerMessages, JetStreamManager, JsMsg } from '@nats-io/jetstream';
 
 import { STANDBY_GROUP, STREAM } from '../../workflows/names';
+import { pinnedGroups } from '../../shared/standby/pinned-groups';
 import { messageOf } from '../../shared/errors';
 import type { Logger } from '../../shared/log';
 import { childSignal, sleep } from '../../shared/waits';
@@ -178,21 +179,4 @@ export class PinnedPull {
       });
     }
   }
-}
-
-/** A priority group's state in consumer info (nats-server 2.11+; the library's types lack it). */
-export interface PinnedGroupState {
-  readonly group: string;
-  readonly pinned_client_id?: string;
-  readonly pinned_ts?: string;
-}
-
-/** The priority groups' states of a consumer info; empty when the server reports none. */
-export function pinnedGroups(info: object): PinnedGroupState[] {
-  const groups = (info as { priority_groups?: unknown }).priority_groups;
-  if (!Array.isArray(groups)) return [];
-  return groups.filter(
-    (g): g is PinnedGroupState =>
-      typeof g === 'object' && g !== null && typeof (g as { group?: unknown }).group === 'string',
-  );
 }

@@ -7,7 +7,7 @@ import type { JetStreamClient, JetStreamManager, OrderedConsumerOptions } from '
 import { DeliverPolicy } from '@nats-io/jetstream';
 
 import { STREAM } from '../../workflows/names';
-import { headersOf } from '../../shared/dead-letters/dead-letters';
+import { headersOf } from '../../shared/orders/headers';
 import { orderIdOf } from '../../workflows/order-id';
 
 export interface ReplayOptions {

@@ -8,7 +8,7 @@ import { z } from 'zod';
 
 import type { StageName } from '../../workflows/names';
 import { RERUN_TAG_PATTERN, STAGES, STAGE_NAMES, SUBJECTS } from '../../workflows/names';
-import { intFlag } from '../../cli/options';
+import { intFlag } from '../../shared/config/validate';
 import { readOption } from '../../shared/config/run-options';
 import { OPTIONS } from '../../shared/config/option-table';
 import { ConfigError, UsageError } from '../../shared/errors';

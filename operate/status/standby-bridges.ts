@@ -2,15 +2,15 @@
  * Warm standby at a glance: for each stage consumer provisioned with `--standby`, which bridge
  * holds the pin, since when, and which wait as standbys. The server knows only the pin id
  * (consumer info); the bridges answer who they are on their presence subject
- * (consumer/standby-presence.ts), and the one whose pin id is the server's is the active one.
+ * (shared/standby/presence.ts), and the one whose pin id is the server's is the active one.
  */
 import type { JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 
 import { STAGES, STANDBY_GROUP, STREAM, bridgePresenceSubject } from '../../workflows/names';
-import { pinnedGroups } from '../../bridge/standby/pinned-pull';
+import { pinnedGroups } from '../../shared/standby/pinned-groups';
 import { isPinnedStandby } from '../../shared/standby/standby-checks';
-import type { BridgePresence } from '../../shared/standby/standby-presence';
+import type { BridgePresence } from '../../shared/standby/presence';
 
 export interface StandbyView {
   readonly stage: string;

@@ -19,9 +19,6 @@ import { isJsApiError } from '../../activities/nats/api-codes';
 import { ForeignMessageError, isRefusedForSize, verifyDuplicate } from '../../activities/nats/publish-checks';
 import { isNatsHeader } from '../orders/headers';
 
-/** Moved to ./headers; re-exported for the modules that still import it from here. */
-export { headersOf } from '../orders/headers';
-
 export type DeadLetterKind = 'poison' | 'failed' | 'conflict' | 'stuck' | 'terminated' | 'cancelled' | 'timed-out';
 
 export const DLQ_HEADERS = {

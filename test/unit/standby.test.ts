@@ -5,10 +5,11 @@
  */
 import { bridgeOptions } from '../../shared/config/run-options';
 import { CHOSEN, consumerConfigs } from '../../shared/config/topology';
-import { pinnedGroups, pinnedPullSizes } from '../../bridge/standby/pinned-pull';
+import { pinnedPullSizes } from '../../bridge/standby/pinned-pull';
+import { pinnedGroups } from '../../shared/standby/pinned-groups';
 import { refuseWithoutPriorityGroups, standbyMismatch } from '../../shared/standby/standby-checks';
-import type { BridgePresence } from '../../shared/standby/standby-presence';
-import { presenceOf } from '../../shared/standby/standby-presence';
+import type { BridgePresence } from '../../shared/standby/presence';
+import { presenceOf } from '../../bridge/standby/presence';
 import type { RoleState } from '../../bridge/standby/standby-role';
 import { StandbyRole, nextRole } from '../../bridge/standby/standby-role';
 import { ConfigError, TopologyMissingError } from '../../shared/errors';

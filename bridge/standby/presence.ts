@@ -1,34 +1,16 @@
 /**
- * Who is the active bridge? The server knows only the pin id (consumer info), so each standby
- * bridge answers on `orderflow.bridges.<consumer>` (workflows/names) with who it is and the pin it
- * holds; `orderflow status` asks and matches the pin id (status/standby-bridges.ts). The replies
- * are plain NATS request/reply, outside the stream: nothing is stored.
+ * A standby bridge's presence replies: on `orderflow.bridges.<consumer>` it answers who it is and
+ * the pin it holds, in the format of shared/standby/presence.ts, so that `orderflow status` can
+ * tell which bridge is active.
  */
 import type { NatsConnection, Subscription } from '@nats-io/nats-core';
 
 import type { Stage } from '../../workflows/names';
 import { bridgePresenceSubject } from '../../workflows/names';
-import type { ServerFeatures } from '../nats/server-features';
-import { refuseWithoutPriorityGroups } from './standby-checks';
-import type { RoleState } from '../../bridge/standby/standby-role';
-
-/** Who a bridge process is. */
-export interface BridgeIdentity {
-  /** A name for people: by default `<host>:<pid>`. */
-  readonly name: string;
-  readonly host: string;
-  readonly pid: number;
-}
-
-/** What a standby bridge answers, per stage consumer. */
-export interface BridgePresence extends BridgeIdentity {
-  readonly stage: string;
-  readonly consumer: string;
-  /** The pin id this bridge holds; '' as a standby. */
-  readonly pinId: string;
-  /** When its current role began (ISO 8601). */
-  readonly since: string;
-}
+import type { ServerFeatures } from '../../shared/nats/server-features';
+import type { BridgeIdentity, BridgePresence } from '../../shared/standby/presence';
+import { refuseWithoutPriorityGroups } from '../../shared/standby/standby-checks';
+import type { RoleState } from './standby-role';
 
 /** What the presence replies read of a stage consumer. */
 export interface StandbyStage {
