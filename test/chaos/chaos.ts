@@ -2,7 +2,7 @@
  * One chaos run, start to verdict: plan orders and faults from the seed, start the cluster,
  * publish while the nemesis strikes, heal, let the pipeline settle (watching for stalls), read the
  * servers' state, judge every order, stop everything. Used by `npm run chaos` (run.ts) and by
- * the small run in `npm test` (chaos.test.ts).
+ * the small run in `npm test` (test/integration/chaos.test.ts).
  */
 import fs from 'node:fs';
 import os from 'node:os';

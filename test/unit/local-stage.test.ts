@@ -1,12 +1,12 @@
 /**
  * The stage's local run (activities/local-stage.ts) with fake functions and publish: what it runs,
  * where it stops and how it tells the workflow why. The workflow's side, with a real Temporal
- * server, is in test/integration/workflows.test.ts.
+ * server, is in test/workflow/workflows.test.ts.
  */
 import { runStageLocally, runsLocally } from '../../activities/local-stage';
 import type { LocalStageDeps } from '../../activities/local-stage';
 import type { FunctionInput, LocalRunInput, PlannedFunction, PublishInput, StagePlan } from '../../workflows/types';
-import { planOf, plannedFunction, stepResult } from '../replay/stage-mocks';
+import { planOf, plannedFunction, stepResult } from '../workflow/stage-mocks';
 
 const QUEUE = 'orderflow';
 

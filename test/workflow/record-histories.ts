@@ -1,5 +1,5 @@
 /**
- * Records the histories the replay test (test/integration/workflow-replay.test.ts) replays: runs
+ * Records the histories the replay test (test/workflow/workflow-replay.test.ts) replays: runs
  * every scenario of scenarios.ts on a local Temporal server with mocked activities, checks each run
  * ended as the scenario says, and writes its history to test/fixtures/histories/<scenario>.json
  * with a README saying which orderflow recorded them.
@@ -81,8 +81,8 @@ function readme(lines: ReadmeLines): string {
   return [
     '# Recorded stage workflow histories',
     '',
-    'Histories of stage workflow runs with mocked activities (test/replay/scenarios.ts). The replay test',
-    '(test/integration/workflow-replay.test.ts, part of `npm test`) replays each against the current',
+    'Histories of stage workflow runs with mocked activities (test/workflow/scenarios.ts). The replay',
+    'test (test/workflow/workflow-replay.test.ts, part of `npm test`) replays each against the current',
     'workflow bundle: a failure means a change to workflows/ would break the runs in flight that',
     'took that path. Make such a change compatible (`patched()` from @temporalio/workflow) instead.',
     '',

@@ -6,11 +6,11 @@
  */
 import fs from 'node:fs';
 
-import { runChaos } from './chaos';
-import { TARGETS } from './cluster';
-import { planOrders } from './plan';
-import { seededRandom } from './random';
-import { planFaults } from './schedule';
+import { runChaos } from '../chaos/chaos';
+import { TARGETS } from '../chaos/cluster';
+import { planOrders } from '../chaos/plan';
+import { seededRandom } from '../chaos/random';
+import { planFaults } from '../chaos/schedule';
 
 // Seed 66 strikes every target within the minute: nats-server paused and killed, Temporal killed,
 // both links cut, a bridge and a worker killed, others paused.

@@ -27,7 +27,7 @@ import {
   stageInput,
   stepResult,
   whileRunning,
-} from '../replay/stage-mocks';
+} from './stage-mocks';
 
 describe('workflows - stage workflows with mocked activities', () => {
   let env: TestWorkflowEnvironment;

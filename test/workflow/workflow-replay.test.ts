@@ -1,6 +1,6 @@
 /**
  * The stage workflows against the histories of runs recorded by earlier code
- * (test/fixtures/histories, recorded by test/replay/record-histories.ts): a run in flight when a
+ * (test/fixtures/histories, recorded by test/workflow/record-histories.ts): a run in flight when a
  * new build is deployed is replayed by it, and a change that makes it take another path fails that
  * run for good. Every history must replay on the current bundle; a deliberately reordered
  * workflow must not, which shows this test can fail.
@@ -15,7 +15,7 @@ import { Worker, bundleWorkflowCode } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 
 import { ROOT, WORKFLOW_BUNDLE } from '../harness/paths';
-import { SCENARIOS } from '../replay/scenarios';
+import { SCENARIOS } from './scenarios';
 
 const HISTORIES = path.join(ROOT, 'test/fixtures/histories');
 const files = fs

@@ -1,16 +1,17 @@
 /**
  * The chaos checker's verdicts on hand-made server states: each kind of violation it exists to
- * find is found, and a clean state is judged clean. (The run itself is in chaos.test.ts.)
+ * find is found, and a clean state is judged clean. (The run itself is in
+ * test/integration/chaos.test.ts.)
  */
 import { effectKey, outputKey, parseEffectKey } from '../../workflows/names';
 import { orderRevision } from '../../shared/orders/revision';
 import type { Order } from '../../shared/orders/schema';
-import type { CheckResult } from './checker';
-import { check } from './checker';
-import { indexEvidence } from './evidence';
-import type { Observation, SeenDeadLetter, SeenEffect, SeenRun, StoredOrderMessage } from './observe';
-import type { CaseKind, Expectation, OrderCase, Publication } from './plan';
-import type { PublishRecord } from './publisher';
+import type { CheckResult } from '../chaos/checker';
+import { check } from '../chaos/checker';
+import { indexEvidence } from '../chaos/evidence';
+import type { Observation, SeenDeadLetter, SeenEffect, SeenRun, StoredOrderMessage } from '../chaos/observe';
+import type { CaseKind, Expectation, OrderCase, Publication } from '../chaos/plan';
+import type { PublishRecord } from '../chaos/publisher';
 
 const STEPS = [
   ['process', 'reserveStock'],

@@ -1,8 +1,8 @@
 /**
- * Mocked activities of the stage workflows, shared by the workflow tests (test/integration/
- * workflows.test.ts) and the history recorder (record-histories.ts): a plan activity answering a
- * plan the caller controls, functions by name, the publish, and Temporal's fallback `default`
- * failing as activities/host.ts does for a function a worker does not host. Every call is logged,
+ * Mocked activities of the stage workflows, shared by the workflow tests (workflows.test.ts) and
+ * the history recorder (record-histories.ts) beside it: a plan activity answering a plan the
+ * caller controls, functions by name, the publish, and Temporal's fallback `default` failing as
+ * activities/host.ts does for a function a worker does not host. Every call is logged,
  * so a test counts what ran, where, how often and with what, rather than trusting no error.
  */
 import { Context } from '@temporalio/activity';
