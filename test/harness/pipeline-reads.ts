@@ -1,7 +1,9 @@
 /**
  * What tests read back from a pipeline: orders to publish, what the stream, the consumers, the
- * effects bucket and Temporal hold. Re-exported by pipeline.ts.
+ * effects bucket, the dead letters and Temporal hold. Re-exported by pipeline.ts.
  */
+import type { DeadLetterRecord } from '../../operate/dlq/dead-letter-store';
+import { listDeadLetters } from '../../operate/dlq/dead-letter-store';
 import { STREAM } from '../../workflows/names';
 import { demoOrders } from '../../shared/orders/demo';
 import type { Order } from '../../shared/orders/schema';
@@ -60,6 +62,20 @@ export async function runsOf(p: Pick<Pipeline, 'client'>, workflowId: string): P
   let n = 0;
   for await (const _ of p.client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) n += 1;
   return n;
+}
+
+/** The status of a workflow ID's latest run (`RUNNING`, `COMPLETED`, ...), `NONE` when it cannot be described. */
+export async function statusOf(p: Pick<Pipeline, 'client'>, workflowId: string): Promise<string> {
+  const described = await p.client.workflow
+    .getHandle(workflowId)
+    .describe()
+    .catch(() => undefined);
+  return described?.status.name ?? 'NONE';
+}
+
+/** The dead letters of one order. */
+export async function lettersOf(p: Pick<Pipeline, 'jsm'>, orderId: string): Promise<DeadLetterRecord[]> {
+  return (await listDeadLetters(p.jsm)).filter((d) => d.orderId === orderId);
 }
 
 /** Pending and unacknowledged messages of a consumer. */

@@ -155,6 +155,12 @@ export async function startWorker(
   return worker;
 }
 
+/** Stops a worker and waits until it has stopped: its running activities have ended. */
+export async function stopWorker(worker: OrderflowWorker): Promise<void> {
+  worker.shutdown();
+  await worker.run();
+}
+
 /** Test defaults: quick naks, so failure paths finish in seconds. */
 export function testBridgeOptions(overrides: Record<string, string> = {}): BridgeOptions {
   return bridgeOptions(

@@ -5,14 +5,14 @@
  * its effects with the old content's.
  */
 import { STREAM, parseEffectKey } from '../../workflows/names';
-import type { DeadLetterRecord } from '../../operate/dlq/dead-letter-store';
-import { listDeadLetters, redriveDeadLetter } from '../../operate/dlq/dead-letter-store';
+import { redriveDeadLetter } from '../../operate/dlq/dead-letter-store';
 import { orderRevision } from '../../shared/orders/revision';
 import type { Order } from '../../shared/orders/schema';
 import { expectCompletedOnce, expectDrained } from '../harness/expect-pipeline';
 import type { Pipeline } from '../harness/pipeline';
 import {
   effectKeys,
+  lettersOf,
   orders,
   runsOf,
   startBridge,
@@ -25,10 +25,6 @@ import {
 /** Publishes without a Nats-Msg-Id, so JetStream stores every copy (as after the duplicate window). */
 async function publishRaw(p: Pipeline, order: Order): Promise<number> {
   return (await p.js.publish('ORDERS.received', JSON.stringify(order))).seq;
-}
-
-async function lettersOf(p: Pipeline, orderId: string): Promise<DeadLetterRecord[]> {
-  return (await listDeadLetters(p.jsm)).filter((d) => d.orderId === orderId);
 }
 
 function secondVersion(order: Order): Order {

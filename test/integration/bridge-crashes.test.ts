@@ -13,17 +13,14 @@ import {
   spawnWorker,
   startBridge,
   startPipeline,
+  statusOf,
   stopComponents,
   waitFor,
 } from '../harness/pipeline';
 import { forEachNatsServer } from '../harness/tools';
 
-async function statusOf(p: Pipeline, workflowId: string): Promise<string> {
-  return (await p.client.workflow.getHandle(workflowId).describe()).status.name;
-}
-
 async function allStatus(p: Pipeline, ids: readonly string[], status: string): Promise<boolean> {
-  for (const id of ids) if ((await statusOf(p, `process-${id}`).catch(() => 'NONE')) !== status) return false;
+  for (const id of ids) if ((await statusOf(p, `process-${id}`)) !== status) return false;
   return true;
 }
 

@@ -3,12 +3,12 @@
  * is not silently run again by the message's next delivery (after a crash included): the message
  * is dead-lettered with that kind, and only the operator's redrive runs the order again.
  */
-import type { DeadLetterRecord } from '../../operate/dlq/dead-letter-store';
-import { listDeadLetters, redriveDeadLetter } from '../../operate/dlq/dead-letter-store';
+import { redriveDeadLetter } from '../../operate/dlq/dead-letter-store';
 import { expectDrained } from '../harness/expect-pipeline';
 import type { Pipeline } from '../harness/pipeline';
 import {
   killProcess,
+  lettersOf,
   orders,
   publish,
   runsOf,
@@ -19,10 +19,6 @@ import {
   stopComponents,
   waitFor,
 } from '../harness/pipeline';
-
-async function lettersOf(p: Pipeline, orderId: string): Promise<DeadLetterRecord[]> {
-  return (await listDeadLetters(p.jsm)).filter((d) => d.orderId === orderId);
-}
 
 async function whenRunning(p: Pipeline, workflowId: string): Promise<void> {
   await waitFor(`${workflowId} running`, async () => {

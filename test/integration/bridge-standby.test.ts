@@ -13,6 +13,7 @@ import { freePort } from '../../local/servers/ports';
 import { STANDBY_GROUP, STREAM } from '../../workflows/names';
 import { expectNoStackTrace, runCli } from '../harness/cli';
 import { expectCompletedOnce, expectDrained } from '../harness/expect-pipeline';
+import { metric } from '../harness/metrics';
 import type { Pipeline } from '../harness/pipeline';
 import {
   killProcess,
@@ -38,17 +39,17 @@ interface StandbyBridge {
 }
 
 /** One sample of a bridge's /metrics, for one stage. */
-async function metric(b: StandbyBridge, name: string, stage: StageName): Promise<number> {
+async function bridgeMetric(b: StandbyBridge, name: string, stage: StageName): Promise<number> {
   const text = await (await fetch(`http://127.0.0.1:${b.port}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(`stage="${stage}"`));
-  if (!line) throw new Error(`no ${name} for ${stage} in the metrics of bridge ${b.name}`);
-  return Number(line.split(' ').pop());
+  const value = metric(text, name, `stage="${stage}"`);
+  if (Number.isNaN(value)) throw new Error(`no ${name} for ${stage} in the metrics of bridge ${b.name}`);
+  return value;
 }
 
 const isActive = async (b: StandbyBridge, stage: StageName): Promise<boolean> =>
-  (await metric(b, 'orderflow_bridge_active', stage)) === 1;
+  (await bridgeMetric(b, 'orderflow_bridge_active', stage)) === 1;
 const received = (b: StandbyBridge, stage: StageName): Promise<number> =>
-  metric(b, 'orderflow_messages_received_total', stage);
+  bridgeMetric(b, 'orderflow_messages_received_total', stage);
 
 async function startStandbyBridge(p: Pipeline): Promise<StandbyBridge> {
   const port = await freePort();

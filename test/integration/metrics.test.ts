@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 
 import { CLI, cleanEnv } from '../harness/cli';
 import { expectCompletedOnce } from '../harness/expect-pipeline';
+import { metric } from '../harness/metrics';
 import type { Pipeline } from '../harness/pipeline';
 import {
   orders,
@@ -22,11 +23,6 @@ import {
 async function get(url: string): Promise<{ status: number; body: string }> {
   const res = await fetch(url);
   return { status: res.status, body: await res.text() };
-}
-
-function metric(body: string, name: string, labels: string): number {
-  const line = body.split('\n').find((l) => l.startsWith(`${name}{${labels}`));
-  return line ? Number(line.split(' ').at(-1)) : Number.NaN;
 }
 
 describe('metrics - /metrics, /healthz and /readyz of the bridge', () => {

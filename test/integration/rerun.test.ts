@@ -8,7 +8,6 @@
 import { NonRetryableError, defineFunction, definePipeline } from '../../activities';
 import type { Pipeline as FunctionsPipeline } from '../../activities';
 import type { OrderTimeline } from '../../operate/status/order-timeline';
-import type { OrderflowWorker } from '../../worker/worker';
 import { orderRevision } from '../../shared/orders/revision';
 import { DLQ_STREAM, effectKey, idempotencyKeyFor, rerunWorkflowIdFor, workflowIdFor } from '../../workflows/names';
 import type { StageResult } from '../../workflows/types';
@@ -23,6 +22,7 @@ import {
   startPipeline,
   startWorker,
   stopComponents,
+  stopWorker,
   waitFor,
 } from '../harness/pipeline';
 
@@ -61,11 +61,6 @@ function pipelineOf(calls: Call[], fixed: boolean): FunctionsPipeline {
     ],
     dispatch: [fn('ship', false)],
   });
-}
-
-async function stopWorker(worker: OrderflowWorker): Promise<void> {
-  worker.shutdown();
-  await worker.run();
 }
 
 async function runStatus(p: Pipeline, id: string): Promise<string> {

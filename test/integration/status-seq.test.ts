@@ -20,17 +20,10 @@ import {
   startBridge,
   startPipeline,
   startWorker,
+  statusOf,
   stopComponents,
   waitFor,
 } from '../harness/pipeline';
-
-async function statusOf(p: Pipeline, workflowId: string): Promise<string> {
-  const described = await p.client.workflow
-    .getHandle(workflowId)
-    .describe()
-    .catch(() => undefined);
-  return described?.status.name ?? 'NONE';
-}
 
 /** Publishes one order to ORDERS.received; returns its stream sequence. */
 async function publishOne(p: Pipeline, prefix: string): Promise<{ orderId: string; seq: number }> {

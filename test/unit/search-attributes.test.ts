@@ -13,16 +13,13 @@ import { readRunAttributes, runAttributesFor, runsOfMessageQuery } from '../../s
 import { registerSearchAttributes, registrationState } from '../../shared/temporal/search-attribute-registry';
 import { SEARCH_ATTRIBUTES } from '../../workflows/names';
 import type { StageInput } from '../../workflows/types';
+import { grpcError } from '../harness/grpc-error';
 
 const input = {
   order: { orderId: 'A-1' },
   revision: 'r1',
   source: { stream: 'ORDERS', subject: 'ORDERS.received', streamSeq: 12, deliveryCount: 2, headers: {} },
 } as unknown as StageInput;
-
-function grpcError(code: number, details: string): Error {
-  return Object.assign(new Error(`${code} ${details}`), { code, details, metadata: {} });
-}
 
 /** A client whose operator service holds `custom` and records what is added. */
 function fakeClient(custom: Record<string, number>, fail?: { list?: Error; add?: Error }) {

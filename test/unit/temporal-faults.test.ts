@@ -2,11 +2,7 @@ import { ServiceError } from '@temporalio/client';
 import { NamespaceNotFoundError } from '@temporalio/common';
 
 import { GRPC_STATUS, namespaceScopedError, temporalFaultOf } from '../../shared/temporal/faults';
-
-/** An error shaped as @grpc/grpc-js makes them (code, details, metadata). */
-function grpcError(code: number, details: string): Error {
-  return Object.assign(new Error(`${code} ${details}`), { code, details, metadata: {} });
-}
+import { grpcError } from '../harness/grpc-error';
 
 describe('temporal faults - whose fault a failed call is, by code and class', () => {
   it.each([
