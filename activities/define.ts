@@ -151,10 +151,8 @@ function whole(what: string, value: number | undefined, fallback: number, min: n
   return value;
 }
 
-/** Defines one function of a pipeline. Throws PipelineDefinitionError for an invalid option. */
-export function defineFunction<R = unknown>(options: FunctionOptions<R>): OrderflowFunction<R> {
-  const name = typeof options?.name === 'string' ? options.name : '';
-  const what = `function ${JSON.stringify(name)}`;
+/** Checks what names a function and where it runs: its name, its run, its task queue. */
+function checkIdentity(what: string, name: string, options: FunctionOptions<unknown>): void {
   if (!FUNCTION_NAME_PATTERN.test(name)) {
     fail(what, 'the name is not valid', 'use letters, digits, _ and -, starting with a letter, at most 64');
   }
@@ -166,13 +164,26 @@ export function defineFunction<R = unknown>(options: FunctionOptions<R>): Orderf
   if (options.taskQueue !== undefined && !TASK_QUEUE_PATTERN.test(options.taskQueue)) {
     fail(what, `task queue ${JSON.stringify(options.taskQueue)} is not valid`, 'use letters, digits and . _ : -');
   }
-  const retry = options.retry ?? {};
-  const backoff = retry.backoffCoefficient ?? FUNCTION_DEFAULTS.retry.backoffCoefficient;
-  if (!(backoff >= 1)) fail(what, `backoffCoefficient ${String(backoff)} is below 1`, 'give 1 or more');
-  const types: unknown = retry.nonRetryableErrorTypes ?? [];
+}
+
+/** The retry policy's nonRetryableErrorTypes, checked to be a list of strings, as a frozen copy. */
+function errorTypes(what: string, value: unknown): readonly string[] {
+  const types: unknown = value ?? [];
   if (!Array.isArray(types) || types.some((t: unknown) => typeof t !== 'string')) {
     fail(what, 'nonRetryableErrorTypes is not a list of strings', "give error type names, e.g. ['CardDeclined']");
   }
+  return Object.freeze([...(types as string[])]);
+}
+
+/** Defines one function of a pipeline. Throws PipelineDefinitionError for an invalid option. */
+export function defineFunction<R = unknown>(options: FunctionOptions<R>): OrderflowFunction<R> {
+  const name = typeof options?.name === 'string' ? options.name : '';
+  const what = `function ${JSON.stringify(name)}`;
+  checkIdentity(what, name, options);
+  const retry = options.retry ?? {};
+  const backoff = retry.backoffCoefficient ?? FUNCTION_DEFAULTS.retry.backoffCoefficient;
+  if (!(backoff >= 1)) fail(what, `backoffCoefficient ${String(backoff)} is below 1`, 'give 1 or more');
+  const nonRetryableErrorTypes = errorTypes(what, retry.nonRetryableErrorTypes);
   const initialIntervalMs = durationMs(
     `${what} retry.initialInterval`,
     retry.initialInterval,
@@ -209,7 +220,7 @@ export function defineFunction<R = unknown>(options: FunctionOptions<R>): Orderf
           1,
         ),
       ),
-      nonRetryableErrorTypes: Object.freeze([...(types as string[])]),
+      nonRetryableErrorTypes,
     }),
     recordResult: options.recordResult === true,
     local: options.local === true,

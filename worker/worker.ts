@@ -9,6 +9,7 @@ import path from 'node:path';
 import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { Kvm } from '@nats-io/kv';
+import type { WorkerOptions as WorkerCreateOptions } from '@temporalio/worker';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import type { Registry } from 'prom-client';
 
@@ -80,15 +81,25 @@ export function installRuntimeWithoutSignalHandlers(): void {
   }
 }
 
+/** The worker's own connection to Temporal. Throws ServerUnreachableError when it cannot be made. */
+async function connectWorker(temporal: TemporalSettings): Promise<NativeConnection> {
+  try {
+    return await NativeConnection.connect({ ...temporal.connection, address: temporal.address });
+  } catch (err) {
+    throw new ServerUnreachableError('Temporal', temporal.address, messageOf(err), { cause: err });
+  }
+}
+
+/** The workflows a worker loads: none on a queue of functions only, else the bundle, else the sources to bundle. */
+function workflowsFor(role: WorkerRole, bundlePath: string | undefined): Partial<WorkerCreateOptions> {
+  if (role === 'functions') return {};
+  return bundlePath ? { workflowBundle: { codePath: bundlePath } } : { workflowsPath: WORKFLOWS_PATH };
+}
+
 export async function createOrderflowWorker(deps: OrderflowWorkerDeps): Promise<OrderflowWorker> {
   const kv = await new Kvm(deps.nc).open(EFFECTS_BUCKET);
   const store = kvEffectStore(kv);
-  let connection: NativeConnection;
-  try {
-    connection = await NativeConnection.connect({ ...deps.temporal.connection, address: deps.temporal.address });
-  } catch (err) {
-    throw new ServerUnreachableError('Temporal', deps.temporal.address, messageOf(err), { cause: err });
-  }
+  const connection = await connectWorker(deps.temporal);
   const pipeline = deps.pipeline ?? demoPipeline;
   const build = deps.build ?? buildIdFor(pipeline, undefined);
   const taskQueue = deps.options.taskQueue;
@@ -98,12 +109,6 @@ export async function createOrderflowWorker(deps: OrderflowWorkerDeps): Promise<
   const hosted = hostedFunctions(pipeline, taskQueue).map((fn) => fn.name);
   functionMetrics.hosting(hosted, taskQueue);
   const bundlePath = deps.workflowBundlePath ?? (fs.existsSync(PREBUILT_BUNDLE) ? PREBUILT_BUNDLE : undefined);
-  const workflows =
-    role === 'functions'
-      ? {}
-      : bundlePath
-        ? { workflowBundle: { codePath: bundlePath } }
-        : { workflowsPath: WORKFLOWS_PATH };
   // A bundle has the workflow interceptors built in (bundle.ts); bundling at start adds them.
   const tracing = workerTracing(deps.tracing, role !== 'functions' && !bundlePath);
   const worker = await Worker.create({
@@ -111,7 +116,7 @@ export async function createOrderflowWorker(deps: OrderflowWorkerDeps): Promise<
     ...tracing,
     namespace: deps.temporal.namespace,
     taskQueue,
-    ...workflows,
+    ...workflowsFor(role, bundlePath),
     activities: createActivities(
       {
         effects: deps.wrapEffects ? deps.wrapEffects(store) : store,

@@ -184,80 +184,152 @@ async function runLocally(stageName: StageName, input: StageInput): Promise<Loca
   }
 }
 
-export async function runStage(stageName: StageName, input: StageInput): Promise<StageResult> {
-  const results: Record<string, StepResult> = {};
-  let status: StageStatus = {
-    stage: stageName,
-    orderId: input.order.orderId,
-    state: 'planning',
-    completedSteps: [],
-    attempts: {},
-    source: input.source,
-  };
-  setHandler(statusQuery, () => status);
+/** The run's status as the `status` query answers it, moved on as the run goes. */
+class StageProgress {
+  private current: StageStatus;
 
-  const local = patched(LOCAL_RUN_PATCH) ? await runLocally(stageName, input) : undefined;
-  const plan = local?.plan ?? (await planner[INTERNAL_ACTIVITIES.plan]!({ stage: stageName }));
-  status = { ...status, state: 'running', plan };
-
-  for (const fn of plan.functions) {
-    const done = local?.steps[fn.name];
-    if (done) {
-      results[fn.name] = done;
-      status = {
-        ...status,
-        completedSteps: [...status.completedSteps, fn.name],
-        attempts: { ...status.attempts, [fn.name]: done.attempt },
-      };
-      continue;
-    }
-    status = { ...status, currentStep: fn.name };
-    const stop = local?.stopped?.function === fn.name ? local.stopped : undefined;
-    if (stop?.kind === 'rejected') throw localRejection(input.order.orderId, stop);
-    if (stop) {
-      status = { ...status, attempts: { ...status.attempts, [fn.name]: 1 } };
-      // The first retry waits as the function's policy says, as it would after its own activity.
-      await sleep(retryIntervalMs(fn, 1));
-    }
-    const previous: StageOutput['stages'] = { ...input.upstream, [stageName]: { ...results } };
-    let result: StepResult;
-    try {
-      result = await runFunction(
-        fn,
-        // A rerun's spec only rides along in the activity's input: no command is added or changed.
-        {
-          stage: stageName,
-          order: input.order,
-          revision: input.revision,
-          previous,
-          ...(input.rerun ? { rerun: input.rerun } : {}),
-          ...(stop ? { priorAttempts: 1 } : {}),
-        },
-        (w) => {
-          status = { ...status, waiting: w };
-        },
-      );
-    } catch (err) {
-      throw stageFailure(fn, input.order.orderId, err);
-    }
-    results[fn.name] = result;
-    status = {
-      ...status,
-      currentStep: undefined,
-      completedSteps: [...status.completedSteps, fn.name],
-      attempts: { ...status.attempts, [fn.name]: result.attempt },
+  constructor(stageName: StageName, input: StageInput) {
+    this.current = {
+      stage: stageName,
+      orderId: input.order.orderId,
+      state: 'planning',
+      completedSteps: [],
+      attempts: {},
+      source: input.source,
     };
   }
 
-  status = { ...status, state: 'publishing' };
-  const published =
-    local?.published ??
-    (await (plan.publishLocally ? localPublisher : publisher)[INTERNAL_ACTIVITIES.publish]!({
-      stage: stageName,
-      revision: input.revision,
-      output: { order: input.order, stages: { ...input.upstream, [stageName]: results } },
-      headers: input.source.headers,
-    }));
-  status = { ...status, state: 'completed', published };
+  get status(): StageStatus {
+    return this.current;
+  }
+
+  planned(plan: StagePlan): void {
+    this.current = { ...this.current, state: 'running', plan };
+  }
+
+  /** `name` completed in the stage's local run: nothing is left to run of it. */
+  doneLocally(name: string, done: StepResult): void {
+    this.current = {
+      ...this.current,
+      completedSteps: [...this.current.completedSteps, name],
+      attempts: { ...this.current.attempts, [name]: done.attempt },
+    };
+  }
+
+  started(name: string): void {
+    this.current = { ...this.current, currentStep: name };
+  }
+
+  /** `name`'s first try, in the local run, failed: it goes on with its first retry. */
+  triedLocally(name: string): void {
+    this.current = { ...this.current, attempts: { ...this.current.attempts, [name]: 1 } };
+  }
+
+  waiting(waiting: string | undefined): void {
+    this.current = { ...this.current, waiting };
+  }
+
+  completed(name: string, result: StepResult): void {
+    this.current = {
+      ...this.current,
+      currentStep: undefined,
+      completedSteps: [...this.current.completedSteps, name],
+      attempts: { ...this.current.attempts, [name]: result.attempt },
+    };
+  }
+
+  publishing(): void {
+    this.current = { ...this.current, state: 'publishing' };
+  }
+
+  published(published: Published): void {
+    this.current = { ...this.current, state: 'completed', published };
+  }
+}
+
+/** What each of a run's steps needs: the stage, its input, its local run (if any) and its progress. */
+interface StageRun {
+  readonly stageName: StageName;
+  readonly input: StageInput;
+  readonly local: LocalRun | undefined;
+  readonly progress: StageProgress;
+}
+
+/**
+ * One function of the plan: its result from the local run when that completed it; else its
+ * activity, after the first retry's wait when the local run's try failed (and at once, as the
+ * stage's rejection, when that try failed for good).
+ */
+async function runStep(
+  fn: PlannedFunction,
+  { stageName, input, local, progress }: StageRun,
+  results: Readonly<Record<string, StepResult>>,
+): Promise<StepResult> {
+  const done = local?.steps[fn.name];
+  if (done) {
+    progress.doneLocally(fn.name, done);
+    return done;
+  }
+  progress.started(fn.name);
+  const stop = local?.stopped?.function === fn.name ? local.stopped : undefined;
+  if (stop?.kind === 'rejected') throw localRejection(input.order.orderId, stop);
+  if (stop) {
+    progress.triedLocally(fn.name);
+    // The first retry waits as the function's policy says, as it would after its own activity.
+    await sleep(retryIntervalMs(fn, 1));
+  }
+  const previous: StageOutput['stages'] = { ...input.upstream, [stageName]: { ...results } };
+  let result: StepResult;
+  try {
+    result = await runFunction(
+      fn,
+      // A rerun's spec only rides along in the activity's input: no command is added or changed.
+      {
+        stage: stageName,
+        order: input.order,
+        revision: input.revision,
+        previous,
+        ...(input.rerun ? { rerun: input.rerun } : {}),
+        ...(stop ? { priorAttempts: 1 } : {}),
+      },
+      (w) => progress.waiting(w),
+    );
+  } catch (err) {
+    throw stageFailure(fn, input.order.orderId, err);
+  }
+  progress.completed(fn.name, result);
+  return result;
+}
+
+/** Publishes the stage's output to the next subject, as a local activity when the plan says so. */
+function publish(
+  stageName: StageName,
+  input: StageInput,
+  plan: StagePlan,
+  results: Readonly<Record<string, StepResult>>,
+): Promise<Published> {
+  return (plan.publishLocally ? localPublisher : publisher)[INTERNAL_ACTIVITIES.publish]!({
+    stage: stageName,
+    revision: input.revision,
+    output: { order: input.order, stages: { ...input.upstream, [stageName]: results } },
+    headers: input.source.headers,
+  });
+}
+
+export async function runStage(stageName: StageName, input: StageInput): Promise<StageResult> {
+  const progress = new StageProgress(stageName, input);
+  setHandler(statusQuery, () => progress.status);
+
+  const local = patched(LOCAL_RUN_PATCH) ? await runLocally(stageName, input) : undefined;
+  const plan = local?.plan ?? (await planner[INTERNAL_ACTIVITIES.plan]!({ stage: stageName }));
+  progress.planned(plan);
+
+  const results: Record<string, StepResult> = {};
+  const run: StageRun = { stageName, input, local, progress };
+  for (const fn of plan.functions) results[fn.name] = await runStep(fn, run, results);
+
+  progress.publishing();
+  const published = local?.published ?? (await publish(stageName, input, plan, results));
+  progress.published(published);
   return { stage: stageName, orderId: input.order.orderId, plan, steps: results, published };
 }

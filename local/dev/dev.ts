@@ -8,6 +8,8 @@
 import path from 'node:path';
 
 import { jetstream } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/nats-core';
+import type { Client } from '@temporalio/client';
 
 import type { BridgeOptions, WorkerOptions } from '../../shared/config/run-options';
 import type { NatsSettings } from '../../shared/config/nats';
@@ -15,6 +17,7 @@ import type { TemporalSettings } from '../../shared/config/temporal';
 import { messageOf } from '../../shared/errors';
 import type { Logger } from '../../shared/log';
 import { Bridge } from '../../bridge/bridge';
+import type { DashboardAccess, RunningDashboard } from '../../operate/dashboard';
 import { DEFAULT_DASHBOARD_PORT, dashboardAccess, startDashboard } from '../../operate/dashboard';
 import { closeNats } from '../../shared/nats/close';
 import { connectNats, jetStreamManagerFor } from '../../shared/nats/connect';
@@ -33,6 +36,7 @@ import { registerSearchAttributes } from '../../shared/temporal/search-attribute
 import { buildIdFor } from '../../worker/build-id';
 import { loadPipeline } from '../../worker/functions-module';
 import { createOrderflowWorker, installRuntimeWithoutSignalHandlers } from '../../worker/worker';
+import type { Pipeline } from '../../activities/define';
 import { functionQueues } from '../../activities/plan';
 import { acquireDevLock } from './run-lock';
 import { StopSteps } from './stop-steps';
@@ -77,6 +81,10 @@ export interface DevStack {
 
 const STANDARD_PORTS = { nats: 4222, temporal: 7233, temporalUi: 8233 } as const;
 
+/**
+ * Starts the whole system: servers (or the ones the settings name), topology, workers, bridge,
+ * dashboard, then the demo orders. Rejects, once what it started is stopped, when a step fails.
+ */
 export async function startDev(options: DevOptions): Promise<DevStack> {
   const { dataDir, logger } = options;
   // First: a module that does not load should fail before any server starts.
@@ -94,122 +102,193 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
   if (options.tracing?.enabled) steps.add('tracing', () => options.tracing!.shutdown());
 
   try {
-    let nats: NatsSettings;
-    let natsServer: NatsServer | undefined;
     const logs = {
       nats: path.join(dataDir, 'logs', 'nats-server.log'),
       temporal: path.join(dataDir, 'logs', 'temporal.log'),
     };
-    if (options.externalNats) {
-      nats = options.externalNats;
-      logger.info('using the NATS server from the settings', { servers: nats.servers.join(',') });
-    } else {
-      natsServer = await startWithPortRetry(async () =>
-        NatsServer.start({
-          binary: options.natsServerBinary,
-          port: await preferredOrFreePort(STANDARD_PORTS.nats),
-          storeDir: path.join(dataDir, 'nats'),
-          logFile: logs.nats,
-          pidRegistryDir: runDir,
-          ownProcessGroup: true,
-        }),
-      );
-      steps.add('nats-server', () => natsServer!.stop());
-      nats = { servers: [natsServer.url] };
-      logger.info('nats-server started', { url: natsServer.url, pid: natsServer.process?.pid });
-    }
+    const nats = await natsFor(options, { runDir, logFile: logs.nats }, steps);
+    const temporal = await temporalFor(options, { runDir, logFile: logs.temporal }, steps);
 
-    let temporal: DevStack['temporal'];
-    let temporalServer: TemporalServer | undefined;
-    if (options.externalTemporal) {
-      temporal = options.externalTemporal;
-      logger.info('using the Temporal server from the settings', { address: temporal.address });
-    } else {
-      temporalServer = await startWithPortRetry(async () =>
-        TemporalServer.start({
-          binary: options.temporalBinary,
-          port: await preferredOrFreePort(STANDARD_PORTS.temporal),
-          uiPort: await preferredOrFreePort(STANDARD_PORTS.temporalUi),
-          dbFile: path.join(dataDir, 'temporal', 'temporal.db'),
-          logFile: logs.temporal,
-          pidRegistryDir: runDir,
-          ownProcessGroup: true,
-        }),
-      );
-      steps.add('Temporal dev server', () => temporalServer!.stop());
-      temporal = { address: temporalServer.address, namespace: 'default', uiUrl: temporalServer.uiUrl };
-      logger.info('Temporal dev server started', {
-        address: temporal.address,
-        ui: temporal.uiUrl,
-        pid: temporalServer.process?.pid,
-      });
-    }
-
-    const nc = await connectNats(nats, { name: 'orderflow dev', reconnectForever: true });
+    const nc = await connectNats(nats.settings, { name: 'orderflow dev', reconnectForever: true });
     steps.add('NATS connection', () => closeNats(nc));
     const jsm = await jetStreamManagerFor(nc);
     const provision = await provisionTopology(jsm, nc.info?.version ?? 'unknown');
     await ensureSupportObjects(nc, jsm);
 
-    const temporalSettings = options.externalTemporal ?? { ...temporal, connection: {} };
-    installRuntimeWithoutSignalHandlers();
-    // One worker for the pipeline's queue and one for each queue its functions name.
-    for (const taskQueue of [options.worker.taskQueue, ...functionQueues(pipeline)]) {
-      const worker = await createOrderflowWorker({
-        nc,
-        temporal: temporalSettings,
-        options: { ...options.worker, taskQueue },
-        pipeline,
-        build,
-        ...(options.tracing ? { tracing: options.tracing } : {}),
-      });
-      const workerRun = worker.run();
-      // A worker that fails on its own is said at once; its stop step then reports it again.
-      void workerRun.catch((err: unknown) => logger.error('worker stopped', { taskQueue, error: messageOf(err) }));
-      steps.add(`worker ${taskQueue}`, async () => {
-        worker.shutdown();
-        await workerRun;
-      });
-      logger.info('worker running', { taskQueue, role: worker.role, functions: worker.functions.join(','), build });
-    }
-    const client = await connectTemporal(temporalSettings, {
-      ...(options.tracing ? { clientInterceptors: options.tracing.clientInterceptors } : {}),
-    });
-    steps.add('Temporal client', () => client.connection.close());
-    // Before the bridge starts: it gives runs their search attributes only when they are registered.
-    await registerSearchAttributes(client);
-    const probeClient = await connectTemporal(temporalSettings, { retries: false });
-    steps.add('Temporal probe client', () => probeClient.connection.close());
-    const bridge = new Bridge({ nc, client, probeClient, logger, pipeline }, options.bridge);
-    await bridge.start();
-    steps.add('bridge', () => bridge.close());
-    const dashboard = await startDashboard({
-      nc,
-      client,
-      probeClient,
-      access: dashboardRules,
-      port: await preferredOrFreePort(DEFAULT_DASHBOARD_PORT, dashboardHost),
-      taskQueue: options.worker.taskQueue,
-      ...(temporal.uiUrl ? { temporalUiUrl: temporal.uiUrl } : {}),
-      logger,
-    });
-    steps.add('dashboard', () => dashboard.close());
-    logger.info('dashboard serving', { url: dashboard.url });
+    const temporalSettings = options.externalTemporal ?? { ...temporal.settings, connection: {} };
+    await startWorkers({ nc, temporal: temporalSettings, pipeline, build }, options, steps);
+    const clients = await startBridge({ nc, temporal: temporalSettings, pipeline }, options, steps);
+    const dashboard = await serveDashboard(
+      { nc, ...clients, access: dashboardRules, host: dashboardHost, temporalUiUrl: temporal.settings.uiUrl },
+      options,
+      steps,
+    );
 
     const demo = await publishOrders(jetstream(nc), demoOrders(options.demoOrders ?? 3));
     return {
       demo,
       dashboard: { url: dashboard.url },
-      nats,
-      natsStarted: Boolean(natsServer),
-      temporal,
-      temporalStarted: Boolean(temporalServer),
+      nats: nats.settings,
+      natsStarted: nats.started,
+      temporal: temporal.settings,
+      temporalStarted: temporal.started,
       provision,
-      logs: { ...(natsServer ? { nats: logs.nats } : {}), ...(temporalServer ? { temporal: logs.temporal } : {}) },
+      logs: { ...(nats.started ? { nats: logs.nats } : {}), ...(temporal.started ? { temporal: logs.temporal } : {}) },
       stop,
     };
   } catch (err) {
     await stop();
     throw err;
   }
+}
+
+/** Where a server dev starts keeps its pid (for a later run to find a crashed one's) and its log. */
+interface ServerFiles {
+  readonly runDir: string;
+  readonly logFile: string;
+}
+
+/** A server dev uses: its settings, and whether dev started it (it is then stopped with the stack). */
+interface UsedServer<S> {
+  readonly settings: S;
+  readonly started: boolean;
+}
+
+/** The NATS server from the settings (NATS_URL), else a nats-server of dev's own on the data folder. */
+async function natsFor(options: DevOptions, files: ServerFiles, steps: StopSteps): Promise<UsedServer<NatsSettings>> {
+  if (options.externalNats) {
+    options.logger.info('using the NATS server from the settings', { servers: options.externalNats.servers.join(',') });
+    return { settings: options.externalNats, started: false };
+  }
+  const server = await startWithPortRetry(async () =>
+    NatsServer.start({
+      binary: options.natsServerBinary,
+      port: await preferredOrFreePort(STANDARD_PORTS.nats),
+      storeDir: path.join(options.dataDir, 'nats'),
+      logFile: files.logFile,
+      pidRegistryDir: files.runDir,
+      ownProcessGroup: true,
+    }),
+  );
+  steps.add('nats-server', () => server.stop());
+  options.logger.info('nats-server started', { url: server.url, pid: server.process?.pid });
+  return { settings: { servers: [server.url] }, started: true };
+}
+
+/** The Temporal server from the settings (TEMPORAL_ADDRESS), else a Temporal dev server of dev's own. */
+async function temporalFor(
+  options: DevOptions,
+  files: ServerFiles,
+  steps: StopSteps,
+): Promise<UsedServer<DevStack['temporal']>> {
+  if (options.externalTemporal) {
+    options.logger.info('using the Temporal server from the settings', { address: options.externalTemporal.address });
+    return { settings: options.externalTemporal, started: false };
+  }
+  const server = await startWithPortRetry(async () =>
+    TemporalServer.start({
+      binary: options.temporalBinary,
+      port: await preferredOrFreePort(STANDARD_PORTS.temporal),
+      uiPort: await preferredOrFreePort(STANDARD_PORTS.temporalUi),
+      dbFile: path.join(options.dataDir, 'temporal', 'temporal.db'),
+      logFile: files.logFile,
+      pidRegistryDir: files.runDir,
+      ownProcessGroup: true,
+    }),
+  );
+  steps.add('Temporal dev server', () => server.stop());
+  const settings = { address: server.address, namespace: 'default', uiUrl: server.uiUrl };
+  options.logger.info('Temporal dev server started', {
+    address: settings.address,
+    ui: settings.uiUrl,
+    pid: server.process?.pid,
+  });
+  return { settings, started: true };
+}
+
+/** What dev's workers, bridge and dashboard are built on, once the servers run. */
+interface Connected {
+  readonly nc: NatsConnection;
+  readonly temporal: TemporalSettings;
+  readonly pipeline: Pipeline;
+}
+
+/** One worker for the pipeline's queue and one for each queue its functions name, each running until stopped. */
+async function startWorkers(
+  { nc, temporal, pipeline, build }: Connected & { readonly build: string },
+  options: DevOptions,
+  steps: StopSteps,
+): Promise<void> {
+  const { logger } = options;
+  installRuntimeWithoutSignalHandlers();
+  for (const taskQueue of [options.worker.taskQueue, ...functionQueues(pipeline)]) {
+    const worker = await createOrderflowWorker({
+      nc,
+      temporal,
+      options: { ...options.worker, taskQueue },
+      pipeline,
+      build,
+      ...(options.tracing ? { tracing: options.tracing } : {}),
+    });
+    const workerRun = worker.run();
+    // A worker that fails on its own is said at once; its stop step then reports it again.
+    void workerRun.catch((err: unknown) => logger.error('worker stopped', { taskQueue, error: messageOf(err) }));
+    steps.add(`worker ${taskQueue}`, async () => {
+      worker.shutdown();
+      await workerRun;
+    });
+    logger.info('worker running', { taskQueue, role: worker.role, functions: worker.functions.join(','), build });
+  }
+}
+
+/** The bridge's Temporal clients (the dashboard shares them). */
+interface TemporalClients {
+  readonly client: Client;
+  readonly probeClient: Client;
+}
+
+/** The Temporal clients, the search attributes registered, then the bridge started on them. */
+async function startBridge(
+  { nc, temporal, pipeline }: Connected,
+  options: DevOptions,
+  steps: StopSteps,
+): Promise<TemporalClients> {
+  const client = await connectTemporal(temporal, {
+    ...(options.tracing ? { clientInterceptors: options.tracing.clientInterceptors } : {}),
+  });
+  steps.add('Temporal client', () => client.connection.close());
+  // Before the bridge starts: it gives runs their search attributes only when they are registered.
+  await registerSearchAttributes(client);
+  const probeClient = await connectTemporal(temporal, { retries: false });
+  steps.add('Temporal probe client', () => probeClient.connection.close());
+  const bridge = new Bridge({ nc, client, probeClient, logger: options.logger, pipeline }, options.bridge);
+  await bridge.start();
+  steps.add('bridge', () => bridge.close());
+  return { client, probeClient };
+}
+
+/** The dashboard, on port 9470 when free, a free one otherwise. */
+async function serveDashboard(
+  deps: TemporalClients & {
+    readonly nc: NatsConnection;
+    readonly access: DashboardAccess;
+    readonly host: string;
+    readonly temporalUiUrl: string | undefined;
+  },
+  options: DevOptions,
+  steps: StopSteps,
+): Promise<RunningDashboard> {
+  const dashboard = await startDashboard({
+    nc: deps.nc,
+    client: deps.client,
+    probeClient: deps.probeClient,
+    access: deps.access,
+    port: await preferredOrFreePort(DEFAULT_DASHBOARD_PORT, deps.host),
+    taskQueue: options.worker.taskQueue,
+    ...(deps.temporalUiUrl ? { temporalUiUrl: deps.temporalUiUrl } : {}),
+    logger: options.logger,
+  });
+  steps.add('dashboard', () => dashboard.close());
+  options.logger.info('dashboard serving', { url: dashboard.url });
+  return dashboard;
 }

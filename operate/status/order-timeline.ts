@@ -121,13 +121,8 @@ function runSourceOf(run: WorkflowExecutionInfo): RunSource | undefined {
   return merged.streamSeq === undefined ? undefined : merged;
 }
 
-async function stageTimeline(
-  client: Client,
-  jsm: JetStreamManager,
-  stage: StageName,
-  orderId: string,
-): Promise<StageTimeline> {
-  const workflowId = workflowIdFor(stage, orderId);
+/** Every run of a stage's workflow, oldest first. */
+async function runsOf(client: Client, workflowId: string): Promise<RunView[]> {
   const runs: RunView[] = [];
   for await (const run of client.workflow.list({ query: `WorkflowId = '${workflowId.replace(/'/g, "\\'")}'` })) {
     const source = runSourceOf(run);
@@ -139,42 +134,80 @@ async function stageTimeline(
       ...(source ? { source } : {}),
     });
   }
-  runs.sort((a, b) => a.startTime.localeCompare(b.startTime));
+  return runs.sort((a, b) => a.startTime.localeCompare(b.startTime));
+}
+
+/** The message that started the latest run, with the delivery that did, when its memo tells them. */
+async function inputOf(
+  jsm: JetStreamManager,
+  stage: StageName,
+  latest: WorkflowExecutionDescription,
+): Promise<MessageRef | undefined> {
+  const spec = STAGES[stage];
+  const memo = readRunMemo(latest.memo);
+  const ref = memo.streamSeq ? await messageRef(jsm, spec.inputSubject, memo.streamSeq, spec.consumer) : undefined;
+  return ref && memo.deliveryCount ? { ...ref, deliveryCount: memo.deliveryCount } : ref;
+}
+
+/** The latest run's plan and steps, and, once it completed, the message it published. */
+async function outcomeOf(
+  client: Client,
+  jsm: JetStreamManager,
+  workflowId: string,
+  latest: WorkflowExecutionDescription,
+): Promise<{ readonly detail: RunDetail; readonly output?: MessageRef }> {
+  const { runId } = latest;
+  if (latest.status.name === 'RUNNING') return { detail: await detailOfRunning(client, workflowId, runId) };
+  if (latest.status.name !== 'COMPLETED') return { detail: await detailOfClosed(client, workflowId, runId) };
+  const result = (await client.workflow.getHandle(workflowId).result()) as StageResult;
+  const next = Object.values(STAGES).find((s) => s.inputSubject === result.published.subject);
+  const output = await messageRef(jsm, result.published.subject, result.published.streamSeq, next?.consumer);
+  return { detail: detailFromResult(result), output };
+}
+
+/** A failed run's error, with up to three of its causes: "a: b: c: d". */
+async function failureOf(client: Client, workflowId: string): Promise<string | undefined> {
+  return client.workflow
+    .getHandle(workflowId)
+    .result()
+    .then(
+      () => undefined,
+      (err: unknown) => {
+        const parts: string[] = [];
+        for (let e: unknown = err; e instanceof Error && parts.length < 4; e = e.cause) parts.push(e.message);
+        return parts.join(': ');
+      },
+    );
+}
+
+/** The activity the latest run waits on (the first pending), with its attempt and last failure. */
+function currentActivityOf(latest: WorkflowExecutionDescription): Pick<StageTimeline, 'currentActivity'> {
+  const pending = latest.raw.pendingActivities?.[0];
+  if (!pending) return {};
+  return {
+    currentActivity: {
+      name: pending.activityType?.name ?? '?',
+      attempt: pending.attempt ?? 1,
+      ...(pending.lastFailure?.message ? { lastFailure: pending.lastFailure.message } : {}),
+    },
+  };
+}
+
+async function stageTimeline(
+  client: Client,
+  jsm: JetStreamManager,
+  stage: StageName,
+  orderId: string,
+): Promise<StageTimeline> {
+  const workflowId = workflowIdFor(stage, orderId);
+  const runs = await runsOf(client, workflowId);
   const reruns = await rerunsOf(client, stage, orderId);
   const rerunPart = reruns.length ? { reruns } : {};
   const latest = await describe(client, workflowId);
   if (!latest) return { stage, workflowId, runs, ...rerunPart };
-  const spec = STAGES[stage];
-  const memo = readRunMemo(latest.memo);
-  const ref = memo.streamSeq ? await messageRef(jsm, spec.inputSubject, memo.streamSeq, spec.consumer) : undefined;
-  const input = ref && memo.deliveryCount ? { ...ref, deliveryCount: memo.deliveryCount } : ref;
-  let output: MessageRef | undefined;
-  let failure: string | undefined;
-  let detail: RunDetail;
-  if (latest.status.name === 'COMPLETED') {
-    const result = (await client.workflow.getHandle(workflowId).result()) as StageResult;
-    const next = Object.values(STAGES).find((s) => s.inputSubject === result.published.subject);
-    output = await messageRef(jsm, result.published.subject, result.published.streamSeq, next?.consumer);
-    detail = detailFromResult(result);
-  } else if (latest.status.name === 'RUNNING') {
-    detail = await detailOfRunning(client, workflowId, latest.runId);
-  } else {
-    detail = await detailOfClosed(client, workflowId, latest.runId);
-  }
-  if (latest.status.name === 'FAILED') {
-    failure = await client.workflow
-      .getHandle(workflowId)
-      .result()
-      .then(
-        () => undefined,
-        (err: unknown) => {
-          const parts: string[] = [];
-          for (let e: unknown = err; e instanceof Error && parts.length < 4; e = e.cause) parts.push(e.message);
-          return parts.join(': ');
-        },
-      );
-  }
-  const pending = latest.raw.pendingActivities?.[0];
+  const input = await inputOf(jsm, stage, latest);
+  const { detail, output } = await outcomeOf(client, jsm, workflowId, latest);
+  const failure = latest.status.name === 'FAILED' ? await failureOf(client, workflowId) : undefined;
   const workflowTaskAttempt = latest.raw.pendingWorkflowTask?.attempt ?? 0;
   return {
     stage,
@@ -185,15 +218,7 @@ async function stageTimeline(
     ...detail,
     ...(input ? { input } : {}),
     ...(output ? { output } : {}),
-    ...(pending
-      ? {
-          currentActivity: {
-            name: pending.activityType?.name ?? '?',
-            attempt: pending.attempt ?? 1,
-            ...(pending.lastFailure?.message ? { lastFailure: pending.lastFailure.message } : {}),
-          },
-        }
-      : {}),
+    ...currentActivityOf(latest),
     ...(failure ? { failure } : {}),
     ...(workflowTaskAttempt >= 2 ? { failingWorkflowTask: { attempt: workflowTaskAttempt } } : {}),
     ...rerunPart,

@@ -5,7 +5,7 @@
  * Temporal is away (up to ten attempts, about 20 s), and a bridge shutting down then crashes.
  * Same retry decisions as the SDK (its exported defaults); only the plumbing is ours.
  */
-import type { Interceptor, InterceptingListener, NextCall, StatusObject } from '@grpc/grpc-js';
+import type { Interceptor, InterceptingListener, Listener, NextCall, Requester, StatusObject } from '@grpc/grpc-js';
 import { InterceptingCall, ListenerBuilder, Metadata, RequesterBuilder, status } from '@grpc/grpc-js';
 import type { GrpcRetryOptions } from '@temporalio/client';
 import { defaultGrpcRetryOptions } from '@temporalio/client';
@@ -14,67 +14,97 @@ import { messageOf } from '../errors';
 
 export function cancellableRetryInterceptor(retry: GrpcRetryOptions = defaultGrpcRetryOptions()): Interceptor {
   return (callOptions, nextCall) => {
-    let cancelled = false;
-    let backoff: NodeJS.Timeout | undefined;
-    let retrying: ReturnType<NextCall> | undefined;
-    let request: unknown;
-    let finish: (outcome: StatusObject) => void = () => undefined;
+    const call = new RetriedCall(retry, () => nextCall(callOptions));
+    return new InterceptingCall(nextCall(callOptions), call.requester());
+  };
+}
 
-    const requester = new RequesterBuilder()
-      .withStart((metadata, downstream: InterceptingListener, next) => {
-        let attempt = 1;
-        let reply: unknown;
-        let settled = false;
-        finish = (outcome) => {
-          if (settled) return;
-          settled = true;
-          if (outcome.code === status.OK && reply !== undefined) downstream.onReceiveMessage(reply);
-          downstream.onReceiveStatus(outcome);
-        };
-        const again = (): void => {
-          backoff = undefined;
-          if (cancelled) return finish({ code: status.CANCELLED, details: 'cancelled', metadata: new Metadata() });
-          attempt += 1;
-          let call: ReturnType<NextCall>;
-          try {
-            call = nextCall(callOptions);
-          } catch (err) {
-            // The channel is closed: the call ends here instead of throwing out of a timer.
-            return finish({ code: status.UNAVAILABLE, details: messageOf(err), metadata: new Metadata() });
-          }
-          retrying = call;
-          call.start(metadata, { onReceiveMessage: (m: unknown) => (reply = m), onReceiveStatus: decide });
-          call.sendMessage(request);
-          call.halfClose();
-        };
-        const decide = (outcome: StatusObject): void => {
-          if (!cancelled && outcome.code !== status.OK && retry.retryableDecider(attempt, outcome)) {
-            backoff = setTimeout(again, retry.delayFunction(attempt, outcome));
-          } else finish(outcome);
-        };
-        next(
-          metadata,
-          new ListenerBuilder()
-            .withOnReceiveMessage((m: unknown) => (reply = m))
-            .withOnReceiveStatus((outcome: StatusObject) => decide(outcome))
-            .build(),
-        );
-      })
+type Call = ReturnType<NextCall>;
+
+/**
+ * One call and its retries: the first attempt goes down the interceptor chain, each retry is a
+ * new call of its own; the caller's cancel reaches whichever is running, or ends the wait between.
+ */
+class RetriedCall {
+  private cancelled = false;
+  private backoff: NodeJS.Timeout | undefined;
+  private retrying: Call | undefined;
+  private request: unknown;
+  private finish: (outcome: StatusObject) => void = () => undefined;
+
+  constructor(
+    private readonly retry: GrpcRetryOptions,
+    private readonly newCall: () => Call,
+  ) {}
+
+  requester(): Requester {
+    return new RequesterBuilder()
+      .withStart((metadata, downstream, next) => this.start(metadata, downstream, next))
       .withSendMessage((message: unknown, next) => {
-        request = message;
+        this.request = message;
         next(message);
       })
       .withCancel((next) => {
-        cancelled = true;
-        if (backoff) {
-          clearTimeout(backoff);
-          backoff = undefined;
-          finish({ code: status.CANCELLED, details: 'cancelled', metadata: new Metadata() });
-        }
-        retrying?.cancelWithStatus(status.CANCELLED, 'cancelled');
+        this.cancel();
         next();
       })
       .build();
-    return new InterceptingCall(nextCall(callOptions), requester);
-  };
+  }
+
+  /** Starts the first attempt; one the SDK's policy retries starts again after its delay. */
+  private start(
+    metadata: Metadata,
+    downstream: InterceptingListener,
+    next: (metadata: Metadata, listener: InterceptingListener | Listener) => void,
+  ): void {
+    let attempt = 1;
+    let reply: unknown;
+    let settled = false;
+    this.finish = (outcome) => {
+      if (settled) return;
+      settled = true;
+      if (outcome.code === status.OK && reply !== undefined) downstream.onReceiveMessage(reply);
+      downstream.onReceiveStatus(outcome);
+    };
+    const again = (): void => {
+      this.backoff = undefined;
+      if (this.cancelled)
+        return this.finish({ code: status.CANCELLED, details: 'cancelled', metadata: new Metadata() });
+      attempt += 1;
+      let call: Call;
+      try {
+        call = this.newCall();
+      } catch (err) {
+        // The channel is closed: the call ends here instead of throwing out of a timer.
+        return this.finish({ code: status.UNAVAILABLE, details: messageOf(err), metadata: new Metadata() });
+      }
+      this.retrying = call;
+      call.start(metadata, { onReceiveMessage: (m: unknown) => (reply = m), onReceiveStatus: decide });
+      call.sendMessage(this.request);
+      call.halfClose();
+    };
+    const decide = (outcome: StatusObject): void => {
+      if (!this.cancelled && outcome.code !== status.OK && this.retry.retryableDecider(attempt, outcome)) {
+        this.backoff = setTimeout(again, this.retry.delayFunction(attempt, outcome));
+      } else this.finish(outcome);
+    };
+    next(
+      metadata,
+      new ListenerBuilder()
+        .withOnReceiveMessage((m: unknown) => (reply = m))
+        .withOnReceiveStatus((outcome: StatusObject) => decide(outcome))
+        .build(),
+    );
+  }
+
+  /** The caller cancelled: a wait between attempts ends now, a running retry is cancelled too. */
+  private cancel(): void {
+    this.cancelled = true;
+    if (this.backoff) {
+      clearTimeout(this.backoff);
+      this.backoff = undefined;
+      this.finish({ code: status.CANCELLED, details: 'cancelled', metadata: new Metadata() });
+    }
+    this.retrying?.cancelWithStatus(status.CANCELLED, 'cancelled');
+  }
 }
