@@ -1,7 +1,7 @@
 /**
  * Side effects recorded durably and at most once: each is written under a key made of step,
- * order and revision (keys.ts) with create-if-absent, so a retried function finds the first
- * attempt's effect instead of applying a second one.
+ * order and revision (workflows/names/keys.ts) with create-if-absent, so a retried function finds
+ * the first attempt's effect instead of applying a second one.
  */
 import type { KV } from '@nats-io/kv';
 

@@ -14,7 +14,7 @@ export interface OutputIdentity {
   readonly stream: string;
   readonly subject: string;
   readonly orderId: string;
-  /** Its Nats-Msg-Id (workflows/message-ids.ts stageOutputMsgId). */
+  /** Its Nats-Msg-Id (workflows/names/message-ids.ts stageOutputMsgId). */
   readonly msgId: string;
 }
 

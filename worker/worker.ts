@@ -46,11 +46,11 @@ export interface OrderflowWorkerDeps {
   /** Replaces the KV-backed effect store (tests inject slow or failing ones). */
   readonly wrapEffects?: (store: EffectStore) => EffectStore;
   /**
-   * Where the per-function metrics go (observability/worker-metrics.ts); workers sharing one are
-   * told apart by their task queue. Default: a registry of the worker's own.
+   * Where the per-function metrics go (worker/metrics.ts); workers sharing one are told apart by
+   * their task queue. Default: a registry of the worker's own.
    */
   readonly registry?: Registry;
-  /** Spans for the workflows and functions (observability/tracing.ts). Default: off. */
+  /** Spans for the workflows and functions (shared/observability/tracing.ts). Default: off. */
   readonly tracing?: Tracing;
 }
 

@@ -1,4 +1,4 @@
-/** The workflows the worker registers; one per stage (see stages.ts). */
+/** The workflows the worker registers; one per stage (see names/stages.ts). */
 import { runStage } from './stage-workflow';
 import type { StageInput, StageResult } from './types';
 

@@ -36,8 +36,8 @@ export function terminate(
 
 /**
  * Hands `msg` back for redelivery after `delayMs` milliseconds (0: at once). Where the server has
- * no nak delay (before 2.7.1) it is a plain nak, redelivered at once: callers that must not burn
- * deliveries check `features.nakWithDelay` and wait themselves.
+ * no nak delay (before 2.7.1) it is a plain nak, redelivered at once: no caller waits instead, so
+ * there a backoff costs deliveries.
  */
 export function nakAfter(
   msg: Pick<JsMsg, 'nak'>,

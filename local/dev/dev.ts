@@ -60,7 +60,7 @@ export interface DevOptions {
   readonly dashboard?: { readonly host?: string; readonly token?: string };
   /** Demo orders published once everything runs. Default: 3. */
   readonly demoOrders?: number;
-  /** Spans for the bridge, workflows and functions (observability/tracing.ts); shut down with the stack. Default: off. */
+  /** Spans for the bridge, workflows and functions (shared/observability/tracing.ts); shut down with the stack. Default: off. */
   readonly tracing?: Tracing;
   readonly logger: Logger;
 }

@@ -1,3 +1,7 @@
+/**
+ * The lifecycle every server orderflow launches shares (nats-server and Temporal's dev server, for
+ * `orderflow dev` and the tests): crash, stop, hang, resume, start again on the same data.
+ */
 import type { ManagedProcess } from './process';
 
 /** What every server orderflow launches can do: crash, stop, hang, resume, come back. */

@@ -1,3 +1,7 @@
+/**
+ * Ports for the servers orderflow launches: a free one, the standard one when it is free, and a
+ * start tried again when another process took its port between picking and binding.
+ */
 import net from 'node:net';
 
 import { ServerStartError } from './process';

@@ -1,6 +1,6 @@
 /**
  * `orderflow status --seq <n>`: which runs stream message n of ORDERS started, in one visibility
- * query on the runs' search attributes (temporal/run-attributes.ts). Where the namespace lacks
+ * query on the runs' search attributes (shared/temporal/run-attributes.ts). Where the namespace lacks
  * them, or the runs were started before they were registered, a bounded fallback: the message is
  * read from the stream for its order ID, and only that order's runs in the message's stage are
  * listed and matched by their memo. A message gone from the stream cannot be found that way.

@@ -1,6 +1,6 @@
 /**
  * The ORDERS topology, exactly as the NATS documentation's Consumers "Example" page configures it
- * (see DESIGN.md), plus the settings the page leaves to defaults, each chosen on purpose here.
+ * (see the README), plus the settings the page leaves to defaults, each chosen on purpose here.
  * This is the one place these values live: provisioning, the bridge and the tests read them. The
  * objects' names live in workflows/names.
  *
@@ -36,7 +36,7 @@ export const CHOSEN = {
   /**
    * Stream duplicate window: 10 minutes (server default 2 minutes). Publishes carry a Nats-Msg-Id
    * (the order ID for intake, `orderflow/out/<stage>/<revision>/<orderId>` for stage outputs:
-   * workflows/message-ids.ts), and an activity that published but died before recording it is
+   * workflows/names/message-ids.ts), and an activity that published but died before recording it is
    * retried by Temporal after a backoff or a worker restart; 10 minutes covers that retry. Beyond
    * the window, the output's intent record and a search of the stream after it keep the output
    * single (activities/stage-output.ts), and the workflow-ID policy keeps a repeated intake message

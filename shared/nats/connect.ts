@@ -1,3 +1,7 @@
+/**
+ * Connecting to NATS from the settings (servers, credentials, TLS, reconnects), a failure told as
+ * one clear error, and the JetStream manager on the connection.
+ */
 import fs from 'node:fs';
 
 import type { JetStreamManager } from '@nats-io/jetstream';

@@ -1,3 +1,7 @@
+/**
+ * Whether a NATS connection is up, known without a round trip: for the health reports of the
+ * bridge and the worker, which answer while the connection reconnects.
+ */
 import type { NatsConnection } from '@nats-io/nats-core';
 
 /** Whether `nc` is connected now, kept from its status events (it reconnects by itself). */

@@ -4,9 +4,10 @@
  * refused, so the bridge must not send it there. Debian's 2.9 stays supported.
  *
  * An unreadable version counts as none of the features: every fallback is the safe behaviour.
- * A pre-release (`2.11.0-RC.1`) ranks below its release, as semver has it. In a cluster under a
- * rolling upgrade the server we are connected to may be newer than the consumer's leader: read
- * the features again after a reconnect (featuresOf) rather than once at start.
+ * A pre-release (`2.11.0-RC.1`) ranks below its release, as semver has it. The bridge reads the
+ * features once, from the server it first connects to (bridge/bridge.ts), and keeps them across
+ * reconnects: in a cluster under a rolling upgrade, the server it reconnects to, or the consumer's
+ * leader, may be of another version than the one they were read from.
  */
 import type { NatsConnection } from '@nats-io/nats-core';
 
@@ -99,7 +100,7 @@ export function serverFeatures(version: string | undefined): ServerFeatures {
   };
 }
 
-/** The features of the server `nc` is connected to now (cheap: call it where they are used). */
+/** The features of the server `nc` is connected to now (none before it has connected). */
 export function featuresOf(nc: Pick<NatsConnection, 'info'>): ServerFeatures {
   return serverFeatures(nc.info?.version);
 }

@@ -13,7 +13,7 @@ export const MAX_ITEMS = 100;
 export const MAX_QUANTITY = 10_000;
 export const MAX_UNIT_PRICE = 1_000_000_000;
 
-/** Order IDs and SKUs: no '/', which marks orderflow's own message IDs (workflows/message-ids.ts). */
+/** Order IDs and SKUs: no '/', which marks orderflow's own message IDs (workflows/names/message-ids.ts). */
 const idPattern = ORDER_ID_PATTERN;
 
 /**

@@ -21,7 +21,7 @@ export interface TemporalConnectOptions {
    * bench counts the calls per order with one). Default: none.
    */
   readonly interceptors?: readonly Interceptor[];
-  /** The client's own interceptors: tracing's, which carry the trace into workflow starts (observability/tracing.ts). Default: none. */
+  /** The client's own interceptors: tracing's, which carry the trace into workflow starts (shared/observability/tracing.ts). Default: none. */
   readonly clientInterceptors?: ClientInterceptors;
 }
 

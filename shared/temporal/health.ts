@@ -1,8 +1,8 @@
 /**
  * Watches whether Temporal can do the bridge's work: a namespace-scoped probe every few seconds
- * while all is well, and, once a call or probe fails for a system fault (temporal/faults.ts), the
- * gates of every stage close under the key `temporal` until a probe gets through. Logged once per
- * change of state, with the cause and what to do.
+ * while all is well, and, once a call or probe fails for a system fault (shared/temporal/faults.ts),
+ * the gates of every stage close under the key `temporal` until a probe gets through. Logged once
+ * per change of state, with the cause and what to do.
  */
 import type { Logger } from '../log';
 import { childSignal, sleep } from '../waits';

@@ -28,7 +28,7 @@ function same(a: unknown, b: unknown): boolean {
   return JSON.stringify(normalize(a)) === JSON.stringify(normalize(b));
 }
 
-/** What the diff needs to know of the server, from the one version table (nats/server-features.ts). */
+/** What the diff needs to know of the server, from the one version table (shared/nats/server-features.ts). */
 export type ServerFeatures = Pick<AllServerFeatures, 'updatableFilterSubject' | 'updatableRetention'>;
 
 function streamImmutability(

@@ -1,6 +1,6 @@
 /**
  * The delivery contract against real servers: every order through NEW and DISPATCH, acked only
- * after its workflow completed, each side effect once (DESIGN.md, "The delivery contract"), on
+ * after its workflow completed, each side effect once (README, "Reliability: what is promised"), on
  * every supported nats-server version, since a verb an older server ignores breaks it silently.
  */
 import { DLQ_HEADERS } from '../../shared/dead-letters/dead-letters';

@@ -1,6 +1,6 @@
 /**
  * Keys of the effects bucket and the idempotency keys handed to functions, built and parsed in
- * this one place (the activities write them; status, the tests and the chaos checker read them).
+ * this one place (the activities write them; the tests and the chaos checker parse them back).
  *
  * A key of the effects bucket is one of
  * - `effect.<stage>.<function>.<revision>.<orderId>`: a function's recorded result;
