@@ -12,21 +12,20 @@ import type { Registry } from 'prom-client';
 
 import type { BridgeOptions } from '../shared/config/run-options';
 import { STAGES, STREAM } from '../workflows/names';
-import { nakAfter, terminate } from './decision/acks';
+import type { Stage } from '../workflows/names';
 import { trackConnection } from '../shared/nats/connection-state';
 import type { ServerFeatures } from '../shared/nats/server-features';
 import { featuresOf } from '../shared/nats/server-features';
 import type { Logger } from '../shared/log';
 import { messageOf } from '../shared/errors';
-import { namespaceScopedError } from '../shared/temporal/faults';
 import { REGISTER_ADVICE, registrationState } from '../shared/temporal/search-attribute-registry';
-import { TemporalHealth } from '../shared/temporal/health';
-import { WorkerPresence } from '../shared/temporal/worker-presence';
+import type { TemporalHealth } from '../shared/temporal/health';
+import type { WorkerPresence } from '../shared/temporal/worker-presence';
 import type { Pipeline } from '../activities/define';
-import { functionQueues } from '../activities/plan';
 import type { BridgeCounters } from './counters';
 import { newCounters } from './counters';
 import { BrokerPause } from './gates/broker-pause';
+import { watchTemporal, watchWorkers } from './gates/fault-watches';
 import { IntakeGate } from './gates/intake-gate';
 import { ACK_METRICS_SUBJECT, systemEvent } from '../shared/observability/monitor-events';
 import { BridgeMetrics } from './metrics';
@@ -59,10 +58,6 @@ export interface BridgeDeps {
   readonly identity?: BridgeIdentity;
 }
 
-/** Gate keys: one per kind of system fault. */
-const TEMPORAL_KEY = 'temporal';
-const NO_WORKER_KEY = 'no-worker';
-
 export class Bridge {
   private readonly js: JetStreamClient;
   private readonly health: TemporalHealth;
@@ -88,85 +83,45 @@ export class Bridge {
     this.js = jetstream(deps.nc);
     this.nats = trackConnection(deps.nc);
     // Verbs whose form depends on the server's version are chosen once, from what it reports.
-    const features = (this.features = featuresOf(deps.nc));
+    this.features = featuresOf(deps.nc);
     this.gates = options.stages.map(() => new IntakeGate());
     this.registry = deps.registry ?? componentRegistry();
     this.metricSet = new BridgeMetrics(this.registry, () => ({
       stages: this.consumers,
       health: { ready: this.ready, natsConnected: this.nats.connected, temporalReachable: this.health.healthy },
     }));
-    const each = (key: string) => (reason: string | undefined) => {
-      for (const gate of this.gates) {
-        if (reason) gate.close(key, reason);
-        else gate.open(key);
-      }
-    };
     const client = deps.probeClient ?? deps.client;
-    this.health = new TemporalHealth({
-      probe: (signal) =>
-        client
-          .withAbortSignal(signal, () =>
-            client.withDeadline(Date.now() + 2000, () =>
-              // Namespace-scoped: a missing namespace or a refused identity is a fault too.
-              client.workflowService.describeNamespace({ namespace: client.options.namespace }),
-            ),
-          )
-          .catch((err: unknown) => {
-            throw namespaceScopedError(err, client.options.namespace);
-          }),
-      onChange: each(TEMPORAL_KEY),
-      logger: deps.logger,
-    });
-    const presenceOptions = {
+    this.health = watchTemporal(client, this.gates, deps.logger);
+    this.presence = watchWorkers({
       client,
-      reportFault: (err: unknown) => this.health.report(err),
+      reportFault: (err) => this.health.report(err),
       logger: deps.logger,
+      taskQueue: options.taskQueue,
       checkEveryMs: options.workerCheckMs,
       staleAfterMs: options.workerStaleMs,
-    };
-    // Every stage's workflows run on the one task queue the bridge starts them on.
-    this.presence = [
-      new WorkerPresence({ ...presenceOptions, taskQueue: options.taskQueue, onChange: each(NO_WORKER_KEY) }),
-    ];
-    // A queue the functions name pauses only the stages whose functions use it.
-    for (const queue of deps.pipeline ? functionQueues(deps.pipeline) : []) {
-      const users = options.stages.filter((stage) => deps.pipeline!.stages[stage].some((fn) => fn.taskQueue === queue));
-      if (users.length === 0) continue;
-      const functions = deps.pipeline!.functions.filter((fn) => fn.taskQueue === queue).map((fn) => fn.name);
-      const key = `${NO_WORKER_KEY}:${queue}`;
-      this.presence.push(
-        new WorkerPresence({
-          ...presenceOptions,
-          taskQueue: queue,
-          pollers: 'activity',
-          purpose: `functions ${functions.join(', ')}`,
-          onChange: (reason) => {
-            for (const stage of users) {
-              const gate = this.gates[options.stages.indexOf(stage)]!;
-              if (reason) gate.close(key, reason);
-              else gate.open(key);
-            }
-          },
-        }),
-      );
-    }
-    this.consumers = options.stages.map(
-      (name, i) =>
-        new StageConsumer(
-          STAGES[name],
-          {
-            js: this.js,
-            client: deps.client,
-            gate: this.gates[i]!,
-            reportFault: (err) => this.health.report(err),
-            terminate: (msg, reason) => terminate(msg, reason, features),
-            nak: (msg, delayMs) => nakAfter(msg, delayMs, features),
-            logger: deps.logger,
-            histograms: this.metricSet.stage(STAGES[name]),
-            searchAttributes: () => this.searchAttributes,
-          },
-          { ...options, stuck: { afterMs: options.stuckAfterMs, checkEveryMs: options.stuckCheckMs } },
-        ),
+      stages: options.stages,
+      gates: this.gates,
+      ...(deps.pipeline ? { pipeline: deps.pipeline } : {}),
+    });
+    this.consumers = options.stages.map((name, i) => this.stageConsumer(STAGES[name], this.gates[i]!));
+  }
+
+  /** The consumer of one stage, behind its gate, over the bridge's connections. */
+  private stageConsumer(stage: Stage, gate: IntakeGate): StageConsumer {
+    const { deps, options } = this;
+    return new StageConsumer(
+      stage,
+      {
+        js: this.js,
+        client: deps.client,
+        gate,
+        reportFault: (err) => this.health.report(err),
+        features: this.features,
+        logger: deps.logger,
+        histograms: this.metricSet.stage(stage),
+        searchAttributes: () => this.searchAttributes,
+      },
+      { ...options, stuck: { afterMs: options.stuckAfterMs, checkEveryMs: options.stuckCheckMs } },
     );
   }
 

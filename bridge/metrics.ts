@@ -63,6 +63,59 @@ const STAGE_GAUGES = {
   ],
 } as const satisfies Record<string, readonly [string, string]>;
 
+/** The stages' counters: each scrape reads the totals the consumers keep. */
+function registerStageCounters(registry: Registry, state: () => BridgeState): void {
+  for (const [key, [name, help]] of Object.entries(COUNTERS) as Array<
+    [keyof BridgeCounters, readonly [string, string]]
+  >) {
+    new Counter({
+      name,
+      help,
+      labelNames: ['stage', 'consumer'],
+      registers: [registry],
+      collect() {
+        // The consumer keeps the total; a counter cannot be set, so start from zero and add it.
+        this.reset();
+        for (const s of state().stages) this.inc({ stage: s.stage.name, consumer: s.stage.consumer }, s.counters[key]);
+      },
+    });
+  }
+}
+
+/** The stages' gauges, read from the consumers at each scrape. */
+function registerStageGauges(registry: Registry, state: () => BridgeState): void {
+  for (const [key, [name, help]] of Object.entries(STAGE_GAUGES) as Array<
+    [keyof typeof STAGE_GAUGES, readonly [string, string]]
+  >) {
+    new Gauge({
+      name,
+      help,
+      labelNames: ['stage'],
+      registers: [registry],
+      collect() {
+        for (const s of state().stages) this.set({ stage: s.stage.name }, Number(s[key]));
+      },
+    });
+  }
+}
+
+/** The bridge's health as gauges, read at each scrape. */
+function registerHealthGauges(registry: Registry, state: () => BridgeState): void {
+  liveGauge(
+    registry,
+    'orderflow_ready',
+    '1 when consuming with NATS connected and Temporal reachable.',
+    () => state().health.ready,
+  );
+  liveGauge(registry, 'orderflow_nats_connected', '1 while connected to NATS.', () => state().health.natsConnected);
+  liveGauge(
+    registry,
+    'orderflow_temporal_reachable',
+    "1 while Temporal answers the health probe for the bridge's namespace.",
+    () => state().health.temporalReachable,
+  );
+}
+
 export class BridgeMetrics {
   private readonly workflowStart: Histogram<'stage'>;
   private readonly endToEnd: Histogram<'stage'>;
@@ -70,35 +123,8 @@ export class BridgeMetrics {
 
   /** Registers the bridge's metrics in `registry`, reading counts and gauges from `state()` at each scrape. */
   constructor(registry: Registry, state: () => BridgeState) {
-    for (const [key, [name, help]] of Object.entries(COUNTERS) as Array<
-      [keyof BridgeCounters, readonly [string, string]]
-    >) {
-      new Counter({
-        name,
-        help,
-        labelNames: ['stage', 'consumer'],
-        registers: [registry],
-        collect() {
-          // The consumer keeps the total; a counter cannot be set, so start from zero and add it.
-          this.reset();
-          for (const s of state().stages)
-            this.inc({ stage: s.stage.name, consumer: s.stage.consumer }, s.counters[key]);
-        },
-      });
-    }
-    for (const [key, [name, help]] of Object.entries(STAGE_GAUGES) as Array<
-      [keyof typeof STAGE_GAUGES, readonly [string, string]]
-    >) {
-      new Gauge({
-        name,
-        help,
-        labelNames: ['stage'],
-        registers: [registry],
-        collect() {
-          for (const s of state().stages) this.set({ stage: s.stage.name }, Number(s[key]));
-        },
-      });
-    }
+    registerStageCounters(registry, state);
+    registerStageGauges(registry, state);
     this.workflowStart = new Histogram({
       name: 'orderflow_workflow_start_seconds',
       help: 'Time to start a workflow or attach to it.',
@@ -120,19 +146,7 @@ export class BridgeMetrics {
       buckets: [...BUCKETS.ackDelay],
       registers: [registry],
     });
-    liveGauge(
-      registry,
-      'orderflow_ready',
-      '1 when consuming with NATS connected and Temporal reachable.',
-      () => state().health.ready,
-    );
-    liveGauge(registry, 'orderflow_nats_connected', '1 while connected to NATS.', () => state().health.natsConnected);
-    liveGauge(
-      registry,
-      'orderflow_temporal_reachable',
-      "1 while Temporal answers the health probe for the bridge's namespace.",
-      () => state().health.temporalReachable,
-    );
+    registerHealthGauges(registry, state);
   }
 
   /** The histograms the consumer of `stage` records into. */

@@ -1,41 +1,39 @@
 /**
  * Pulls one stage's durable consumer and runs each message through the delivery contract, never
- * holding more than `maxInFlight` messages: it fetches only as many as there are free slots, and
- * not at all while the stage's intake gate is closed (the system is at fault). Every wait ends at
- * shutdown, whatever state NATS and Temporal are in, and shutdown spends its grace period only on
- * orders that can still finish in it. With `--standby` the pull is warm standby's (pinned-pull.ts).
+ * holding more than `maxInFlight` messages: it pulls only as many as there are free slots, and
+ * not at all while the stage's intake gate is closed (the system is at fault). The pull is
+ * fetch-pull.ts, or with `--standby` warm standby's (pinned-pull.ts). Each message held is kept
+ * alive by one shared ticker, handled (handle-message.ts) and settled by its decision
+ * (apply-decision.ts). Every wait ends at shutdown, whatever state NATS and Temporal are in, and
+ * shutdown spends its grace period only on orders that can still finish in it.
  */
 import { setMaxListeners } from 'node:events';
 
-import type { Consumer, JetStreamClient, JsMsg } from '@nats-io/jetstream';
+import type { JetStreamClient, JsMsg } from '@nats-io/jetstream';
 import type { Client } from '@temporalio/client';
 
-import { STREAM } from '../../workflows/names';
-import { TopologyMissingError, messageOf } from '../../shared/errors';
+import { messageOf } from '../../shared/errors';
 import type { Logger } from '../../shared/log';
-import { isJsApiError } from '../../activities/nats/api-codes';
+import type { ServerFeatures } from '../../shared/nats/server-features';
 import { Pulse } from './pulse';
-import { childSignal, sleep } from '../../shared/waits';
+import { childSignal } from '../../shared/waits';
 import type { Stage } from '../../workflows/names';
 import type { ApplyContext } from '../decision/apply-decision';
-import { applyDecision } from '../decision/apply-decision';
-import type { DecisionPolicy } from '../decision/decision';
-import { decide } from '../decision/decision';
-import type { StuckPolicy } from './handle-message';
+import { applyDecision, settle } from '../decision/apply-decision';
+import type { DecisionPolicy, Outcome } from '../decision/decision';
+import type { StuckPolicy } from './await-run';
+import type { HandlerContext } from './handle-message';
 import { handleMessage } from './handle-message';
 import { newCounters } from '../counters';
 import type { IntakeGate } from '../gates/intake-gate';
+import type { BoundConsumer } from './bind-consumer';
+import { bindConsumer } from './bind-consumer';
+import { FetchPull } from './fetch-pull';
 import { handBackWhatCannotFinish } from './shutdown-triage';
 import { Slots } from './slots';
 import { Ticker } from './working-ticker';
 import { PinnedPull, pinnedPullSizes } from '../standby/pinned-pull';
-import { standbyMismatch } from '../../shared/standby/standby-checks';
 import { StandbyRole, logRoleChanges } from '../standby/standby-role';
-
-/** Longest wait for more free slots before a pull, while messages are in flight, in ms. */
-const PULL_GATHER_MS = 20;
-/** Why a gathering wait ends: made once, for every pull. */
-const GATHERED = new Error('free slots gathered');
 
 export interface StageConsumerOptions extends DecisionPolicy {
   /** Messages held at once by this bridge for this stage. */
@@ -55,10 +53,8 @@ export interface StageConsumerDeps {
   readonly gate: IntakeGate;
   /** Reports a failed Temporal call; true when it was a system fault (see temporal/health.ts). */
   readonly reportFault: (err: unknown) => boolean;
-  /** Terminates a message in the way the connected server understands (nats/acks.ts). */
-  readonly terminate: (msg: JsMsg, reason: string) => void;
-  /** Hands a message back after a delay, in the way the connected server understands (nats/acks.ts). */
-  readonly nak: (msg: JsMsg, delayMs: number) => void;
+  /** What the connected server understands, for the form of nak and term (decision/acks.ts). */
+  readonly features: Pick<ServerFeatures, 'nakWithDelay' | 'termWithReason'>;
   readonly logger: Logger;
   /** The stage's histograms (metrics.ts). */
   readonly histograms: StageHistograms;
@@ -77,6 +73,9 @@ export interface StageHistograms {
 /** After this long past the grace period, shutdown stops waiting for handlers (each is bounded anyway). */
 const HANDLER_EXIT_BOUND_MS = 10_000;
 
+/** A standby's message received but never started: the same outcome every time. */
+const NOT_STARTED: Outcome = { type: 'not-started' };
+
 export class StageConsumer {
   readonly counters = newCounters();
   /** Runs whose workflow task is failing right now. */
@@ -89,14 +88,12 @@ export class StageConsumer {
   /** Aborted when shutdown begins: no more pulling. */
   private readonly stopping = new AbortController();
   private readonly log: Logger;
-  private consumer: Consumer | undefined;
   private working: Ticker | undefined;
-  /** The stuck checks' shared beat. */
-  private readonly pulse: Pulse;
+  /** What handling a message needs, built once. */
+  private readonly handling: HandlerContext;
   /** What carrying out a decision needs, built once. */
   private readonly applying: ApplyContext;
   private loop: Promise<void> | undefined;
-  private currentFetch: { stop(): void } | undefined;
   /** Whether this bridge holds the consumer's pin (warm standby); logged when it changes. */
   readonly role: StandbyRole;
 
@@ -105,13 +102,24 @@ export class StageConsumer {
     private readonly deps: StageConsumerDeps,
     private readonly options: StageConsumerOptions,
   ) {
-    this.pulse = new Pulse(options.stuck.checkEveryMs);
+    this.handling = {
+      stage,
+      client: deps.client,
+      taskQueue: options.taskQueue,
+      ...(deps.searchAttributes ? { searchAttributes: deps.searchAttributes } : {}),
+      gate: deps.gate,
+      reportFault: deps.reportFault,
+      stuck: options.stuck,
+      policy: options,
+      pulse: new Pulse(options.stuck.checkEveryMs),
+      onStarted: (seconds) => deps.histograms.workflowStart.observe(seconds),
+      onStuckChange: (stuck) => (this.stuckRuns += stuck ? 1 : -1),
+    };
     this.applying = {
       js: deps.js,
       consumer: stage.consumer,
-      nak: deps.nak,
-      terminate: deps.terminate,
-      nakDelayMs: options.nakDelayMs,
+      features: deps.features,
+      policy: options,
       counters: this.counters,
       endToEnd: deps.histograms.endToEnd,
     };
@@ -137,39 +145,31 @@ export class StageConsumer {
 
   /** Binds to the durable consumer and starts pulling. */
   async start(): Promise<void> {
-    try {
-      this.consumer = await this.deps.js.consumers.get(STREAM, this.stage.consumer);
-    } catch (err) {
-      if (isJsApiError(err, 'consumerNotFound', 'streamNotFound')) {
-        throw new TopologyMissingError(
-          `consumer ${STREAM}/${this.stage.consumer} does not exist; run \`orderflow provision\` first`,
-          { cause: err },
-        );
-      }
-      throw err;
-    }
-    const info = await this.consumer.info(true);
-    const mismatch = standbyMismatch(this.stage.consumer, info.config, this.options.standby ?? false);
-    if (mismatch) throw mismatch;
-    const maxAckPending = info.config.max_ack_pending ?? 1000;
-    if (maxAckPending > 0 && this.options.maxInFlight > maxAckPending) {
-      throw new TopologyMissingError(
-        `max in flight ${this.options.maxInFlight} exceeds consumer ${this.stage.consumer}'s max ack pending ${maxAckPending}; lower --max-in-flight`,
-      );
-    }
+    const bound = await bindConsumer(this.deps.js, this.stage, this.options);
     // "Still working" three times per ack wait, so a slow workflow is never redelivered.
-    this.working = new Ticker(Math.max(200, Math.floor((info.config.ack_wait ?? 30e9) / 1e6 / 3)), (msg) =>
-      msg.working(),
-    );
-    this.loop = this.options.standby ? this.pullPinned(info.config.priority_timeout ?? 0) : this.pull();
+    this.working = new Ticker(Math.max(200, Math.floor((bound.config.ack_wait ?? 30e9) / 1e6 / 3)));
+    this.loop = this.options.standby ? this.pullPinned(bound) : this.pull(bound);
   }
 
-  private async pullPinned(ttlNs: number): Promise<void> {
+  private pull({ consumer }: BoundConsumer): Promise<void> {
+    const pull = new FetchPull({
+      consumer,
+      slots: this.slots,
+      gate: this.deps.gate,
+      logger: this.log,
+      expiresMs: this.options.fetchExpiresMs,
+      take: (msg) => this.run(msg, true),
+    });
+    return pull.run(this.stopping.signal);
+  }
+
+  private async pullPinned({ consumer, config }: BoundConsumer): Promise<void> {
+    const ttlNs = config.priority_timeout ?? 0;
     const sizes = pinnedPullSizes(this.options.maxInFlight, ttlNs / 1e6);
     this.log.info('warm standby: pulling in the priority group', { ...sizes, takeoverMs: ttlNs / 1e6 });
     const pull = new PinnedPull(
       {
-        consumer: this.consumer!,
+        consumer,
         consumerName: this.stage.consumer,
         jsm: await this.deps.js.jetstreamManager(),
         slots: this.slots,
@@ -178,35 +178,12 @@ export class StageConsumer {
         logger: this.log,
         // Taken from the library's buffer, where it may have waited.
         take: (msg) => this.run(msg, false),
-        handBack: (msg) => this.deps.nak(msg, 0),
+        // The nak goes out before this returns (a closed connection throws here, ending the pull).
+        handBack: (msg) => void settle(msg, NOT_STARTED, this.applying, this.log),
       },
       sizes,
     );
     await pull.run(this.stopping.signal);
-  }
-
-  private async pull(): Promise<void> {
-    const stopping = this.stopping.signal;
-    while (!stopping.aborted) {
-      await this.slots.waitForFree(stopping);
-      await this.gatherFreeSlots(stopping);
-      await this.deps.gate.whenOpen(stopping);
-      if (stopping.aborted) break;
-      try {
-        const batch = await this.consumer!.fetch({
-          max_messages: this.slots.free,
-          expires: this.options.fetchExpiresMs,
-        });
-        this.currentFetch = batch;
-        for await (const msg of batch) this.run(msg, true);
-      } catch (err) {
-        if (stopping.aborted) break;
-        this.log.warn('pull failed; retrying', { error: messageOf(err) });
-        await sleep(1000, stopping);
-      } finally {
-        this.currentFetch = undefined;
-      }
-    }
   }
 
   /** Runs a message in a slot (one must be free), releasing the slot when it is done. */
@@ -216,13 +193,8 @@ export class StageConsumer {
     const own = childSignal(this.abort.signal);
     this.held.set(msg, own);
     this.process(msg, own.signal)
-      .catch((err: unknown) => {
-        // Not acked, so JetStream redelivers it after the ack wait: logged, never lost.
-        this.log.error('message left for redelivery after an unexpected error', {
-          streamSeq: msg.seq,
-          error: messageOf(err),
-        });
-      })
+      // Never rejects: an unexpected error's decision sends nothing, and logs it.
+      .catch((err: unknown) => settle(msg, { type: 'unexpected', error: messageOf(err) }, this.applying, this.log))
       .finally(() => {
         own.dispose();
         this.held.delete(msg);
@@ -231,38 +203,11 @@ export class StageConsumer {
       });
   }
 
-  /**
-   * A saturated bridge frees its slots one by one; pulling each time one frees would be a pull
-   * request per message. With messages in flight, wait a moment for a quarter of the slots to be
-   * free, then pull them all at once. An idle bridge pulls at once.
-   */
-  private async gatherFreeSlots(stopping: AbortSignal): Promise<void> {
-    const batch = Math.ceil(this.slots.capacity / 4);
-    if (this.slots.inUse === 0 || this.slots.free >= batch) return;
-    const window = childSignal(stopping);
-    await Promise.race([this.slots.waitForFree(window.signal, batch), sleep(PULL_GATHER_MS, window.signal)]);
-    window.abort(GATHERED);
-    window.dispose();
-  }
-
   private async process(msg: JsMsg, abort: AbortSignal): Promise<void> {
     const log = this.log.child({ streamSeq: msg.seq, deliveryCount: msg.info.deliveryCount });
     this.counters.received += 1;
-    const outcome = await handleMessage(msg, {
-      stage: this.stage,
-      client: this.deps.client,
-      taskQueue: this.options.taskQueue,
-      searchAttributes: this.deps.searchAttributes?.() ?? false,
-      gate: this.deps.gate,
-      reportFault: this.deps.reportFault,
-      stuck: this.options.stuck,
-      pulse: this.pulse,
-      abort,
-      logger: log,
-      onStarted: (seconds) => this.deps.histograms.workflowStart.observe(seconds),
-      onStuckChange: (stuck) => (this.stuckRuns += stuck ? 1 : -1),
-    });
-    await applyDecision(msg, outcome, decide(outcome, this.options), this.applying, log);
+    const { outcome, decision } = await handleMessage(msg, this.handling, abort, log);
+    await applyDecision(msg, outcome, decision, this.applying, log);
   }
 
   /**
@@ -272,7 +217,6 @@ export class StageConsumer {
    */
   async stop(graceMs: number): Promise<void> {
     this.stopping.abort();
-    this.currentFetch?.stop();
     await this.loop;
     const graceOver = AbortSignal.timeout(graceMs);
     const settled = childSignal(graceOver);

@@ -61,7 +61,10 @@ export interface PinnedPullDeps {
   readonly logger: Logger;
   /** Runs a message in a slot that is free. */
   readonly take: (msg: JsMsg) => void;
-  /** Hands back a message the bridge received but will not run, for redelivery now. */
+  /**
+   * Settles a message the bridge received but will not run (outcome `not-started`: handed back for
+   * redelivery now); throws at once when it cannot be sent.
+   */
   readonly handBack: (msg: JsMsg) => void;
 }
 

@@ -1,4 +1,11 @@
-import { decide, nakDelay } from '../../bridge/decision/decision';
+import type { JetStreamClient, JsMsg } from '@nats-io/jetstream';
+
+import type { ApplyContext } from '../../bridge/decision/apply-decision';
+import { applyDecision, settle } from '../../bridge/decision/apply-decision';
+import type { Outcome } from '../../bridge/decision/decision';
+import { decide, decideFinal, nakDelay } from '../../bridge/decision/decision';
+import { newCounters } from '../../bridge/counters';
+import type { Logger } from '../../shared/log';
 import { decodeStageMessage } from '../../shared/orders/decode';
 import { Slots } from '../../bridge/consumer/slots';
 import { IntakeGate } from '../../bridge/gates/intake-gate';
@@ -49,6 +56,126 @@ describe('bridge decision - one outcome, one verb', () => {
   it("hands back what is nobody's fault after the first delay, uncharged, and an interrupted message at once", () => {
     expect(decide({ type: 'retry-later', reason: 'x' }, policy)).toEqual({ verb: 'nak', delayMs: 1000 });
     expect(decide({ type: 'interrupted' }, policy)).toEqual({ verb: 'nak', delayMs: 0 });
+  });
+});
+
+describe('bridge decision - the verbs once chosen elsewhere are decided here too', () => {
+  it('holds a system fault for the intake gate, uncharged (the handler carries it out, nothing is sent)', () => {
+    expect(decide({ type: 'system-fault', workflowId: 'w' }, policy)).toEqual({ verb: 'hold' });
+  });
+
+  it('hands back at once what a warm standby received but never started', () => {
+    expect(decide({ type: 'not-started' }, policy)).toEqual({ verb: 'nak', delayMs: 0 });
+  });
+
+  it('leaves a message an unexpected error interrupted to the ack wait: nothing more is sent', () => {
+    expect(decide({ type: 'unexpected', error: 'bug' }, policy)).toEqual({ verb: 'leave' });
+  });
+
+  it('hands back, after the first delay and uncharged, a message whose dead letter could not be recorded', () => {
+    const terms: Outcome[] = [
+      { type: 'poison', reason: 'not-json: x' },
+      { type: 'failed', workflowId: 'w', runId: 'r', failures: 3, reason: 'boom' },
+      { type: 'parked', kind: 'stuck', workflowId: 'w', reason: 'r' },
+    ];
+    for (const of of terms) {
+      expect(decide(of, policy).verb).toBe('term');
+      expect(decide({ type: 'dead-letter-unrecorded', of, error: 'no stream' }, policy)).toEqual({
+        verb: 'nak',
+        delayMs: 1000,
+      });
+    }
+  });
+
+  it('refuses to hold an outcome outside its handler, and decides every other as decide does', () => {
+    expect(() => decideFinal({ type: 'system-fault', workflowId: 'w' }, policy)).toThrow(/held only by/);
+    expect(decideFinal({ type: 'interrupted' }, policy)).toEqual(decide({ type: 'interrupted' }, policy));
+  });
+});
+
+type Line = [level: string, msg: string, fields?: Record<string, unknown>];
+
+/** A logger that keeps its lines. */
+function recording(lines: Line[]): Logger {
+  const at =
+    (level: string) =>
+    (msg: string, fields?: Record<string, unknown>): void =>
+      void lines.push(fields ? [level, msg, fields] : [level, msg]);
+  const log: Logger = { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), child: () => log };
+  return log;
+}
+
+/** A message that records the verbs sent for it. */
+function fakeMessage(
+  sent: string[],
+  nak: (delay?: number) => void = (delay) => sent.push(`nak ${delay ?? ''}`),
+): JsMsg {
+  return {
+    seq: 7,
+    subject: 'ORDERS.received',
+    data: new Uint8Array(),
+    info: { deliveryCount: 1, timestampNanos: 0 },
+    nak,
+    term: (reason?: string) => sent.push(`term ${reason ?? ''}`),
+    ackAck: () => Promise.resolve(sent.push('ack') > 0),
+    working: () => sent.push('working'),
+  } as unknown as JsMsg;
+}
+
+function applyContext(js: Partial<JetStreamClient> = {}): ApplyContext {
+  return {
+    js: js as JetStreamClient,
+    consumer: 'NEW',
+    features: { nakWithDelay: true, termWithReason: true },
+    policy,
+    counters: newCounters(),
+    endToEnd: { observe: () => undefined },
+  };
+}
+
+describe('bridge apply - each decision carried out, counted and logged as before', () => {
+  it('hands back a message whose dead letter could not be recorded, never terminating it', async () => {
+    const sent: string[] = [];
+    const lines: Line[] = [];
+    const ctx = applyContext({ jetstreamManager: () => Promise.reject(new Error('no dead-letter stream')) });
+    const poison: Outcome = { type: 'poison', reason: 'not-json: x' };
+    await applyDecision(fakeMessage(sent), poison, decideFinal(poison, policy), ctx, recording(lines));
+    expect(sent).toEqual(['nak 1000']);
+    expect(ctx.counters).toEqual({ received: 0, acked: 0, naked: 1, terminated: 0 });
+    expect(lines).toEqual([
+      ['error', 'dead letter not recorded; message handed back', { outcome: 'poison', error: 'no dead-letter stream' }],
+    ]);
+  });
+
+  it("hands back a standby's message not started at once, neither counted nor logged (the pull counts them)", async () => {
+    const sent: string[] = [];
+    const lines: Line[] = [];
+    const ctx = applyContext();
+    await settle(fakeMessage(sent), { type: 'not-started' }, ctx, recording(lines));
+    expect(sent).toEqual(['nak ']);
+    expect(ctx.counters).toEqual(newCounters());
+    expect(lines).toEqual([]);
+  });
+
+  it('sends nothing after an unexpected error, and logs it with the stream sequence', async () => {
+    const sent: string[] = [];
+    const lines: Line[] = [];
+    const ctx = applyContext();
+    await settle(fakeMessage(sent), { type: 'unexpected', error: 'bug' }, ctx, recording(lines));
+    expect(sent).toEqual([]);
+    expect(ctx.counters).toEqual(newCounters());
+    expect(lines).toEqual([
+      ['error', 'message left for redelivery after an unexpected error', { streamSeq: 7, error: 'bug' }],
+    ]);
+  });
+
+  it('throws at once when a nak cannot be sent (a standby stops handing back on a closed connection)', () => {
+    const closed = fakeMessage([], () => {
+      throw new Error('connection closed');
+    });
+    expect(() => void settle(closed, { type: 'not-started' }, applyContext(), recording([]))).toThrow(
+      'connection closed',
+    );
   });
 });
 

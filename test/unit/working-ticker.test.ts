@@ -68,4 +68,14 @@ describe('working ticker - "still working" for the messages held, none on the ho
     jest.advanceTimersByTime(5000);
     expect(told).toEqual([2]);
   });
+
+  it('says "in progress" (working) by default, the only word it ever sends', () => {
+    const told: string[] = [];
+    const msg = { seq: 1, working: () => told.push('working') } as unknown as JsMsg;
+    const ticker = new Ticker(1000);
+    ticker.add(msg, false);
+    jest.advanceTimersByTime(1000);
+    ticker.stop();
+    expect(told).toEqual(['working']);
+  });
 });
