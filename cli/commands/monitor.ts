@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 
-import { Dashboard } from '../../operate/monitor/aggregator';
+import { MonitorAggregator } from '../../operate/monitor/aggregator';
 import { watchPipeline } from '../../operate/monitor/watch';
 import { connectNats } from '../../shared/nats/connect';
 import { natsFrom } from '../options';
@@ -12,16 +12,16 @@ export function registerMonitor(program: Command): void {
     .option('--json', 'one JSON event per line instead of the live view')
     .action(async (flags: { json?: boolean }, command: Command) => {
       const nc = await connectNats(natsFrom(command), { name: 'orderflow monitor', reconnectForever: true });
-      const dashboard = new Dashboard();
+      const aggregator = new MonitorAggregator();
       const live = !flags.json && process.stdout.isTTY;
       const watch = watchPipeline(nc, (event) => {
         if (flags.json || !live) process.stdout.write(`${JSON.stringify(event)}\n`);
-        else dashboard.add(event);
+        else aggregator.add(event);
       });
       await watch.ready;
       process.stderr.write('orderflow: monitoring monitor.ORDERS and the ack samples of NEW and DISPATCH\n');
       const timer = live
-        ? setInterval(() => process.stdout.write(`\x1b[H\x1b[2J${dashboard.render()}\n`), 1000)
+        ? setInterval(() => process.stdout.write(`\x1b[H\x1b[2J${aggregator.render()}\n`), 1000)
         : undefined;
       await new Promise<void>((resolve) => {
         process.once('SIGINT', () => resolve());

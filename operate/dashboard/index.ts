@@ -1,7 +1,7 @@
 /**
  * `startDashboard`: the live pipeline page as one component, for `orderflow dashboard` and
  * `orderflow dev`. One reader of the monitor events (operate/monitor/watch.ts, aggregated by the
- * same Dashboard the terminal monitor renders) and one poller of the system state, whatever
+ * same MonitorAggregator the terminal monitor renders) and one poller of the system state, whatever
  * number of pages are open.
  */
 import { jetstream } from '@nats-io/jetstream';
@@ -9,7 +9,7 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import type { Client } from '@temporalio/client';
 
 import type { Logger } from '../../shared/log';
-import { Dashboard } from '../monitor/aggregator';
+import { MonitorAggregator } from '../monitor/aggregator';
 import { watchPipeline } from '../monitor/watch';
 import { jetStreamManagerFor } from '../../shared/nats/connect';
 import type { DashboardAccess } from './auth';
@@ -55,7 +55,7 @@ export interface RunningDashboard {
 export async function startDashboard(options: DashboardOptions): Promise<RunningDashboard> {
   const { nc, client, logger } = options;
   const jsm = await jetStreamManagerFor(nc);
-  const monitor = new Dashboard({ recent: 20, recentOrders: 25, alerts: 10 });
+  const monitor = new MonitorAggregator({ recent: 20, recentOrders: 25, alerts: 10 });
   const watch = watchPipeline(nc, (event) => monitor.add(event));
   await watch.ready;
   const system = new SystemStateWatch({

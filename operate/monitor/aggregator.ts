@@ -7,10 +7,10 @@
 import type { MonitorEvent } from '../../shared/observability/monitor-events';
 
 /** Upper bounds of the ack-delay buckets, in ms; the last one takes everything above 30 s. */
-export const DELAY_BUCKETS_MS = [10, 50, 100, 500, 1000, 5000, 30_000, Number.POSITIVE_INFINITY] as const;
+const DELAY_BUCKETS_MS = [10, 50, 100, 500, 1000, 5000, 30_000, Number.POSITIVE_INFINITY] as const;
 const RATE_WINDOW_MS = 10_000;
 /** How many seconds of per-second counts a subject's series keeps. */
-export const SERIES_SECONDS = 60;
+const SERIES_SECONDS = 60;
 
 type MessageEvent = Extract<MonitorEvent, { type: 'message' }>;
 type AdvisoryEvent = Extract<MonitorEvent, { type: 'advisory' }>;
@@ -45,7 +45,7 @@ export interface MonitorSnapshot {
   readonly alerts: readonly AdvisoryEvent[];
 }
 
-export interface DashboardLimits {
+export interface MonitorAggregatorLimits {
   /** Recent messages kept. Default: 10. */
   readonly recent?: number;
   /** Recent orders kept. Default: 20. */
@@ -54,7 +54,8 @@ export interface DashboardLimits {
   readonly alerts?: number;
 }
 
-export class Dashboard {
+/** The monitor events aggregated into what the live views show; bounded by its limits. */
+export class MonitorAggregator {
   private readonly arrivals = new Map<string, number[]>();
   private readonly totals = new Map<string, number>();
   /** Per subject: second (epoch s) → messages in it, for the last SERIES_SECONDS seconds. */
@@ -65,9 +66,9 @@ export class Dashboard {
   private readonly delays = DELAY_BUCKETS_MS.map(() => 0);
   private acks = 0;
   private redelivered = 0;
-  private readonly limits: Required<DashboardLimits>;
+  private readonly limits: Required<MonitorAggregatorLimits>;
 
-  constructor(limits: DashboardLimits = {}) {
+  constructor(limits: MonitorAggregatorLimits = {}) {
     this.limits = { recent: 10, recentOrders: 20, alerts: 5, ...limits };
   }
 

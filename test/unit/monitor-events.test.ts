@@ -1,4 +1,4 @@
-import { Dashboard } from '../../operate/monitor/aggregator';
+import { MonitorAggregator } from '../../operate/monitor/aggregator';
 import { messageEvent, systemEvent } from '../../shared/observability/monitor-events';
 
 const bytes = (v: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(v));
@@ -44,9 +44,9 @@ describe('monitor events - decoding what the servers publish', () => {
   });
 });
 
-describe('monitor dashboard - what the terminal shows', () => {
+describe('monitor aggregator - what the terminal shows', () => {
   it('counts per subject, rates over 10 s, redeliveries, an ack-delay histogram and alerts', () => {
-    const d = new Dashboard();
+    const d = new MonitorAggregator();
     const now = 1_000_000;
     for (let i = 0; i < 20; i += 1)
       d.add(
@@ -79,9 +79,9 @@ describe('monitor dashboard - what the terminal shows', () => {
   });
 });
 
-describe('monitor dashboard - the snapshot the web page draws', () => {
+describe('monitor aggregator - the snapshot the web page draws', () => {
   it('keeps a per-second series per subject and recent orders with the subject they reached', () => {
-    const d = new Dashboard({ recentOrders: 2 });
+    const d = new MonitorAggregator({ recentOrders: 2 });
     const at = (ms: number) => new Date(ms).toISOString();
     const now = 5_000_000;
     d.add(
