@@ -16,7 +16,8 @@
  * recorded must not terminate (the message would be gone with no record of it). The applier then
  * reports the outcome `dead-letter-unrecorded`, decided here like any other (a nak, uncharged) and
  * applied in turn: a second decision for the same message, so that no verb is ever chosen outside
- * `decide`.
+ * `decide`. Every other outcome is reached by the handler, except `unexpected` (the stage consumer,
+ * when handling throws) and `not-started` (the stage consumer, for the standby pull's hand-back).
  */
 
 /** Dead letters parked for an operator to decide, other than poison and failed. */
