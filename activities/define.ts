@@ -252,7 +252,7 @@ export interface Pipeline {
   readonly publishLocally: boolean;
 }
 
-export function isOrderflowFunction(value: unknown): value is OrderflowFunction {
+function isOrderflowFunction(value: unknown): value is OrderflowFunction {
   return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[FUNCTION_BRAND] === true;
 }
 

@@ -33,7 +33,7 @@ function packageOf(dir: string): PackageIdentity | undefined {
 }
 
 /** 8 hex digits over what the pipeline does: each function's plan and its code. */
-export function pipelineDigest(pipeline: Pipeline): string {
+function pipelineDigest(pipeline: Pipeline): string {
   const hash = createHash('sha256');
   for (const fn of pipeline.functions) hash.update(JSON.stringify(plannedFunction(fn, ''))).update(fn.run.toString());
   for (const [stage, fns] of Object.entries(pipeline.stages))

@@ -21,7 +21,7 @@ function newestSource(dir: string): number {
   return newest;
 }
 
-export async function buildBundle(): Promise<boolean> {
+async function buildBundle(): Promise<boolean> {
   const dir = path.dirname(WORKFLOWS_PATH);
   if (fs.existsSync(PREBUILT_BUNDLE) && fs.statSync(PREBUILT_BUNDLE).mtimeMs >= newestSource(dir)) return false;
   const { code } = await bundleWorkflowCode({

@@ -5,7 +5,7 @@
  */
 import { JetStreamApiError } from '@nats-io/jetstream';
 
-export const JS_API_CODES = {
+const JS_API_CODES = {
   /** The consumer named does not exist (JSConsumerNotFoundErr). */
   consumerNotFound: 10014,
   /** A message get found nothing at that sequence or on that subject (JSNoMessageFoundErr). */

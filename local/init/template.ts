@@ -37,7 +37,7 @@ export interface ProjectFile {
 }
 
 /** The command that runs the pipeline locally, as the README and `init` print it. */
-export const DEV_COMMAND = 'npx orderflow dev --functions ./functions.js';
+const DEV_COMMAND = 'npx orderflow dev --functions ./functions.js';
 /** The three commands from a written project to a running one. */
 export const NEXT_COMMANDS = ['npm install', 'npm test', DEV_COMMAND] as const;
 

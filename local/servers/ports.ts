@@ -64,7 +64,7 @@ export async function preferredOrFreePort(preferred: number, host = '127.0.0.1')
 }
 
 /** How many times a server is started before a port race is reported. */
-export const PORT_RACE_ATTEMPTS = 3;
+const PORT_RACE_ATTEMPTS = 3;
 
 /**
  * Runs `start`, which picks its ports itself, again when the server it started said a port it needed

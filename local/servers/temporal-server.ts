@@ -55,7 +55,7 @@ const READY_CHECK_TIMEOUT_MS = 1000;
  * keep the default 4, so a data file written before drains its other partitions. A cluster
  * serving many workers sizes its partitions in its own dynamic config. Options override these.
  */
-export const DEV_SERVER_DYNAMIC_CONFIG: Readonly<Record<string, number>> = {
+const DEV_SERVER_DYNAMIC_CONFIG: Readonly<Record<string, number>> = {
   'matching.numTaskqueueWritePartitions': 1,
 };
 

@@ -27,7 +27,7 @@ export interface DashboardAccess {
 }
 
 /** `name:secret` or a bare secret (name `operator`); undefined for an unset or empty value. */
-export function parseToken(value: string | undefined): DashboardToken | undefined {
+function parseToken(value: string | undefined): DashboardToken | undefined {
   if (value === undefined || value === '') return undefined;
   const colon = value.indexOf(':');
   const token =
@@ -42,7 +42,7 @@ export function parseToken(value: string | undefined): DashboardToken | undefine
 }
 
 /** Whether `host` only accepts connections from this machine. */
-export function isLoopback(host: string): boolean {
+function isLoopback(host: string): boolean {
   if (host === 'localhost') return true;
   const bare = host.replace(/^\[|\]$/g, '');
   if (net.isIPv4(bare)) return bare.startsWith('127.');

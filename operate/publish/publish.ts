@@ -59,7 +59,7 @@ async function isConflict(js: JetStreamClient, ack: PubAck, sent: Uint8Array, or
 }
 
 /** Publishes one order; `Nats-Msg-Id` is the order ID, so JetStream drops a second copy. */
-export async function publishOrder(js: JetStreamClient, order: Order): Promise<PublishResult> {
+async function publishOrder(js: JetStreamClient, order: Order): Promise<PublishResult> {
   try {
     const sent = new TextEncoder().encode(JSON.stringify(order));
     // The order's trace starts here when tracing is on: its traceparent goes out with the message.

@@ -36,7 +36,7 @@ export async function forEachBounded<T>(
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
 }
 
-export async function latestRun(client: Client, workflowId: string): Promise<RunFacts | undefined> {
+async function latestRun(client: Client, workflowId: string): Promise<RunFacts | undefined> {
   try {
     const run = await client.workflow.getHandle(workflowId).describe();
     return { status: run.status.name, memo: readRunMemo(run.memo) };
@@ -47,7 +47,7 @@ export async function latestRun(client: Client, workflowId: string): Promise<Run
 }
 
 /** The dead letter of ORDERS seq `seq` for `consumer`; a stranger's message on its subject is none. */
-export async function deadLetterOf(
+async function deadLetterOf(
   jsm: JetStreamManager,
   consumer: string,
   seq: number,

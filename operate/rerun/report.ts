@@ -10,7 +10,7 @@ import type { RerunPlan, SelectedRerun } from './select';
 import type { StartSummary } from './start';
 
 /** Messages listed in the plan at most; the rest are counted. */
-export const LISTED_AT_MOST = 20;
+const LISTED_AT_MOST = 20;
 
 function rangeText(options: RerunOptions): string {
   const { range } = options;

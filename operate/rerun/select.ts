@@ -94,7 +94,7 @@ async function judgeDeadLettered(message: RangeMessage, lookups: SelectionLookup
     : { type: 'skip', why: 'no dead letter' };
 }
 
-export function judge(
+function judge(
   scope: RerunScope,
   stage: StageName,
   message: RangeMessage,

@@ -18,7 +18,7 @@ import { REGISTER_ADVICE } from '../../shared/temporal/search-attribute-registry
 import { GRPC_STATUS } from '../../shared/temporal/faults';
 
 /** Runs listed for one message at most: a message starts one per failed run and rerun tag. */
-export const MESSAGE_RUNS_AT_MOST = 1000;
+const MESSAGE_RUNS_AT_MOST = 1000;
 
 export interface MessageRunView {
   readonly stage?: StageName;

@@ -24,9 +24,9 @@ export interface RerunView {
 }
 
 /** Reruns listed per stage at most. */
-export const RERUNS_LISTED_AT_MOST = 100;
+const RERUNS_LISTED_AT_MOST = 100;
 /** Runs of the stage's workflow type the fallback scan reads at most. */
-export const FALLBACK_SCAN_AT_MOST = 5_000;
+const FALLBACK_SCAN_AT_MOST = 5_000;
 
 function isRefusedQuery(err: unknown): boolean {
   for (let e: unknown = err, depth = 0; e instanceof Error && depth < 6; e = e.cause, depth += 1) {

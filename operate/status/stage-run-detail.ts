@@ -43,7 +43,7 @@ export interface RunDetail {
  * How long the `status` query may take, in ms. It needs a worker to answer; without one the
  * plan still comes from history, and `status` must not hang on a pipeline whose workers are down.
  */
-export const STATUS_QUERY_TIMEOUT_MS = 3000;
+const STATUS_QUERY_TIMEOUT_MS = 3000;
 
 /**
  * Events of a closed run's history read for its plan. The plan is in the run's first local
@@ -115,11 +115,7 @@ async function decodePayload(client: Client, payload: Payload | undefined): Prom
 }
 
 /** The plan recorded in a run's history (by its local run or its plan activity), if there is one. */
-export async function planFromHistory(
-  client: Client,
-  workflowId: string,
-  runId: string,
-): Promise<PlanView | undefined> {
+async function planFromHistory(client: Client, workflowId: string, runId: string): Promise<PlanView | undefined> {
   const { history } = await client.workflowService.getWorkflowExecutionHistory({
     namespace: client.options.namespace,
     execution: { workflowId, runId },

@@ -48,12 +48,12 @@ export function isDeadLetterHeader(name: string): boolean {
 /** Bytes of the reason at most, folded to one line: 2 KiB. */
 export const MAX_REASON_BYTES = 2048;
 /** Bytes of each other Orderflow-Dlq-* value at most: 512. */
-export const MAX_DLQ_FIELD_BYTES = 512;
+const MAX_DLQ_FIELD_BYTES = 512;
 /**
  * Details recorded at most: 8. With the bounds above, a record's own headers stay under 10 KiB,
  * so a record that points at its object store copy always fits one message.
  */
-export const MAX_DLQ_DETAILS = 8;
+const MAX_DLQ_DETAILS = 8;
 
 export interface DeadLetter {
   readonly kind: DeadLetterKind;
@@ -107,7 +107,7 @@ function recordHeaders(consumer: string, msg: JsMsg, letter: DeadLetter): MsgHdr
  * The message's own headers that a record keeps, every value: not NATS's (they would act on the
  * dead letter's publish: message ID, expectations, TTL) nor a record's (ours are set anew).
  */
-export function keptHeaders(from: MsgHdrs | undefined, into: MsgHdrs = headers()): MsgHdrs {
+function keptHeaders(from: MsgHdrs | undefined, into: MsgHdrs = headers()): MsgHdrs {
   for (const [name, values] of from ?? []) {
     if (isNatsHeader(name) || isDeadLetterHeader(name)) continue;
     for (const value of values) into.append(name, value);

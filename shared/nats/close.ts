@@ -4,7 +4,7 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { sleep } from '../waits';
 
 /** How long a drain may take before the connection is just closed, in ms. Default of closeNats. */
-export const DRAIN_BOUND_MS = 5000;
+const DRAIN_BOUND_MS = 5000;
 
 /**
  * Drains the connection (flushing what is buffered) within `boundMs`, then closes it whatever

@@ -67,7 +67,7 @@ export async function inPublishSpan<T>(
 }
 
 /** Span name of the bridge's handling of a message for `stage`: `Bridge:process`, `Bridge:dispatch`. */
-export function bridgeSpanName(stage: string): string {
+function bridgeSpanName(stage: string): string {
   return `Bridge:${stage}`;
 }
 

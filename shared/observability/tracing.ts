@@ -23,7 +23,7 @@ import { TRACER_NAME, tracingRequested } from './trace-context';
 export { tracingRequested } from './trace-context';
 
 /** How long shutdown() waits for the last spans to be exported, in ms: 5000. */
-export const TRACING_SHUTDOWN_MS = 5000;
+const TRACING_SHUTDOWN_MS = 5000;
 
 export interface Tracing {
   /** True when spans are made and exported. */

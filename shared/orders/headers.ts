@@ -52,7 +52,7 @@ export function isNatsHeader(name: string): boolean {
 }
 
 /** orderflow's own headers, set on one message: dead-letter records and redrive markers. */
-export function isOrderflowHeader(name: string): boolean {
+function isOrderflowHeader(name: string): boolean {
   return /^orderflow-/i.test(name);
 }
 

@@ -9,9 +9,9 @@ import { minorUnits } from '../../workflows/currencies';
 
 /** Largest encoded order accepted, in bytes. A real order with 100 lines fits in a few KiB. */
 export const MAX_ORDER_BYTES = 64 * 1024;
-export const MAX_ITEMS = 100;
-export const MAX_QUANTITY = 10_000;
-export const MAX_UNIT_PRICE = 1_000_000_000;
+const MAX_ITEMS = 100;
+const MAX_QUANTITY = 10_000;
+const MAX_UNIT_PRICE = 1_000_000_000;
 
 /** Order IDs and SKUs: no '/', which marks orderflow's own message IDs (workflows/names/message-ids.ts). */
 const idPattern = ORDER_ID_PATTERN;
@@ -30,7 +30,7 @@ function decimalPlaces(n: number): number {
   return text.split('.')[1]?.length ?? 0;
 }
 
-export const orderIdSchema = z
+const orderIdSchema = z
   .string(required('must be a string'))
   .min(1, 'must not be empty')
   .max(128, 'must be at most 128 characters')
@@ -120,7 +120,6 @@ export const orderSchema = z
   });
 
 export type Order = z.infer<typeof orderSchema>;
-export type OrderItem = Order['items'][number];
 
 /** Why a message can never become a valid order. */
 export type OrderRejection =

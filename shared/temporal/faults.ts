@@ -33,7 +33,7 @@ export interface TemporalFault {
 }
 
 /** What an operator should do about each kind, for logs and readiness. */
-export const FAULT_ADVICE: Readonly<Record<TemporalFaultKind, string>> = {
+const FAULT_ADVICE: Readonly<Record<TemporalFaultKind, string>> = {
   unreachable: 'is the Temporal server running and TEMPORAL_ADDRESS right?',
   throttled:
     "Temporal is rate-limiting this namespace (RESOURCE_EXHAUSTED); raise its limits or lower the bridges' in-flight",

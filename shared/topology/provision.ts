@@ -76,7 +76,7 @@ function planObject(
 }
 
 /** Compares the server's topology with the desired one. Reads only. */
-export async function planTopology(
+async function planTopology(
   jsm: JetStreamManager,
   serverVersion: string,
   options: Pick<ProvisionOptions, 'replicas' | 'standbyTakeoverNs'> = {},

@@ -17,7 +17,7 @@ import { silentLogger } from '../../shared/log';
 import { connectNats } from '../../shared/nats/connect';
 import type { Tracing } from '../../shared/observability/tracing';
 import { startTracing } from '../../shared/observability/tracing';
-import { publishOrder } from '../../operate/publish/publish';
+import { publishOrders } from '../../operate/publish/publish';
 import type { Order } from '../../shared/orders/schema';
 import { connectTemporal } from '../../shared/temporal/connect';
 import { createOrderflowWorker, installRuntimeWithoutSignalHandlers } from '../../worker/worker';
@@ -197,7 +197,7 @@ describe('tracing - one trace per order, publish to the last function', () => {
         traceFlags: TraceFlags.SAMPLED,
         isRemote: true,
       });
-      await context.with(parent, () => publishOrder(p.js, order));
+      await context.with(parent, () => publishOrders(p.js, [order]));
     }
     await expectCompletedOnce(
       p,

@@ -1,21 +1,25 @@
 /** Who may act through the dashboard: binds, tokens, names, and the Host check against DNS rebinding. */
-import { authorizeAction, dashboardAccess, hostAllowed, isLoopback, parseToken } from '../../operate/dashboard/auth';
+import { authorizeAction, dashboardAccess, hostAllowed } from '../../operate/dashboard/auth';
 import { ConfigError } from '../../shared/errors';
+
+/** The token a loopback bind reads from `value` (ORDERFLOW_DASHBOARD_TOKEN's value). */
+const tokenOf = (value: string | undefined) => dashboardAccess('127.0.0.1', value).token;
 
 describe('dashboard auth - binds and tokens', () => {
   it('tells loopback addresses from the others', () => {
-    for (const host of ['127.0.0.1', '127.1.2.3', 'localhost', '::1', '[::1]']) expect(isLoopback(host)).toBe(true);
+    for (const host of ['127.0.0.1', '127.1.2.3', 'localhost', '::1', '[::1]'])
+      expect(dashboardAccess(host, undefined).loopback).toBe(true);
     for (const host of ['0.0.0.0', '::', '10.0.0.5', 'example.com', '192.168.1.1'])
-      expect(isLoopback(host)).toBe(false);
+      expect(dashboardAccess(host, 'ops:0123456789').loopback).toBe(false);
   });
 
   it('reads name:secret, or a bare secret as "operator", and refuses a short secret', () => {
-    expect(parseToken('alice:s3cret-value')).toEqual({ name: 'alice', secret: 's3cret-value' });
-    expect(parseToken('s3cret-value')).toEqual({ name: 'operator', secret: 's3cret-value' });
-    expect(parseToken('alice:with:colons')).toEqual({ name: 'alice', secret: 'with:colons' });
-    expect(parseToken(undefined)).toBeUndefined();
-    expect(parseToken('')).toBeUndefined();
-    expect(() => parseToken('bob:short')).toThrow(ConfigError);
+    expect(tokenOf('alice:s3cret-value')).toEqual({ name: 'alice', secret: 's3cret-value' });
+    expect(tokenOf('s3cret-value')).toEqual({ name: 'operator', secret: 's3cret-value' });
+    expect(tokenOf('alice:with:colons')).toEqual({ name: 'alice', secret: 'with:colons' });
+    expect(tokenOf(undefined)).toBeUndefined();
+    expect(tokenOf('')).toBeUndefined();
+    expect(() => tokenOf('bob:short')).toThrow(ConfigError);
   });
 
   it('refuses a non-loopback bind without a token, in one line naming the variable', () => {

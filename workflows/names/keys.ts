@@ -59,7 +59,7 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
 /** Escapes any string into characters a KV key token may hold, without '.'; injective. */
-export function escapeKeyToken(value: string): string {
+function escapeKeyToken(value: string): string {
   let out = '';
   for (const ch of value) {
     if (KEPT.test(ch)) out += ch;
@@ -69,7 +69,7 @@ export function escapeKeyToken(value: string): string {
 }
 
 /** The inverse of escapeKeyToken; undefined for a token escapeKeyToken cannot have produced. */
-export function unescapeKeyToken(token: string): string | undefined {
+function unescapeKeyToken(token: string): string | undefined {
   if (!/^(?:[A-Za-z0-9_-]|=[0-9A-F]{2})*$/.test(token)) return undefined;
   const bytes: number[] = [];
   for (let i = 0; i < token.length;) {

@@ -12,12 +12,7 @@
 export const ORDER_ID_PATTERN = /^[A-Za-z0-9._:-]+$/;
 
 /** Prefix of every message ID orderflow generates; unreachable by a valid order ID. */
-export const GENERATED_ID_PREFIX = 'orderflow/';
-
-/** Whether a message ID is one orderflow generated (as opposed to a publisher's order ID). */
-export function isGeneratedMsgId(msgId: string): boolean {
-  return msgId.startsWith(GENERATED_ID_PREFIX);
-}
+const GENERATED_ID_PREFIX = 'orderflow/';
 
 /** Intake (ORDERS.received): the order ID, so a publisher's retry of the same order is dropped. */
 export function intakeMsgId(orderId: string): string {

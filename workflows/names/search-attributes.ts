@@ -21,5 +21,3 @@ export const SEARCH_ATTRIBUTES = {
   /** That message's delivery count when it started the run (1 = first delivery). */
   delivery: { name: 'OrderflowDelivery', type: 'INT' },
 } as const satisfies Record<string, SearchAttributeName>;
-
-export type SearchAttributeField = keyof typeof SEARCH_ATTRIBUTES;
