@@ -8,6 +8,7 @@ import { Command, CommanderError } from 'commander';
 
 import { isUserError } from '../shared/errors';
 import { killChildrenOnExit } from '../local/servers/process';
+import { registerBridge } from './commands/bridge';
 import { registerDashboard } from './commands/dashboard';
 import { registerDev } from './commands/dev';
 import { registerDlq } from './commands/dlq';
@@ -18,8 +19,8 @@ import { registerPublish } from './commands/publish';
 import { registerReplay } from './commands/replay';
 import { registerRerun } from './commands/rerun';
 import { registerPlan } from './commands/plan';
-import { registerRun } from './commands/run';
 import { registerStatus } from './commands/status';
+import { registerWorker } from './commands/worker';
 import { addGlobalOptions } from './options';
 
 /** How long a finished command may take to let go of its last handles, in ms. */
@@ -35,7 +36,8 @@ export function buildProgram(): Command {
   registerInit(program);
   registerProvision(program);
   registerPublish(program);
-  registerRun(program);
+  registerBridge(program);
+  registerWorker(program);
   registerPlan(program);
   registerDlq(program);
   registerStatus(program);

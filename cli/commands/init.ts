@@ -6,11 +6,7 @@ import type { Command } from 'commander';
 import type { InitReport } from '../../local/init/init';
 import { initProject } from '../../local/init/init';
 import { NEXT_COMMANDS } from '../../local/init/template';
-
-interface InitFlags {
-  orderflow?: string;
-  name?: string;
-}
+import { optionsFrom, tableCommand } from '../table-flags';
 
 /** What was written and the commands that take the project from here to running. */
 export function renderInit(report: InitReport, cwd: string): string {
@@ -29,22 +25,17 @@ export function renderInit(report: InitReport, cwd: string): string {
 }
 
 export function registerInit(program: Command): void {
-  program
-    .command('init <dir>')
+  tableCommand(program, 'init <dir>', 'init')
     .description('write a small functions project to start from (package.json, functions.js, its test, a README)')
-    .option(
-      '--orderflow <spec>',
-      "orderflow's dependency spec: a version range or a tarball's path (default: ^ this version)",
-    )
-    .option('--name <name>', "the project's npm package name (default: the folder's name, made valid)")
     .addHelpText('after', '\nExit codes: 0 written, 2 the folder is not empty or a flag is not valid.')
-    .action((dir: string, flags: InitFlags) => {
+    .action((dir: string, flags: Record<string, unknown>) => {
+      const { projectName, orderflowSpec } = optionsFrom('init', flags);
       const cwd = process.cwd();
       const report = initProject({
         dir,
         cwd,
-        ...(flags.name !== undefined ? { name: flags.name } : {}),
-        ...(flags.orderflow !== undefined ? { orderflowSpec: flags.orderflow } : {}),
+        ...(projectName !== undefined ? { name: projectName } : {}),
+        ...(orderflowSpec !== undefined ? { orderflowSpec } : {}),
       });
       process.stdout.write(renderInit(report, cwd));
     });

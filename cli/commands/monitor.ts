@@ -4,13 +4,13 @@ import { MonitorAggregator } from '../../operate/monitor/aggregator';
 import { watchPipeline } from '../../operate/monitor/watch';
 import { connectNats } from '../../shared/nats/connect';
 import { natsFrom } from '../options';
+import { optionsFrom, tableCommand } from '../table-flags';
 
 export function registerMonitor(program: Command): void {
-  program
-    .command('monitor')
+  tableCommand(program, 'monitor', 'monitor')
     .description('watch the pipeline live: every ORDERS message (MONITOR), sampled ack metrics and advisories')
-    .option('--json', 'one JSON event per line instead of the live view')
-    .action(async (flags: { json?: boolean }, command: Command) => {
+    .action(async (given: Record<string, unknown>, command: Command) => {
+      const flags = optionsFrom('monitor', given);
       const nc = await connectNats(natsFrom(command), { name: 'orderflow monitor', reconnectForever: true });
       const aggregator = new MonitorAggregator();
       const live = !flags.json && process.stdout.isTTY;

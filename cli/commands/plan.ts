@@ -10,26 +10,22 @@ import { STAGE_NAMES } from '../../workflows/names';
 import { workerOptions } from '../../shared/config/run-options';
 import { buildIdFor } from '../../worker/build-id';
 import { loadPipeline } from '../../worker/functions-module';
+import { optionsFrom, tableCommand } from '../table-flags';
 
-type Flags = Record<string, string | undefined>;
+type Flags = Record<string, unknown>;
 
 export function registerPlan(program: Command): void {
-  program
-    .command('plan')
+  tableCommand(program, 'plan', 'plan')
     .description('load a pipeline module and show each stage’s functions, their task queues and the workers needed')
-    .option(
-      '--functions <module>',
-      'your pipeline module (.js, .mjs, .cjs) [env: ORDERFLOW_FUNCTIONS] (default: the built-in demo)',
-    )
-    .option('--task-queue <name>', "the pipeline's task queue [env: ORDERFLOW_TASK_QUEUE] (default: orderflow)")
-    .option('--json', 'print the plans as JSON')
     .action(async (flags: Flags) => {
+      const { json } = optionsFrom('plan', flags);
+      // As a worker would read them: --functions and --task-queue, and the other worker options' variables.
       const options = workerOptions(flags);
       const { pipeline, modulePath } = await loadPipeline(options.functions);
       const build = buildIdFor(pipeline, modulePath, options.buildId);
       const plans = stagePlans(pipeline, options.taskQueue, build);
       const queues = [options.taskQueue, ...functionQueues(pipeline)];
-      if (flags.json) {
+      if (json) {
         process.stdout.write(
           `${JSON.stringify({ build, plans, queues, retired: pipeline.retired.map((f) => f.name) }, null, 2)}\n`,
         );

@@ -14,19 +14,14 @@ import { registerSearchAttributes } from '../../shared/temporal/search-attribute
 import { CHOSEN } from '../../shared/config/topology';
 import { featuresOf } from '../../shared/nats/server-features';
 import { refuseWithoutPriorityGroups } from '../../shared/standby/standby-checks';
+import type { OptionsFor } from '../../shared/config/option-table';
+import type { SupportReport } from '../../shared/topology/support';
 import { ConfigError, messageOf } from '../../shared/errors';
 import { formatConfigValue, table } from '../../operate/format';
-import { globalFlags, intFlag, natsFrom, temporalFrom } from '../options';
+import { globalGiven, natsFrom, temporalFrom } from '../options';
+import { optionsFrom, tableCommand } from '../table-flags';
 
-interface ProvisionFlags {
-  apply?: boolean;
-  dryRun?: boolean;
-  json?: boolean;
-  replicas?: string;
-  searchAttributes?: boolean;
-  standby?: boolean;
-  takeoverAfter?: string;
-}
+type ProvisionOptions = OptionsFor<'provision'>;
 
 type SearchAttributesOutcome = RegistrationOutcome | { readonly state: 'skipped'; readonly reason: string };
 
@@ -35,15 +30,13 @@ type SearchAttributesOutcome = RegistrationOutcome | { readonly state: 'skipped'
  * is configured at all (flag, TEMPORAL_ADDRESS, a profile or config file). A NATS-only provision
  * does not wait on a Temporal that is not there.
  */
-function wantsSearchAttributes(flags: ProvisionFlags, command: Command, env = process.env): boolean {
+function wantsSearchAttributes(flags: ProvisionOptions, command: Command, env = process.env): boolean {
   if (flags.searchAttributes !== undefined) return flags.searchAttributes;
-  return Boolean(
-    globalFlags(command).temporalAddress ?? env.TEMPORAL_ADDRESS ?? env.TEMPORAL_PROFILE ?? env.TEMPORAL_CONFIG_FILE,
-  );
+  return globalGiven(command, 'temporalAddress', env) || Boolean(env.TEMPORAL_PROFILE || env.TEMPORAL_CONFIG_FILE);
 }
 
 async function provisionSearchAttributes(
-  flags: ProvisionFlags,
+  flags: ProvisionOptions,
   command: Command,
   dryRun: boolean,
 ): Promise<SearchAttributesOutcome> {
@@ -110,78 +103,62 @@ export function renderReport(report: ProvisionReport, dryRun: boolean): string {
 }
 
 /** The pin's TTL in ns when `--standby` is given; `--takeover-after` alone is a mistake. */
-function standbyFrom(flags: ProvisionFlags): number | undefined {
-  if (!flags.standby) {
+function standbyFrom(flags: ProvisionOptions): number | undefined {
+  if (!flags.standbyTopology) {
     if (flags.takeoverAfter !== undefined) {
       throw new ConfigError('--takeover-after', 'is the takeover time of warm standby', 'give it with --standby');
     }
     return undefined;
   }
-  const seconds =
-    flags.takeoverAfter === undefined ? undefined : intFlag('--takeover-after', flags.takeoverAfter, 3, 3600);
-  return seconds === undefined ? CHOSEN.standbyTakeoverNs : seconds * 1e9;
+  return flags.takeoverAfter === undefined ? CHOSEN.standbyTakeoverNs : flags.takeoverAfter * 1e9;
+}
+
+/** One line per object orderflow keeps beside the topology. */
+function supportLines(support: SupportReport, dryRun: boolean): string[] {
+  const state = (s: 'created' | 'exists'): string =>
+    s === 'exists' ? 'present' : dryRun ? 'would be created' : 'created';
+  return [
+    `stream    ORDERS_DLQ         ${state(support.deadLetters)} (dead letters)`,
+    `kv        ORDERFLOW_EFFECTS  ${state(support.effects)} (side effects of the functions)`,
+    `obj       ORDERFLOW_DLQ_PAYLOADS ${state(support.deadLetterPayloads)} (dead letters too large for one message)`,
+  ];
+}
+
+/** Provisions the topology, the objects beside it and the search attributes; exit 0 when it matches. */
+async function provision(flags: ProvisionOptions, command: Command): Promise<void> {
+  const standbyTakeoverNs = standbyFrom(flags);
+  const dryRun = flags.dryRun ?? false;
+  const replicas = flags.replicas !== undefined ? { replicas: flags.replicas } : {};
+  const nc = await connectNats(natsFrom(command), { name: 'orderflow provision' });
+  try {
+    if (standbyTakeoverNs !== undefined) refuseWithoutPriorityGroups(featuresOf(nc), '--standby');
+    const jsm = await jetStreamManagerFor(nc);
+    const report = await provisionTopology(jsm, nc.info?.version ?? 'unknown', {
+      apply: flags.apply ?? false,
+      dryRun,
+      ...replicas,
+      ...(standbyTakeoverNs !== undefined ? { standbyTakeoverNs } : {}),
+    });
+    const support = await ensureSupportObjects(nc, jsm, { ...replicas, dryRun });
+    const searchAttributes = await provisionSearchAttributes(flags, command, dryRun);
+    const lines = [...supportLines(support, dryRun), searchAttributesLine(searchAttributes, dryRun)];
+    process.stdout.write(
+      flags.json
+        ? `${JSON.stringify({ ...report, support, searchAttributes }, null, 2)}\n`
+        : `${renderReport(report, dryRun)}\n${lines.join('\n')}\n`,
+    );
+    process.exitCode = report.inSync ? 0 : 1;
+  } finally {
+    await nc.close();
+  }
 }
 
 export function registerProvision(program: Command): void {
-  program
-    .command('provision')
+  tableCommand(program, 'provision', 'provision')
     .description('create the ORDERS stream and its NEW, DISPATCH and MONITOR consumers as the seed configures them')
-    .option('--apply', 'update drifted fields that JetStream can change in place (default: only report drift)')
-    .option('--dry-run', 'change nothing; show what would be done')
-    .option('--json', 'print the report as JSON')
-    .option('--replicas <n>', 'stream replicas, 1-5; use 3 on a NATS cluster (default: 1)')
-    .option(
-      '--search-attributes',
-      "register orderflow's search attributes on the Temporal namespace (default: when Temporal is configured)",
-    )
-    .option('--no-search-attributes', 'leave the Temporal namespace alone')
-    .option(
-      '--standby',
-      'warm standby: NEW and DISPATCH pinned to one bridge at a time (`orderflow bridge --standby`; nats-server 2.11+)',
-    )
-    .option(
-      '--takeover-after <s>',
-      `with --standby: seconds a pinned bridge may go without pulling before a standby takes over, 3-3600 (default: ${CHOSEN.standbyTakeoverNs / 1e9})`,
-    )
     .addHelpText(
       'after',
       '\nExit codes: 0 the topology matches (after any change), 1 drift remains, 2 bad flags or settings, 3 NATS unreachable.',
     )
-    .action(async (flags: ProvisionFlags, command: Command) => {
-      const replicas = flags.replicas === undefined ? undefined : intFlag('--replicas', flags.replicas, 1, 5);
-      const standbyTakeoverNs = standbyFrom(flags);
-      const nc = await connectNats(natsFrom(command), { name: 'orderflow provision' });
-      try {
-        if (standbyTakeoverNs !== undefined) refuseWithoutPriorityGroups(featuresOf(nc), '--standby');
-        const jsm = await jetStreamManagerFor(nc);
-        const report = await provisionTopology(jsm, nc.info?.version ?? 'unknown', {
-          apply: flags.apply ?? false,
-          dryRun: flags.dryRun ?? false,
-          ...(replicas !== undefined ? { replicas } : {}),
-          ...(standbyTakeoverNs !== undefined ? { standbyTakeoverNs } : {}),
-        });
-        const dryRun = flags.dryRun ?? false;
-        const support = await ensureSupportObjects(nc, jsm, {
-          ...(replicas !== undefined ? { replicas } : {}),
-          dryRun,
-        });
-        const state = (s: 'created' | 'exists'): string =>
-          s === 'exists' ? 'present' : dryRun ? 'would be created' : 'created';
-        const supportLines = [
-          `stream    ORDERS_DLQ         ${state(support.deadLetters)} (dead letters)`,
-          `kv        ORDERFLOW_EFFECTS  ${state(support.effects)} (side effects of the functions)`,
-          `obj       ORDERFLOW_DLQ_PAYLOADS ${state(support.deadLetterPayloads)} (dead letters too large for one message)`,
-        ];
-        const searchAttributes = await provisionSearchAttributes(flags, command, dryRun);
-        supportLines.push(searchAttributesLine(searchAttributes, dryRun));
-        process.stdout.write(
-          flags.json
-            ? `${JSON.stringify({ ...report, support, searchAttributes }, null, 2)}\n`
-            : `${renderReport(report, dryRun)}\n${supportLines.join('\n')}\n`,
-        );
-        process.exitCode = report.inSync ? 0 : 1;
-      } finally {
-        await nc.close();
-      }
-    });
+    .action((flags: Record<string, unknown>, command: Command) => provision(optionsFrom('provision', flags), command));
 }

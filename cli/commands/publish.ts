@@ -11,16 +11,11 @@ import { parseItemFlag, parseOrderText, validateCandidates } from '../../operate
 import type { PublishResult } from '../../operate/publish/publish';
 import { publishOrders } from '../../operate/publish/publish';
 import type { Order } from '../../shared/orders/schema';
-import { intFlag, natsFrom } from '../options';
+import type { OptionsFor } from '../../shared/config/option-table';
+import { natsFrom } from '../options';
+import { optionsFrom, tableCommand } from '../table-flags';
 
-interface PublishFlags {
-  count?: string;
-  orderId?: string;
-  customer?: string;
-  currency?: string;
-  item?: string[];
-  json?: boolean;
-}
+type PublishOptions = OptionsFor<'publish'>;
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -28,11 +23,11 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-async function ordersFrom(file: string | undefined, flags: PublishFlags): Promise<Order[]> {
+async function ordersFrom(file: string | undefined, flags: PublishOptions): Promise<Order[]> {
   const sources = [file !== undefined, flags.count !== undefined, flags.orderId !== undefined].filter(Boolean).length;
   if (sources > 1)
     throw new UsageError('give orders one way: a file (or - for stdin), --count, or --order-id with --item');
-  if (flags.count !== undefined) return demoOrders(intFlag('--count', flags.count, 1, 1_000_000));
+  if (flags.count !== undefined) return demoOrders(flags.count);
   if (flags.orderId !== undefined) {
     return validateCandidates([
       {
@@ -40,7 +35,7 @@ async function ordersFrom(file: string | undefined, flags: PublishFlags): Promis
         value: {
           orderId: flags.orderId,
           customerId: flags.customer,
-          currency: flags.currency ?? 'EUR',
+          currency: flags.currency,
           items: (flags.item ?? []).map(parseItemFlag),
           // No createdAt of the clock's: the same flags again must be the same order (a repeat, not a conflict).
         },
@@ -70,23 +65,43 @@ function resultLine(r: PublishResult): string {
   return `order ${r.orderId}: published as ORDERS seq ${r.seq}`;
 }
 
+/** Publishes the orders, one line (or JSON object) each; exit 1 when one conflicts with an order already stored. */
+async function publish(file: string | undefined, flags: PublishOptions, command: Command): Promise<void> {
+  const settings = natsFrom(command);
+  const orders = await ordersFrom(file, flags);
+  const nc = await connectNats(settings, { name: 'orderflow publish' });
+  // Each order's trace starts with its publish, when the OpenTelemetry environment asks for traces.
+  const tracing = await tracingFromEnv('publish', process.env);
+  try {
+    let duplicates = 0;
+    let conflicts = 0;
+    await publishOrders(jetstream(nc), orders, {
+      onResult: (r) => {
+        if (r.conflict) conflicts += 1;
+        else if (r.duplicate) duplicates += 1;
+        process.stdout.write(flags.json ? `${JSON.stringify(r)}\n` : `${resultLine(r)}\n`);
+      },
+    });
+    const notes = [
+      ...(duplicates ? [`${duplicates} duplicate(s) dropped`] : []),
+      ...(conflicts ? [`${conflicts} conflict(s) not stored`] : []),
+    ];
+    process.stderr.write(
+      `published ${orders.length - duplicates - conflicts} order(s) to ORDERS.received${notes.map((n) => `, ${n}`).join('')}\n`,
+    );
+    if (conflicts) process.exitCode = 1;
+  } finally {
+    await nc.close();
+    await tracing?.shutdown();
+  }
+}
+
 export function registerPublish(program: Command): void {
-  program
-    .command('publish [file]')
+  tableCommand(program, 'publish [file]', 'publish')
     .description(
       'validate orders and publish them to ORDERS.received (Nats-Msg-Id = order ID: an identical repeat is dropped, ' +
         'a different order under an ID already stored is reported as a conflict)',
     )
-    .option('--count <n>', 'generate and publish N valid demo orders')
-    .option('--order-id <id>', 'publish one order given by flags')
-    .option('--customer <id>', 'customer of the --order-id order')
-    .option('--currency <code>', 'ISO 4217 currency of the --order-id order (default: EUR)')
-    .option(
-      '--item <sku:qty:price>',
-      'a line of the --order-id order; repeat for more',
-      (v: string, all: string[] = []) => [...all, v],
-    )
-    .option('--json', 'print one JSON object per order: {orderId, seq, duplicate, conflict}')
     .addHelpText(
       'after',
       '\nInput: a JSON file holding one order or an array of orders, JSON lines (file or stdin: -), --count, or flags.' +
@@ -94,33 +109,7 @@ export function registerPublish(program: Command): void {
         "\nA conflict (exit 1): within the stream's duplicate window, ORDERS already holds a different order under" +
         '\nthe same ID; this version is not stored, and the other orders of the batch are still published.',
     )
-    .action(async (file: string | undefined, flags: PublishFlags, command: Command) => {
-      const settings = natsFrom(command);
-      const orders = await ordersFrom(file, flags);
-      const nc = await connectNats(settings, { name: 'orderflow publish' });
-      // Each order's trace starts with its publish, when the OpenTelemetry environment asks for traces.
-      const tracing = await tracingFromEnv('publish', process.env);
-      try {
-        let duplicates = 0;
-        let conflicts = 0;
-        await publishOrders(jetstream(nc), orders, {
-          onResult: (r) => {
-            if (r.conflict) conflicts += 1;
-            else if (r.duplicate) duplicates += 1;
-            process.stdout.write(flags.json ? `${JSON.stringify(r)}\n` : `${resultLine(r)}\n`);
-          },
-        });
-        const notes = [
-          ...(duplicates ? [`${duplicates} duplicate(s) dropped`] : []),
-          ...(conflicts ? [`${conflicts} conflict(s) not stored`] : []),
-        ];
-        process.stderr.write(
-          `published ${orders.length - duplicates - conflicts} order(s) to ORDERS.received${notes.map((n) => `, ${n}`).join('')}\n`,
-        );
-        if (conflicts) process.exitCode = 1;
-      } finally {
-        await nc.close();
-        await tracing?.shutdown();
-      }
-    });
+    .action((file: string | undefined, flags: Record<string, unknown>, command: Command) =>
+      publish(file, optionsFrom('publish', flags), command),
+    );
 }

@@ -14,9 +14,24 @@ import type { PipelineSummary } from '../../operate/status/pipeline-summary';
 import { pipelineSummary } from '../../operate/status/pipeline-summary';
 import { renderStandby, standbyBridges } from '../../operate/status/standby-bridges';
 import { connectTemporal } from '../../shared/temporal/connect';
+import type { Client } from '@temporalio/client';
+import type { NatsConnection } from '@nats-io/nats-core';
+import type { JetStreamManager } from '@nats-io/jetstream';
+
+import type { OptionsFor } from '../../shared/config/option-table';
 import { ConfigError } from '../../shared/errors';
 import { table } from '../../operate/format';
-import { intFlag, natsFrom, temporalFrom } from '../options';
+import { natsFrom, temporalFrom } from '../options';
+import { optionsFrom, tableCommand } from '../table-flags';
+
+type StatusOptions = OptionsFor<'status'>;
+
+/** Where status reads from: Temporal, NATS and its JetStream. */
+interface Servers {
+  readonly client: Client;
+  readonly nc: NatsConnection;
+  readonly jsm: JetStreamManager;
+}
 
 /**
  * `  process plan 3f9a1c2b4d5e (reserveStock → chargePayment@payments) by orderflow@0.2.0+1a2b3c4d`:
@@ -141,74 +156,68 @@ function renderSummary(s: PipelineSummary): string {
   ].join('\n');
 }
 
+/** Prints `value` as JSON, or as `render` writes it. */
+function print<T>(value: T, json: boolean | undefined, render: (value: T) => string): void {
+  process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${render(value)}\n`);
+}
+
+/** The runs stream message `seq` started; exit 1 when none. */
+async function showMessageRuns({ client, jsm }: Servers, seq: number, options: StatusOptions): Promise<void> {
+  const found = await runsOfMessage(client, jsm, seq);
+  print(found, options.json, renderMessageRuns);
+  if (found.runs.length === 0) process.exitCode = 1;
+}
+
+/** The pipeline at a glance, with the standby bridges. */
+async function showSummary({ client, nc, jsm }: Servers, options: StatusOptions): Promise<void> {
+  const [summary, bridges] = await Promise.all([
+    pipelineSummary(client, nc, jsm, options.sampleSeconds * 1000),
+    standbyBridges(nc, jsm),
+  ]);
+  print({ ...summary, bridges }, options.json, () => [renderSummary(summary), ...renderStandby(bridges)].join('\n'));
+}
+
+/** One order's timeline; exit 1 when the order is unknown. */
+async function showOrder({ client, jsm }: Servers, orderId: string, options: StatusOptions): Promise<void> {
+  const timeline = await orderTimeline(client, jsm, orderId);
+  if (!timeline.known) {
+    process.stderr.write(`orderflow: order ${orderId} is unknown: no workflow ran for it and it has no dead letter\n`);
+    process.exitCode = 1;
+    return;
+  }
+  print(timeline, options.json, renderTimeline);
+}
+
+async function status(orderId: string | undefined, options: StatusOptions, command: Command): Promise<void> {
+  const { seq } = options;
+  if (seq !== undefined && orderId !== undefined) {
+    throw new ConfigError('--seq', 'cannot be given with an order ID', 'ask for one order or one message');
+  }
+  const temporal = temporalFrom(command);
+  const nc = await connectNats(natsFrom(command), { name: 'orderflow status' });
+  try {
+    const client = await connectTemporal(temporal);
+    try {
+      const servers = { client, nc, jsm: await jetStreamManagerFor(nc) };
+      if (seq !== undefined) await showMessageRuns(servers, seq, options);
+      else if (orderId) await showOrder(servers, orderId, options);
+      else await showSummary(servers, options);
+    } finally {
+      await client.connection.close();
+    }
+  } finally {
+    await nc.close();
+  }
+}
+
 export function registerStatus(program: Command): void {
-  program
-    .command('status [orderId]')
+  tableCommand(program, 'status [orderId]', 'status')
     .description("one order's timeline across Temporal and JetStream; without an ID, the pipeline at a glance")
-    .option('--json', 'print JSON')
-    .option('--sample-seconds <n>', "summary: how long to collect JetStream's sampled ack delays (default: 2)")
-    .option('--seq <n>', 'the runs that stream message <n> of ORDERS started (each stage run, failed runs and reruns)')
     .addHelpText(
       'after',
       "\nExit codes: 0 found, 1 the order (or the message's runs) unknown, 2 bad flags or settings, 3 a server unreachable.",
     )
-    .action(
-      async (
-        orderId: string | undefined,
-        flags: { json?: boolean; sampleSeconds?: string; seq?: string },
-        command: Command,
-      ) => {
-        const seq = flags.seq === undefined ? undefined : intFlag('--seq', flags.seq, 1, Number.MAX_SAFE_INTEGER);
-        if (seq !== undefined && orderId !== undefined) {
-          throw new ConfigError('--seq', 'cannot be given with an order ID', 'ask for one order or one message');
-        }
-        const temporal = temporalFrom(command);
-        const nc = await connectNats(natsFrom(command), { name: 'orderflow status' });
-        try {
-          const client = await connectTemporal(temporal);
-          try {
-            const jsm = await jetStreamManagerFor(nc);
-            if (seq !== undefined) {
-              const found = await runsOfMessage(client, jsm, seq);
-              process.stdout.write(
-                flags.json ? `${JSON.stringify(found, null, 2)}\n` : `${renderMessageRuns(found)}\n`,
-              );
-              if (found.runs.length === 0) process.exitCode = 1;
-              return;
-            }
-            if (!orderId) {
-              const sampleMs =
-                flags.sampleSeconds === undefined
-                  ? 2000
-                  : intFlag('--sample-seconds', flags.sampleSeconds, 0, 600) * 1000;
-              const [summary, bridges] = await Promise.all([
-                pipelineSummary(client, nc, jsm, sampleMs),
-                standbyBridges(nc, jsm),
-              ]);
-              process.stdout.write(
-                flags.json
-                  ? `${JSON.stringify({ ...summary, bridges }, null, 2)}\n`
-                  : `${[renderSummary(summary), ...renderStandby(bridges)].join('\n')}\n`,
-              );
-              return;
-            }
-            const timeline = await orderTimeline(client, jsm, orderId);
-            if (!timeline.known) {
-              process.stderr.write(
-                `orderflow: order ${orderId} is unknown: no workflow ran for it and it has no dead letter\n`,
-              );
-              process.exitCode = 1;
-              return;
-            }
-            process.stdout.write(
-              flags.json ? `${JSON.stringify(timeline, null, 2)}\n` : `${renderTimeline(timeline)}\n`,
-            );
-          } finally {
-            await client.connection.close();
-          }
-        } finally {
-          await nc.close();
-        }
-      },
+    .action((orderId: string | undefined, flags: Record<string, unknown>, command: Command) =>
+      status(orderId, optionsFrom('status', flags), command),
     );
 }

@@ -15,14 +15,13 @@ import { jetStreamManagerFor } from '../../shared/nats/connect';
 import type { DashboardAccess } from './auth';
 import { DashboardServer } from './server';
 import { SystemStateWatch } from './system-state';
+import { DEFAULT_DASHBOARD_PORT, DEFAULT_TEMPORAL_UI_URL } from '../../shared/config/option-table-operate';
 
 export { dashboardAccess, TOKEN_ENV } from './auth';
 export type { DashboardAccess } from './auth';
 
-/** The port the dashboard listens on unless told otherwise. */
-export const DEFAULT_DASHBOARD_PORT = 9470;
-/** Where the Temporal dev server serves its web UI (`temporal server start-dev` prints it). */
-export const DEFAULT_TEMPORAL_UI_URL = 'http://127.0.0.1:8233';
+// Defined with the dashboard's --port and --temporal-ui-url options, in the option table.
+export { DEFAULT_DASHBOARD_PORT, DEFAULT_TEMPORAL_UI_URL };
 
 export interface DashboardOptions {
   readonly nc: NatsConnection;

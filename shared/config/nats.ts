@@ -10,15 +10,21 @@ import path from 'node:path';
 import { z } from 'zod';
 
 import { ConfigError } from '../errors';
+import { GLOBAL_OPTIONS } from './option-table-global';
+import type { Env, Flags } from './read-options';
+import { givenSources, parseValue, sourceName } from './read-options';
 import { firstSet, parseSetting } from './validate';
 
-export const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
+const { natsUrl, natsCreds, natsContext } = GLOBAL_OPTIONS;
 
-export interface NatsFlags {
+export const DEFAULT_NATS_URL = natsUrl.default.join(',');
+
+/** The global flags NATS settings are read from (option-table-global.ts). */
+export type NatsFlags = {
   natsUrl?: string;
   natsCreds?: string;
   natsContext?: string;
-}
+};
 
 export interface NatsSettings {
   /** Servers to try, in order. Default: nats://127.0.0.1:4222. */
@@ -34,18 +40,6 @@ export interface NatsSettings {
   /** The `nats` CLI context these settings came from, if any. */
   readonly context?: string;
 }
-
-const serverUrl = z.string().refine((value) => {
-  const withScheme = /^[a-z]+:\/\//i.test(value) ? value : `nats://${value}`;
-  try {
-    const url = new URL(withScheme);
-    const port = url.port === '' ? 4222 : Number(url.port);
-    return ['nats:', 'tls:', 'ws:', 'wss:'].includes(url.protocol) && url.hostname !== '' && port > 0 && port < 65536;
-  } catch {
-    return false;
-  }
-}, 'expected nats://host:port, tls://host:port or host:port');
-
 const contextFile = z
   .object({
     url: z.string().optional(),
@@ -61,6 +55,9 @@ const contextFile = z
   .passthrough();
 
 type NatsContext = z.infer<typeof contextFile>;
+
+/** The context's fields that a NATS_* variable overrides. */
+type ContextField = 'user' | 'password' | 'token' | 'nkey' | 'cert' | 'key' | 'ca';
 
 function contextDir(env: NodeJS.ProcessEnv): string {
   return path.join(env.XDG_CONFIG_HOME || path.join(os.homedir(), '.config'), 'nats');
@@ -110,43 +107,40 @@ function readableFile(setting: string, file: string | undefined): string | undef
   return resolved;
 }
 
-/** Reads and validates the NATS settings. Throws ConfigError on the first bad value. */
-export function natsSettings(flags: NatsFlags = {}, env: NodeJS.ProcessEnv = process.env): NatsSettings {
-  const contextChoice = firstSet(['--nats-context', flags.natsContext], ['NATS_CONTEXT', env.NATS_CONTEXT]);
-  const contextName = contextChoice?.value ?? selectedContext(env);
-  const context = contextName ? loadContext(contextName, contextChoice?.source ?? 'nats context', env) : {};
-  const ctxSource = `nats context "${contextName ?? ''}"`;
+/** The `nats` CLI context in use: named by flag or NATS_CONTEXT, else the one the CLI has selected. */
+interface ContextInUse {
+  readonly name: string | undefined;
+  readonly values: NatsContext;
+  /** How errors name a value that came from it: `nats context "dev" url`. */
+  readonly source: (field: string) => string;
+}
 
-  const urls = firstSet(['--nats-url', flags.natsUrl], ['NATS_URL', env.NATS_URL], [`${ctxSource} url`, context.url]);
-  const servers = (urls?.value ?? DEFAULT_NATS_URL)
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  if (servers.length === 0) {
-    throw new ConfigError(
-      urls?.source ?? 'NATS_URL',
-      'no server given',
-      'set it to nats://host:port (comma-separated for several)',
-    );
-  }
-  for (const server of servers) {
-    parseSetting(
-      urls?.source ?? 'NATS_URL',
-      serverUrl,
-      server,
-      'use nats://host:port, comma-separated for several servers',
-    );
-  }
+function contextInUse(flags: Flags, env: NodeJS.ProcessEnv): ContextInUse {
+  const choice = firstSet(...givenSources(natsContext, flags, env));
+  const name = choice?.value ?? selectedContext(env);
+  const values = name ? loadContext(name, choice?.source ?? 'nats context', env) : {};
+  return { name, values, source: (field) => `nats context "${name ?? ''}" ${field}` };
+}
 
-  const creds = firstSet(
-    ['--nats-creds', flags.natsCreds],
-    ['NATS_CREDS', env.NATS_CREDS],
-    [`${ctxSource} creds`, context.creds],
-  );
-  const nkey = firstSet(['NATS_NKEY', env.NATS_NKEY], [`${ctxSource} nkey`, context.nkey]);
-  const user = firstSet(['NATS_USER', env.NATS_USER], [`${ctxSource} user`, context.user]);
-  const password = firstSet(['NATS_PASSWORD', env.NATS_PASSWORD], [`${ctxSource} password`, context.password]);
-  const token = firstSet(['NATS_TOKEN', env.NATS_TOKEN], [`${ctxSource} token`, context.token]);
+/** The servers: flag, NATS_URL, the context's url, else the default. */
+function serversOf(flags: Flags, env: Env, context: ContextInUse): readonly string[] {
+  const urls = firstSet(...givenSources(natsUrl, flags, env), [context.source('url'), context.values.url]);
+  return parseValue(natsUrl, urls?.source ?? sourceName(natsUrl), urls?.value ?? DEFAULT_NATS_URL);
+}
+
+/** A setting from its variable, else the context's field. */
+function fromEnvOrContext(env: Env, variable: string, context: ContextInUse, field: ContextField) {
+  return firstSet([variable, env[variable]], [context.source(field), context.values[field]]);
+}
+
+type Credentials = Pick<NatsSettings, 'user' | 'password' | 'token' | 'credsFile' | 'nkeySeedFile'>;
+
+function credentialsOf(flags: Flags, env: Env, context: ContextInUse): Credentials {
+  const creds = firstSet(...givenSources(natsCreds, flags, env), [context.source('creds'), context.values.creds]);
+  const nkey = fromEnvOrContext(env, 'NATS_NKEY', context, 'nkey');
+  const user = fromEnvOrContext(env, 'NATS_USER', context, 'user');
+  const password = fromEnvOrContext(env, 'NATS_PASSWORD', context, 'password');
+  const token = fromEnvOrContext(env, 'NATS_TOKEN', context, 'token');
   if (password && !user) {
     throw new ConfigError(
       password.source,
@@ -154,9 +148,19 @@ export function natsSettings(flags: NatsFlags = {}, env: NodeJS.ProcessEnv = pro
       'set NATS_USER too, or unset the password',
     );
   }
-  const cert = firstSet(['NATS_CERT', env.NATS_CERT], [`${ctxSource} cert`, context.cert]);
-  const key = firstSet(['NATS_KEY', env.NATS_KEY], [`${ctxSource} key`, context.key]);
-  const ca = firstSet(['NATS_CA', env.NATS_CA], [`${ctxSource} ca`, context.ca]);
+  return {
+    user: user?.value,
+    password: password?.value,
+    token: token?.value,
+    credsFile: readableFile(creds?.source ?? '', creds?.value),
+    nkeySeedFile: readableFile(nkey?.source ?? '', nkey?.value),
+  };
+}
+
+function tlsOf(env: Env, context: ContextInUse): NatsSettings['tls'] {
+  const cert = fromEnvOrContext(env, 'NATS_CERT', context, 'cert');
+  const key = fromEnvOrContext(env, 'NATS_KEY', context, 'key');
+  const ca = fromEnvOrContext(env, 'NATS_CA', context, 'ca');
   if (Boolean(cert) !== Boolean(key)) {
     throw new ConfigError(
       (cert ?? key)?.source ?? 'NATS_CERT',
@@ -164,23 +168,18 @@ export function natsSettings(flags: NatsFlags = {}, env: NodeJS.ProcessEnv = pro
       'set both NATS_CERT and NATS_KEY, or neither',
     );
   }
-  const tls =
-    cert || ca
-      ? {
-          certFile: readableFile(cert?.source ?? '', cert?.value),
-          keyFile: readableFile(key?.source ?? '', key?.value),
-          caFile: readableFile(ca?.source ?? '', ca?.value),
-        }
-      : undefined;
-
+  if (!cert && !ca) return undefined;
   return {
-    servers,
-    user: user?.value,
-    password: password?.value,
-    token: token?.value,
-    credsFile: readableFile(creds?.source ?? '', creds?.value),
-    nkeySeedFile: readableFile(nkey?.source ?? '', nkey?.value),
-    tls,
-    context: contextName,
+    certFile: readableFile(cert?.source ?? '', cert?.value),
+    keyFile: readableFile(key?.source ?? '', key?.value),
+    caFile: readableFile(ca?.source ?? '', ca?.value),
   };
+}
+
+/** Reads and validates the NATS settings. Throws ConfigError on the first bad value. */
+export function natsSettings(flags: NatsFlags = {}, env: NodeJS.ProcessEnv = process.env): NatsSettings {
+  const context = contextInUse(flags, env);
+  const servers = serversOf(flags, env, context);
+  const credentials = credentialsOf(flags, env, context);
+  return { servers, ...credentials, tls: tlsOf(env, context), context: context.name };
 }

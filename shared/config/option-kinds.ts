@@ -1,16 +1,19 @@
 /**
- * The kinds of value a bridge or worker option takes, as zod schemas from the raw flag or
- * environment string to the typed value. A schema's first issue message is the problem a
- * ConfigError prints; `advice` is what it tells the user to do.
+ * The kinds of value an option takes, as zod schemas from the raw flag or environment string to
+ * the typed value. A schema's first issue message is the problem a ConfigError prints; `advice`
+ * is what it tells the user to do (an issue may carry its own, as `params.advice`).
  */
 import { z } from 'zod';
 
 import type { StageName } from '../../workflows/names';
 import { STAGE_NAMES } from '../../workflows/names';
 
+/** What a flag or variable holds before parsing: its text, or each text of a flag given several times. */
+export type RawValue = string | readonly string[];
+
 export interface OptionKind<T> {
-  /** Parses the raw string; fails with the problem as its first issue's message. */
-  readonly schema: z.ZodType<T, string>;
+  /** Parses the raw value; fails with the problem as its first issue's message. */
+  readonly schema: z.ZodType<T, RawValue>;
   /** What to do about a value the schema refuses, e.g. "give a number in that range". */
   readonly advice: string;
 }
@@ -25,6 +28,62 @@ export function wholeNumber(min: number, max: number): OptionKind<number> {
       })
       .transform(Number),
     advice: 'give a number in that range',
+  };
+}
+
+/** A stream sequence (or a dead letter's ID, its sequence in ORDERS_DLQ): a whole number from 1. */
+export function streamSequence(): OptionKind<number> {
+  return wholeNumber(1, Number.MAX_SAFE_INTEGER);
+}
+
+/** A TCP port, 0 for any free one, or `off` (read as undefined: no server). */
+export function portOrOff(): OptionKind<number | undefined> {
+  return {
+    schema: z
+      .string()
+      .refine((raw) => raw === 'off' || (/^\d+$/.test(raw.trim()) && Number(raw) <= 65_535), {
+        error: (issue) => `"${String(issue.input)}" is not a whole number from 0 to 65535`,
+      })
+      .transform((raw) => (raw === 'off' ? undefined : Number(raw))),
+    advice: 'give a number in that range',
+  };
+}
+
+/** Any text: a host, a name, an ID, a path whose use says whether it is right. */
+export function text(advice: string): OptionKind<string> {
+  return { schema: z.string(), advice };
+}
+
+/** Each text of a flag given once or more (`--item a --item b`). */
+export function texts(advice: string): OptionKind<readonly string[]> {
+  return { schema: z.array(z.string()).readonly(), advice };
+}
+
+/** One of a few words: `"x" is not a <noun>`. */
+export function choice<const V extends string>(values: readonly V[], noun: string, advice: string): OptionKind<V> {
+  return {
+    schema: z.string().refine((raw): raw is V => (values as readonly string[]).includes(raw), {
+      error: (issue) => `"${String(issue.input)}" is not a ${noun}`,
+    }),
+    advice,
+  };
+}
+
+/** An http(s) URL, without trailing slashes (a path is joined to it). */
+export function httpUrl(advice: string): OptionKind<string> {
+  const isHttp = (raw: string): boolean => {
+    try {
+      return ['http:', 'https:'].includes(new URL(raw).protocol);
+    } catch {
+      return false;
+    }
+  };
+  return {
+    schema: z
+      .string()
+      .refine(isHttp, { error: (issue) => `"${String(issue.input)}" is not an http(s) URL` })
+      .transform((raw) => raw.replace(/\/+$/, '')),
+    advice,
   };
 }
 

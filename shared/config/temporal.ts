@@ -14,18 +14,23 @@ import path from 'node:path';
 
 import type { ClientConfig, ClientConfigProfile, ClientConnectConfig } from '@temporalio/envconfig';
 import { loadClientConfig, loadClientConfigProfile, toClientOptions } from '@temporalio/envconfig';
-import { z } from 'zod';
 
 import { ConfigError, messageOf } from '../errors';
-import { firstSet, parseSetting } from './validate';
+import { GLOBAL_OPTIONS } from './option-table-global';
+import type { Env } from './read-options';
+import { givenSources, parseValue, sourceName } from './read-options';
+import { firstSet } from './validate';
 
-export const DEFAULT_TEMPORAL_ADDRESS = '127.0.0.1:7233';
-export const DEFAULT_TEMPORAL_NAMESPACE = 'default';
+const { temporalAddress, temporalNamespace } = GLOBAL_OPTIONS;
 
-export interface TemporalFlags {
+export const DEFAULT_TEMPORAL_ADDRESS = temporalAddress.default;
+export const DEFAULT_TEMPORAL_NAMESPACE = temporalNamespace.default;
+
+/** The global flags Temporal settings are read from (option-table-global.ts). */
+export type TemporalFlags = {
   temporalAddress?: string;
   temporalNamespace?: string;
-}
+};
 
 export interface TemporalSettings {
   /** host:port of the Temporal frontend. Default: 127.0.0.1:7233. */
@@ -35,16 +40,6 @@ export interface TemporalSettings {
   /** Connection options for @temporalio/client and @temporalio/worker (TLS, API key, metadata). */
   readonly connection: ClientConnectConfig['connectionOptions'];
 }
-
-const hostPort = z
-  .string()
-  .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/, 'expected host:port')
-  .refine((v) => {
-    const port = Number(v.slice(v.lastIndexOf(':') + 1));
-    return port > 0 && port < 65536;
-  }, 'port must be 1-65535');
-
-const namespaceName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/, 'expected a namespace name');
 
 const DEFAULT_PROFILE = 'default';
 const TOML_HELP = 'see "Environment configuration" in the Temporal docs';
@@ -114,53 +109,62 @@ function tomlProblem(err: unknown): string {
   return typeof line === 'number' && typeof column === 'number' ? `${first} at line ${line}, column ${column}` : first;
 }
 
-/** Reads and validates the Temporal settings. Throws ConfigError on the first bad value. */
-export function temporalSettings(flags: TemporalFlags = {}, env: NodeJS.ProcessEnv = process.env): TemporalSettings {
-  const file = readConfigFile(env);
-  const fileSetting = file.explicit ? 'TEMPORAL_CONFIG_FILE' : `Temporal config file ${file.path ?? ''}`;
-  let config: ClientConfig = { profiles: {} };
-  if (file.text !== undefined) {
-    try {
-      config = loadClientConfig({ configSource: { data: file.text } });
-    } catch (err) {
-      throw new ConfigError(
-        fileSetting,
-        `${JSON.stringify(file.path)} is not a valid Temporal config file (${tomlProblem(err)})`,
-        `fix the TOML (${TOML_HELP})`,
-        { cause: err },
-      );
-    }
-  }
-
-  const profileName = env.TEMPORAL_PROFILE || DEFAULT_PROFILE;
-  const fileProfile: ClientConfigProfile | undefined = Object.hasOwn(config.profiles, profileName)
-    ? config.profiles[profileName]
-    : undefined;
-  if (fileProfile === undefined && env.TEMPORAL_PROFILE) {
-    const quoted = JSON.stringify(profileName);
-    const unset = `or unset TEMPORAL_PROFILE to use "${DEFAULT_PROFILE}"`;
-    if (file.text === undefined) {
-      throw new ConfigError(
-        'TEMPORAL_PROFILE',
-        `profile ${quoted} is asked for, but there is no Temporal config file` +
-          (file.path ? ` (looked for ${file.path})` : ' (HOME is not set)'),
-        `create the file with a [profile.${profileName}] table, set TEMPORAL_CONFIG_FILE to a file that has one, ` +
-          unset,
-      );
-    }
-    const names = Object.keys(config.profiles).map((n) => JSON.stringify(n));
+/** The profiles of the config file, if there is one. */
+function configOf(file: ConfigFile, fileSetting: string): ClientConfig {
+  if (file.text === undefined) return { profiles: {} };
+  try {
+    return loadClientConfig({ configSource: { data: file.text } });
+  } catch (err) {
     throw new ConfigError(
-      'TEMPORAL_PROFILE',
-      `profile ${quoted} is not in ${file.path} (${names.length ? `it has ${names.join(', ')}` : 'it has no profiles'})`,
-      `name a profile the file has, add a [profile.${profileName}] table to it, ${unset}`,
+      fileSetting,
+      `${JSON.stringify(file.path)} is not a valid Temporal config file (${tomlProblem(err)})`,
+      `fix the TOML (${TOML_HELP})`,
+      { cause: err },
     );
   }
+}
 
-  // The profile with the TEMPORAL_* variables applied over it, as the SDK merges them. Without a
-  // file profile (no file, or no [profile.default] in it) the variables alone make the profile.
-  let profile: ClientConfigProfile;
+/** The profile TEMPORAL_PROFILE names (or `default`) in the file; a named one that is not there is an error. */
+function fileProfileOf(
+  config: ClientConfig,
+  file: ConfigFile,
+  profileName: string,
+  env: Env,
+): ClientConfigProfile | undefined {
+  if (Object.hasOwn(config.profiles, profileName)) return config.profiles[profileName];
+  if (!env.TEMPORAL_PROFILE) return undefined;
+  const quoted = JSON.stringify(profileName);
+  const unset = `or unset TEMPORAL_PROFILE to use "${DEFAULT_PROFILE}"`;
+  if (file.text === undefined) {
+    throw new ConfigError(
+      'TEMPORAL_PROFILE',
+      `profile ${quoted} is asked for, but there is no Temporal config file` +
+        (file.path ? ` (looked for ${file.path})` : ' (HOME is not set)'),
+      `create the file with a [profile.${profileName}] table, set TEMPORAL_CONFIG_FILE to a file that has one, ` +
+        unset,
+    );
+  }
+  const names = Object.keys(config.profiles).map((n) => JSON.stringify(n));
+  throw new ConfigError(
+    'TEMPORAL_PROFILE',
+    `profile ${quoted} is not in ${file.path} (${names.length ? `it has ${names.join(', ')}` : 'it has no profiles'})`,
+    `name a profile the file has, add a [profile.${profileName}] table to it, ${unset}`,
+  );
+}
+
+/**
+ * The profile with the TEMPORAL_* variables applied over it, as the SDK merges them. Without a
+ * file profile (no file, or no [profile.default] in it) the variables alone make the profile.
+ */
+function mergedProfile(
+  file: ConfigFile,
+  fileProfile: ClientConfigProfile | undefined,
+  profileName: string,
+  env: Env,
+  fileSetting: string,
+): ClientConfigProfile {
   try {
-    profile = loadClientConfigProfile({
+    return loadClientConfigProfile({
       ...(file.text !== undefined && fileProfile !== undefined
         ? { profile: profileName, configSource: { data: file.text } }
         : { disableFile: true }),
@@ -174,30 +178,30 @@ export function temporalSettings(flags: TemporalFlags = {}, env: NodeJS.ProcessE
       { cause: err },
     );
   }
+}
 
-  const fromFile = (field: string) => `Temporal config file ${file.path ?? ''} (profile ${profileName}) ${field}`;
-  const address = firstSet(
-    ['--temporal-address', flags.temporalAddress],
-    ['TEMPORAL_ADDRESS', env.TEMPORAL_ADDRESS],
-    [fromFile('address'), fileProfile?.address],
-  );
-  const namespace = firstSet(
-    ['--temporal-namespace', flags.temporalNamespace],
-    ['TEMPORAL_NAMESPACE', env.TEMPORAL_NAMESPACE],
-    [fromFile('namespace'), fileProfile?.namespace],
-  );
-  const resolvedAddress = parseSetting(
-    address?.source ?? 'TEMPORAL_ADDRESS',
-    hostPort,
-    address?.value ?? DEFAULT_TEMPORAL_ADDRESS,
-    'use host:port, for example 127.0.0.1:7233 or my-ns.a1b2c.tmprl.cloud:7233',
-  );
-  const resolvedNamespace = parseSetting(
-    namespace?.source ?? 'TEMPORAL_NAMESPACE',
-    namespaceName,
-    namespace?.value ?? DEFAULT_TEMPORAL_NAMESPACE,
-    'use the name of an existing Temporal namespace, for example `default`',
-  );
-  const { connectionOptions } = toClientOptions({ ...profile, address: resolvedAddress });
-  return { address: resolvedAddress, namespace: resolvedNamespace, connection: connectionOptions };
+/** A global option's value: flag, variable, the file profile's field, else the table's default. */
+function resolved(
+  spec: typeof temporalAddress | typeof temporalNamespace,
+  flags: TemporalFlags,
+  env: Env,
+  fromFile: readonly [source: string, value: string | undefined],
+): string {
+  const given = firstSet(...givenSources(spec, flags, env), fromFile);
+  return parseValue(spec, given?.source ?? sourceName(spec), given?.value ?? spec.default);
+}
+
+/** Reads and validates the Temporal settings. Throws ConfigError on the first bad value. */
+export function temporalSettings(flags: TemporalFlags = {}, env: NodeJS.ProcessEnv = process.env): TemporalSettings {
+  const file = readConfigFile(env);
+  const fileSetting = file.explicit ? 'TEMPORAL_CONFIG_FILE' : `Temporal config file ${file.path ?? ''}`;
+  const profileName = env.TEMPORAL_PROFILE || DEFAULT_PROFILE;
+  const fileProfile = fileProfileOf(configOf(file, fileSetting), file, profileName, env);
+  const profile = mergedProfile(file, fileProfile, profileName, env, fileSetting);
+  const fromFile = (field: 'address' | 'namespace') =>
+    [`Temporal config file ${file.path ?? ''} (profile ${profileName}) ${field}`, fileProfile?.[field]] as const;
+  const address = resolved(temporalAddress, flags, env, fromFile('address'));
+  const namespace = resolved(temporalNamespace, flags, env, fromFile('namespace'));
+  const { connectionOptions } = toClientOptions({ ...profile, address });
+  return { address, namespace, connection: connectionOptions };
 }

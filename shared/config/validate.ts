@@ -27,16 +27,3 @@ export function firstSet(
   }
   return undefined;
 }
-
-/** Parses a whole number flag within bounds, or throws a ConfigError naming the flag. */
-export function intFlag(flag: string, value: string, min: number, max: number): number {
-  const n = Number(value);
-  if (!/^-?\d+$/.test(value.trim()) || n < min || n > max) {
-    throw new ConfigError(
-      flag,
-      `"${value}" is not a whole number from ${min} to ${max}`,
-      `give ${flag} a number in that range`,
-    );
-  }
-  return n;
-}

@@ -1,7 +1,7 @@
 /**
- * The option table: how bridge and worker options are read (flag over env over default, errors
- * naming where a bad value came from), and that everything derived from it (help, README, the
- * doc comments of BridgeOptions / WorkerOptions) says what the table says.
+ * The option table: how options are read (flag over env over default, errors naming where a bad
+ * value came from), and that everything derived from it (help, README, the doc comments of
+ * BridgeOptions / WorkerOptions and the other commands' options) says what the table says.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -9,14 +9,17 @@ import path from 'node:path';
 import { Command, Option } from 'commander';
 
 import { bridgeOptions, metricsSettings, workerOptions } from '../../shared/config/run-options';
-import { helpText, readmeTable } from '../../shared/config/option-doc';
-import type { CommandName } from '../../shared/config/option-table';
-import { defaultLabel, flagKey, flagName, OPTIONS, optionsOf } from '../../shared/config/option-table';
+import { helpText, markedTables, readmeTable, withReadmeTables } from '../../shared/config/option-doc';
+import type { CommandName, OptionSpec } from '../../shared/config/option-table';
+import { COMMAND_NAMES, defaultLabel, flagKey, flagName, OPTIONS, optionsOf } from '../../shared/config/option-table';
+import { readOptions } from '../../shared/config/read-options';
 import { addOptions } from '../../cli/table-flags';
+import { buildProgram } from '../../cli/main';
 import { ConfigError } from '../../shared/errors';
 
 const ROOT = path.join(__dirname, '..', '..');
-const COMMANDS: readonly CommandName[] = ['bridge', 'worker', 'dev'];
+const COMMANDS = COMMAND_NAMES;
+const README = path.join(ROOT, 'README.md');
 
 /** The ConfigError `fn` throws; fails the test when it returns or throws anything else. */
 function configError(fn: () => unknown): ConfigError {
@@ -130,33 +133,112 @@ describe('option table - reading', () => {
   });
 
   it('option table - metrics: port per command, `off` for none, a bad port names where it came from', () => {
-    expect(metricsSettings({}, {}, 9464)).toEqual({ host: '127.0.0.1', port: 9464 });
-    expect(metricsSettings({ metricsPort: '0' }, { ORDERFLOW_METRICS_PORT: '9000' }, 9465).port).toBe(0);
-    expect(metricsSettings({}, { ORDERFLOW_METRICS_PORT: 'off', ORDERFLOW_METRICS_HOST: '0.0.0.0' }, 9465)).toEqual({
-      host: '0.0.0.0',
-    });
-    expect(configError(() => metricsSettings({ metricsPort: '70000' }, {}, 9464)).message).toBe(
+    expect(metricsSettings({}, {}, 'bridge')).toEqual({ host: '127.0.0.1', port: 9464 });
+    expect(metricsSettings({ metricsPort: '0' }, { ORDERFLOW_METRICS_PORT: '9000' }, 'worker').port).toBe(0);
+    expect(metricsSettings({}, { ORDERFLOW_METRICS_PORT: 'off', ORDERFLOW_METRICS_HOST: '0.0.0.0' }, 'worker')).toEqual(
+      {
+        host: '0.0.0.0',
+      },
+    );
+    expect(configError(() => metricsSettings({ metricsPort: '70000' }, {}, 'bridge')).message).toBe(
       '--metrics-port: "70000" is not a whole number from 0 to 65535; give a number in that range',
     );
   });
 });
 
+describe('option table - the other commands read theirs the same way', () => {
+  it('option table - a log level or format it does not know names the flag or the variable', () => {
+    expect(configError(() => readOptions('global', { logLevel: 'loud' }, {})).message).toBe(
+      '--log-level: "loud" is not a log level; use one of debug, info, warn, error',
+    );
+    expect(configError(() => readOptions('global', {}, { ORDERFLOW_LOG_FORMAT: 'xml' })).message).toBe(
+      'ORDERFLOW_LOG_FORMAT: "xml" is not a log format; use json or pretty',
+    );
+    expect(readOptions('global', {}, {})).toMatchObject({ logLevel: 'info' });
+  });
+
+  it('option table - dashboard: flag over ORDERFLOW_DASHBOARD_* over default; the UI without trailing slash', () => {
+    expect(readOptions('dashboard', {}, {})).toEqual({
+      dashboardHost: '127.0.0.1',
+      dashboardPort: 9470,
+      temporalUiUrl: 'http://127.0.0.1:8233',
+    });
+    const env = { ORDERFLOW_DASHBOARD_PORT: '9999', ORDERFLOW_TEMPORAL_UI_URL: 'https://ui.example/' };
+    expect(readOptions('dashboard', { port: '0' }, env)).toMatchObject({
+      dashboardPort: 0,
+      temporalUiUrl: 'https://ui.example',
+    });
+    expect(configError(() => readOptions('dashboard', {}, { ORDERFLOW_DASHBOARD_PORT: '65536' })).message).toBe(
+      'ORDERFLOW_DASHBOARD_PORT: "65536" is not a whole number from 0 to 65535; give a number in that range',
+    );
+    expect(configError(() => readOptions('dashboard', { temporalUiUrl: 'ftp://x' }, {})).setting).toBe(
+      '--temporal-ui-url',
+    );
+  });
+
+  it('option table - switches, their --no- form, a repeated flag and numbers of the operator commands', () => {
+    expect(readOptions('provision', {}, {}).searchAttributes).toBeUndefined();
+    expect(readOptions('provision', { searchAttributes: 'false', replicas: '3' }, {})).toEqual({
+      searchAttributes: false,
+      replicas: 3,
+    });
+    expect(readOptions('publish', { item: ['A:1:2', 'B:1:3'] }, {})).toEqual({
+      currency: 'EUR',
+      item: ['A:1:2', 'B:1:3'],
+    });
+    expect(configError(() => readOptions('provision', { takeoverAfter: '2' }, {})).message).toBe(
+      '--takeover-after: "2" is not a whole number from 3 to 3600; give a number in that range',
+    );
+    expect(configError(() => readOptions('status', { seq: '0' }, {})).setting).toBe('--seq');
+    expect(readOptions('dev', {}, {})).toEqual({ dataDir: './.data', demoOrders: 3 });
+  });
+});
+
 describe('option table - what is derived from it', () => {
   it('option table - README.md holds exactly the bridge and worker tables the option table renders', () => {
-    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const readme = fs.readFileSync(README, 'utf8');
     expect(readme).toContain(`\n${readmeTable('bridge')}\n`);
     expect(readme).toContain(`\n${readmeTable('worker')}\n`);
+  });
+
+  // UPDATE_README=1 npx jest test/unit/option-table.test.ts renders the marked tables anew.
+  it("option table - every table README.md marks is rendered from the table, and every command's options have one", () => {
+    const readme = fs.readFileSync(README, 'utf8');
+    if (process.env.UPDATE_README === '1') fs.writeFileSync(README, withReadmeTables(readme));
+    expect(withReadmeTables(readme)).toBe(readme);
+    const marked = markedTables(readme).flat().sort();
+    expect(marked).toEqual(COMMANDS.filter((name) => optionsOf(name).length > 0).sort());
+  });
+
+  it('option table - no command of `orderflow` has a flag the table does not define', () => {
+    const flagsOf = (command: Command): string[] =>
+      command.options.map((o) => o.long ?? '').filter((f) => f !== '--help');
+    const visit = (command: Command, path: readonly string[]): Array<[string, string[]]> => [
+      [path.join(' ') || 'global', flagsOf(command)],
+      ...command.commands.flatMap((sub) => visit(sub, [...path, sub.name()])),
+    ];
+    for (const [name, flags] of visit(buildProgram(), [])) {
+      const table = COMMANDS.find((known) => known === name)
+        ? optionsOf(name as CommandName).flatMap(([, spec]) => [
+            flagName(spec),
+            ...(spec.negation === undefined ? [] : [flagName(spec).replace(/^--/, '--no-')]),
+          ])
+        : [];
+      expect([name, flags.sort()]).toEqual([name, table.sort()]);
+    }
   });
 
   it.each(COMMANDS)('option table - `%s --help` lists each of its flags once, with env and default', (name) => {
     const help = addOptions(new Command(name), name).helpInformation();
     for (const [, spec] of optionsOf(name)) {
-      expect(help.split(flagName(spec)).length - 1).toBe(1);
+      // Counted where a line defines it: other flags' help may name it (`with --standby: ...`).
+      const defines = new RegExp(`^\\s+${flagName(spec)}(?![\\w-])`);
+      expect(help.split('\n').filter((line) => defines.test(line))).toHaveLength(1);
       // Commander wraps help lines; compare with the whitespace folded.
       const text = helpText(spec, name);
       expect(help.replace(/\s+/g, ' ')).toContain(text.replace(/\s+/g, ' '));
-      expect(text).toContain(`[env: ${spec.env}]`);
-      if (defaultLabel(spec) !== undefined) expect(text).toMatch(/\(default: [^)]+\)$/);
+      if (spec.env !== undefined) expect(text).toContain(`[env: ${spec.env}]`);
+      if (defaultLabel(spec, name) !== undefined) expect(text).toMatch(/\(default: [^)]+\)$/);
     }
   });
 
@@ -171,33 +253,50 @@ describe('option table - what is derived from it', () => {
     expect(helpText(OPTIONS.functions, 'dev')).toBe(
       'your pipeline module (.js, .mjs, .cjs) [env: ORDERFLOW_FUNCTIONS] (default: the built-in demo)',
     );
+    expect(helpText(OPTIONS.metricsPort, 'worker')).toMatch(/\[env: ORDERFLOW_METRICS_PORT\] \(default: 9465\)$/);
+    expect(helpText(OPTIONS.natsUrl, 'global')).toBe(
+      'NATS server(s), comma-separated [env: NATS_URL] (default: nats://127.0.0.1:4222)',
+    );
   });
 
   it('option table - each entry is consistent: flag key as commander reads it, env name, unit, help per command', () => {
-    const flags = new Set<string>();
-    for (const [key, spec] of Object.entries(OPTIONS)) {
+    const flags = new Map<string, Set<string>>();
+    for (const [key, spec] of Object.entries(OPTIONS) as Array<[string, OptionSpec<unknown>]>) {
       expect(flagKey(spec)).toBe(new Option(spec.flag).attributeName());
-      expect(flags.has(spec.flag)).toBe(false);
-      flags.add(spec.flag);
-      expect(spec.env).toBe(`ORDERFLOW_${flagName(spec).slice(2).replace(/-/g, '_').toUpperCase()}`);
+      // A flag is one option per command; two commands may give one flag different meanings (--subject).
+      for (const command of spec.commands) {
+        const taken = flags.get(command) ?? new Set<string>();
+        expect([command, taken.has(flagName(spec))]).toEqual([command, false]);
+        flags.set(command, taken.add(flagName(spec)));
+      }
+      // ORDERFLOW_<FLAG>, ORDERFLOW_<COMMAND>_<FLAG>, or the ecosystem's own for --nats-* and --temporal-*.
+      const words = flagName(spec).slice(2).replace(/-/g, '_').toUpperCase();
+      const names = [`ORDERFLOW_${words}`, ...spec.commands.map((c) => `ORDERFLOW_${c.toUpperCase()}_${words}`)];
+      if (/^(NATS|TEMPORAL)_/.test(words)) names.push(words);
+      if (spec.env !== undefined) expect(names).toContain(spec.env);
       const placeholder = spec.flag.split(' ')[1];
       if (spec.unit === 'ms') expect([flagName(spec).endsWith('-ms'), placeholder]).toEqual([true, '<ms>']);
       if (spec.unit === 'count') expect(placeholder).toBe('<n>');
-      if (spec.unit === undefined) expect(['<ms>', '<n>']).not.toContain(placeholder);
+      if (spec.unit === 'seq') expect(placeholder).toBe('<n>');
+      if (spec.unit === 's') expect(placeholder).toBe('<s>');
+      if (spec.unit === undefined) expect(['<ms>', '<n>', '<s>']).not.toContain(placeholder);
       for (const command of spec.commands) expect(() => helpText(spec, command)).not.toThrow();
       expect(key).toMatch(/^[a-z][A-Za-z]+$/);
     }
   });
 
   it("option table - each entry's doc comment (the doc of its BridgeOptions / WorkerOptions field) states its default", () => {
-    const source = fs.readFileSync(path.join(ROOT, 'shared', 'config', 'option-table.ts'), 'utf8');
-    for (const [key, spec] of Object.entries(OPTIONS)) {
+    const dir = path.join(ROOT, 'shared', 'config');
+    const files = fs.readdirSync(dir).filter((f) => /^option-table.*\.ts$/.test(f));
+    const source = files.map((f) => fs.readFileSync(path.join(dir, f), 'utf8')).join('\n');
+    for (const [key, spec] of Object.entries(OPTIONS) as Array<[string, OptionSpec<unknown>]>) {
       const doc = new RegExp(`/\\*\\*((?:(?!\\*/)[\\s\\S])*)\\*/\\s*${key}: option\\(`).exec(source)?.[1];
       expect([key, doc?.replace(/\s*\*\s*/g, ' ')]).toEqual([
         key,
         expect.stringContaining(`Default: ${defaultLabel(spec) ?? 'none'}.`),
       ]);
       if (spec.unit === 'ms') expect([key, doc]).toEqual([key, expect.stringContaining('in ms')]);
+      if (spec.unit === 's') expect([key, doc]).toEqual([key, expect.stringContaining('in s')]);
     }
   });
 });

@@ -1,0 +1,41 @@
+/** The options of `orderflow dev` and `orderflow init`, in the option table (option-table.ts). */
+import { text, wholeNumber } from './option-kinds';
+import { option } from './option-spec';
+
+/* The order of the entries is the order of the flags in help and of the rows in the README. */
+export const LOCAL_OPTIONS = {
+  /** Folder of the servers' data and logs, resolved from the working directory. Default: ./.data. */
+  dataDir: option({
+    flag: '--data-dir <dir>',
+    commands: ['dev'],
+    ...text('give a folder'),
+    default: './.data',
+    help: "folder for the servers' data and logs",
+  }),
+  /** Demo orders published once everything runs. Default: 3. */
+  demoOrders: option({
+    flag: '--demo-orders <n>',
+    commands: ['dev'],
+    ...wholeNumber(0, 10_000),
+    default: 3,
+    unit: 'count',
+    help: 'demo orders to publish once running, 0 for none',
+  }),
+  /** The dependency written for orderflow: a version range or a tarball's path. Default: ^ this version. */
+  orderflowSpec: option({
+    flag: '--orderflow <spec>',
+    commands: ['init'],
+    ...text('give a version range or the path of a tarball'),
+    help: "orderflow's dependency spec: a version range or a tarball's path",
+    defaultLabel: '^ this version',
+    readme: { default: '`^` the running version' },
+  }),
+  /** The project's npm package name. Default: the folder's name, made valid. */
+  projectName: option({
+    flag: '--name <name>',
+    commands: ['init'],
+    ...text('give a valid npm package name'),
+    help: "the project's npm package name",
+    defaultLabel: "the folder's name, made valid",
+  }),
+};
