@@ -6,7 +6,7 @@
 import http from 'node:http';
 
 export interface AppliedEffect {
-  /** Key in the effects bucket (activities/keys.ts says what it holds). */
+  /** Key in the effects bucket (workflows/names/keys.ts says what it holds). */
   readonly key: string;
   /** Which worker applied it (its label, e.g. worker-1). */
   readonly worker: string;

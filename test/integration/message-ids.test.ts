@@ -95,7 +95,7 @@ describe('message IDs - no valid order ID collides with a message ID orderflow g
     await startBridge(p);
     const ids = ['x.', '.a', 'a..b', 'a:b', '.'];
     await publish(p, ids.map(order));
-    // Also checks that every key in the bucket parses back (activities/keys.ts).
+    // Also checks that every key in the bucket parses back (workflows/names/keys.ts).
     await expectEachCompletedOnce(p, ids);
     const keys: string[] = [];
     for await (const key of await p.kv.keys()) keys.push(key);
