@@ -22,9 +22,9 @@ export function configError(fn: () => unknown): ConfigError {
 
 export interface ConfigHomes {
   /** A new, empty folder, removed after the test file. */
-  home(): string;
+  readonly home: () => string;
   /** An environment of only `vars` with HOME and XDG_CONFIG_HOME at `home` (default: a new empty one). */
-  envWith(vars?: Record<string, string>, home?: string): NodeJS.ProcessEnv;
+  readonly envWith: (vars?: Record<string, string>, home?: string) => NodeJS.ProcessEnv;
 }
 
 /** Config homes named `<prefix>…` in the temporary folder; call it at the top of a test file. */
