@@ -18,6 +18,7 @@ import { globalFlags, globalGiven, loggerFrom } from '../options';
 import { untilSignal } from '../stop-signals';
 import { optionsFrom, tableCommand } from '../table-flags';
 import { tracingFromEnv } from '../../shared/observability/trace-context';
+import type { Logger } from '../../shared/log';
 
 /** dev's flags; the table's bridge and worker options among them (--functions, --build-id) are read as theirs. */
 type DevFlags = Record<string, unknown>;
@@ -32,7 +33,7 @@ function untilHangup(): Promise<NodeJS.Signals> {
 }
 
 /** The servers dev starts itself (their binaries, built when missing), and those it is pointed at. */
-async function serversFor(command: Command, logger: ReturnType<typeof loggerFrom>) {
+async function serversFor(command: Command, logger: Logger) {
   const env = process.env;
   const natsExternal = globalGiven(command, 'natsUrl') || globalGiven(command, 'natsContext');
   const temporalExternal = globalGiven(command, 'temporalAddress');

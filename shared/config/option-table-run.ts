@@ -223,7 +223,10 @@ export const RUN_OPTIONS = {
     defaultLabel: 'off',
     readme: { meaning: 'pull only while pinned: [warm standby](#warm-standby-bridges)' },
   }),
-  /** Port of /metrics, /healthz, /readyz; 0 for any free one; undefined (`off`) for none. Default: 9464 (bridge), 9465 (worker). */
+  /**
+   * Port of the health server (/metrics, /healthz, /readyz); 0 for any free one; undefined (`off`)
+   * for none. Default: 9464 (bridge), 9465 (worker).
+   */
   metricsPort: option({
     flag: '--metrics-port <port|off>',
     env: 'ORDERFLOW_METRICS_PORT',

@@ -85,6 +85,6 @@ export function readOptions(
     const value = readOption(spec, command, flags, env);
     if (value !== undefined) values[key] = value;
   }
-  // Each field was read with its own entry's schema, so the record has the entries' types.
+  // Each field was read with its own entry's schema: the record has the types the overloads state.
   return values;
 }
