@@ -34,7 +34,7 @@ type StageName = (typeof STAGES)[number];
 interface StandbyBridge {
   readonly child: ChildProcess;
   readonly port: number;
-  /** The name it answers `status` with (run.ts). */
+  /** The name it answers `status` with (cli/commands/bridge.ts). */
   readonly name: string;
 }
 
