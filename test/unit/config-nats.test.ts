@@ -1,26 +1,11 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 
 import { DEFAULT_NATS_URL, natsSettings } from '../../shared/config/nats';
-import { ConfigError } from '../../shared/errors';
+import { configError, configHomes } from '../harness/config';
 
-const dirs: string[] = [];
-
-/** A fresh, empty config home, so the real user's `nats` contexts never leak in. */
-function configHome(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orderflow-unit-nats-'));
-  dirs.push(dir);
-  return dir;
-}
-
-afterAll(() => {
-  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
-});
-
-function envWith(vars: Record<string, string> = {}, home = configHome()): NodeJS.ProcessEnv {
-  return { XDG_CONFIG_HOME: home, ...vars };
-}
+/** Fresh, empty config homes, so the real user's `nats` contexts never leak in. */
+const { home: configHome, envWith } = configHomes('orderflow-unit-nats-');
 
 function writeContext(home: string, name: string, context: Record<string, string>): string {
   const file = path.join(home, 'nats', 'context', `${name}.json`);
@@ -38,17 +23,6 @@ function writeFile(home: string, name: string): string {
   const file = path.join(home, name);
   fs.writeFileSync(file, 'secret');
   return file;
-}
-
-/** The ConfigError `fn` throws; fails the test when it returns or throws anything else. */
-function configError(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ConfigError) return err;
-    throw err;
-  }
-  throw new Error('expected a ConfigError, nothing was thrown');
 }
 
 describe('config nats - servers', () => {

@@ -1,42 +1,16 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 
 import { DEFAULT_TEMPORAL_ADDRESS, DEFAULT_TEMPORAL_NAMESPACE, temporalSettings } from '../../shared/config/temporal';
-import { ConfigError } from '../../shared/errors';
+import { configError, configHomes } from '../harness/config';
 
-const dirs: string[] = [];
-
-/** A fresh, empty home and config home, so the real user's temporal.toml never leaks in. */
-function emptyHome(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orderflow-unit-temporal-'));
-  dirs.push(dir);
-  return dir;
-}
-
-afterAll(() => {
-  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
-});
-
-function envWith(vars: Record<string, string> = {}, home = emptyHome()): NodeJS.ProcessEnv {
-  return { HOME: home, XDG_CONFIG_HOME: home, ...vars };
-}
+/** Fresh, empty homes and config homes, so the real user's temporal.toml never leaks in. */
+const { home: emptyHome, envWith } = configHomes('orderflow-unit-temporal-');
 
 function writeToml(home: string, text: string): string {
   const file = path.join(home, 'temporal.toml');
   fs.writeFileSync(file, text);
   return file;
-}
-
-/** The ConfigError `fn` throws; fails the test when it returns or throws anything else. */
-function configError(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ConfigError) return err;
-    throw err;
-  }
-  throw new Error('expected a ConfigError, nothing was thrown');
 }
 
 const ADDRESS_FIX = 'use host:port, for example 127.0.0.1:7233 or my-ns.a1b2c.tmprl.cloud:7233';

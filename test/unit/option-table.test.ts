@@ -15,22 +15,11 @@ import { COMMAND_NAMES, defaultLabel, flagKey, flagName, OPTIONS, optionsOf } fr
 import { readOptions } from '../../shared/config/read-options';
 import { addOptions } from '../../cli/table-flags';
 import { buildProgram } from '../../cli/main';
-import { ConfigError } from '../../shared/errors';
+import { configError } from '../harness/config';
 
 const ROOT = path.join(__dirname, '..', '..');
 const COMMANDS = COMMAND_NAMES;
 const README = path.join(ROOT, 'README.md');
-
-/** The ConfigError `fn` throws; fails the test when it returns or throws anything else. */
-function configError(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ConfigError) return err;
-    throw err;
-  }
-  throw new Error('expected a ConfigError, nothing was thrown');
-}
 
 describe('option table - reading', () => {
   it('option table - with nothing set every option has its default', () => {
