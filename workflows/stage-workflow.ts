@@ -5,7 +5,6 @@
  * the next subject. Deterministic: all I/O happens in activities.
  */
 import {
-  ActivityFailure,
   ApplicationFailure,
   defineQuery,
   isCancellation,
@@ -17,9 +16,10 @@ import {
 } from '@temporalio/workflow';
 
 import type { StageName } from './names';
+import { retryIntervalMs, runFunction, stageFailure } from './run-function';
+import { StageProgress } from './stage-progress';
 import { FAILURE_TYPES, INTERNAL_ACTIVITIES, LOCAL_PUBLISH_TIMEOUT_MS } from './names';
 import type {
-  FunctionInput,
   LocalRun,
   LocalRunInput,
   LocalStop,
@@ -36,8 +36,6 @@ import type {
 } from './types';
 
 export const statusQuery = defineQuery<StageStatus>('status');
-
-type FunctionActivity = (input: FunctionInput) => Promise<StepResult>;
 
 /** The plan is read from memory on the workflow's own worker: quick, and retried if that worker dies. */
 const planner = proxyLocalActivities<Record<string, (input: PlanInput) => Promise<StagePlan>>>({
@@ -77,86 +75,6 @@ const localRunner = proxyLocalActivities<Record<string, (input: LocalRunInput) =
   retry: { maximumAttempts: 1 },
 });
 
-/** How long a run waits before asking again for a function no worker hosts: doubling up to 5 minutes. */
-const NOT_HOSTED_FIRST_WAIT_MS = 5_000;
-const NOT_HOSTED_MAX_WAIT_MS = 300_000;
-
-function failureType(err: unknown): string | undefined {
-  return err instanceof ActivityFailure && err.cause instanceof ApplicationFailure
-    ? (err.cause.type ?? undefined)
-    : undefined;
-}
-
-/** The interval before retry number `retry` (1 for the first) under `fn`'s policy, in ms. */
-function retryIntervalMs(fn: PlannedFunction, retry: number): number {
-  const { initialIntervalMs, backoffCoefficient, maximumIntervalMs } = fn.retry;
-  return Math.min(maximumIntervalMs, initialIntervalMs * backoffCoefficient ** (retry - 1));
-}
-
-/** `fn`'s activity; after `priorAttempts` tries made elsewhere, with what its policy has left. */
-function functionActivity(fn: PlannedFunction, priorAttempts = 0): FunctionActivity {
-  const { maximumAttempts } = fn.retry;
-  const retry = {
-    initialInterval: priorAttempts > 0 ? retryIntervalMs(fn, priorAttempts + 1) : fn.retry.initialIntervalMs,
-    backoffCoefficient: fn.retry.backoffCoefficient,
-    maximumInterval: fn.retry.maximumIntervalMs,
-    // 0 means unlimited to orderflow; Temporal wants the field left out for that.
-    ...(maximumAttempts > 0 ? { maximumAttempts: maximumAttempts - priorAttempts } : {}),
-    nonRetryableErrorTypes: [...fn.retry.nonRetryableErrorTypes],
-  };
-  if (fn.local) {
-    return proxyLocalActivities<Record<string, FunctionActivity>>({
-      startToCloseTimeout: fn.startToCloseTimeoutMs,
-      retry,
-    })[fn.name]!;
-  }
-  const activities = proxyActivities<Record<string, FunctionActivity>>({
-    taskQueue: fn.taskQueue,
-    startToCloseTimeout: fn.startToCloseTimeoutMs,
-    ...(fn.heartbeatTimeoutMs > 0 ? { heartbeatTimeout: fn.heartbeatTimeoutMs } : {}),
-    retry,
-  });
-  return activities[fn.name]!;
-}
-
-/**
- * Runs one function. A function that no worker on its queue hosts (removed from a pipeline while
- * this run still needs it) is the deployment's fault, not the order's: the run waits for a worker
- * that hosts it, visibly, instead of failing the order.
- */
-async function runFunction(
-  fn: PlannedFunction,
-  input: FunctionInput,
-  onWaiting: (waiting: string | undefined) => void,
-): Promise<StepResult> {
-  const call = functionActivity(fn, input.priorAttempts);
-  for (let waitMs = NOT_HOSTED_FIRST_WAIT_MS; ; waitMs = Math.min(NOT_HOSTED_MAX_WAIT_MS, waitMs * 2)) {
-    try {
-      const result = await call(input);
-      onWaiting(undefined);
-      return result;
-    } catch (err) {
-      const type = failureType(err);
-      if (type !== FAILURE_TYPES.functionNotHosted && type !== 'NotFoundError') throw err;
-      onWaiting(`no worker on task queue ${fn.taskQueue} hosts function ${fn.name}; deploy one that does`);
-      await sleep(waitMs);
-    }
-  }
-}
-
-/** A function's failure as the stage's: a rejection (non-retryable) keeps its reason and says so. */
-function stageFailure(fn: PlannedFunction, orderId: string, err: unknown): unknown {
-  if (!(err instanceof ActivityFailure) || err.retryState !== 'NON_RETRYABLE_FAILURE') return err;
-  const cause = err.cause;
-  return ApplicationFailure.create({
-    type: FAILURE_TYPES.functionRejected,
-    message: `function ${fn.name} rejected order ${orderId}: ${cause?.message ?? err.message}`,
-    nonRetryable: true,
-    details: [{ function: fn.name, type: cause instanceof ApplicationFailure ? (cause.type ?? null) : null }],
-    cause: err,
-  });
-}
-
 /** The stage's failure when its local run's try of `fn` failed for good, as a rejection after its own activity. */
 function localRejection(orderId: string, stop: LocalStop): ApplicationFailure {
   return ApplicationFailure.create({
@@ -181,69 +99,6 @@ async function runLocally(stageName: StageName, input: StageInput): Promise<Loca
   } catch (err) {
     if (isCancellation(err)) throw err;
     return undefined;
-  }
-}
-
-/** The run's status as the `status` query answers it, moved on as the run goes. */
-class StageProgress {
-  private current: StageStatus;
-
-  constructor(stageName: StageName, input: StageInput) {
-    this.current = {
-      stage: stageName,
-      orderId: input.order.orderId,
-      state: 'planning',
-      completedSteps: [],
-      attempts: {},
-      source: input.source,
-    };
-  }
-
-  get status(): StageStatus {
-    return this.current;
-  }
-
-  planned(plan: StagePlan): void {
-    this.current = { ...this.current, state: 'running', plan };
-  }
-
-  /** `name` completed in the stage's local run: nothing is left to run of it. */
-  doneLocally(name: string, done: StepResult): void {
-    this.current = {
-      ...this.current,
-      completedSteps: [...this.current.completedSteps, name],
-      attempts: { ...this.current.attempts, [name]: done.attempt },
-    };
-  }
-
-  started(name: string): void {
-    this.current = { ...this.current, currentStep: name };
-  }
-
-  /** `name`'s first try, in the local run, failed: it goes on with its first retry. */
-  triedLocally(name: string): void {
-    this.current = { ...this.current, attempts: { ...this.current.attempts, [name]: 1 } };
-  }
-
-  waiting(waiting: string | undefined): void {
-    this.current = { ...this.current, waiting };
-  }
-
-  completed(name: string, result: StepResult): void {
-    this.current = {
-      ...this.current,
-      currentStep: undefined,
-      completedSteps: [...this.current.completedSteps, name],
-      attempts: { ...this.current.attempts, [name]: result.attempt },
-    };
-  }
-
-  publishing(): void {
-    this.current = { ...this.current, state: 'publishing' };
-  }
-
-  published(published: Published): void {
-    this.current = { ...this.current, state: 'completed', published };
   }
 }
 

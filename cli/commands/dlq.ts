@@ -1,3 +1,7 @@
+/**
+ * `orderflow dlq`: list, show, count, redrive and purge the dead letters the bridge recorded in
+ * ORDERS_DLQ (operate/dlq/); a purge asks on a terminal unless --yes.
+ */
 import fs from 'node:fs';
 import readline from 'node:readline/promises';
 

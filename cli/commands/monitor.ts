@@ -1,3 +1,4 @@
+/** `orderflow monitor`: the pipeline live on a terminal, redrawn from the monitor's aggregator until Ctrl-C. */
 import type { Command } from 'commander';
 
 import { MonitorAggregator } from '../../operate/monitor/aggregator';

@@ -1,3 +1,7 @@
+/**
+ * `orderflow publish`: orders from a file, standard input, flags or `--count` demo orders, all
+ * validated before any is published, each deduplicated by its order ID (operate/publish/).
+ */
 import fs from 'node:fs';
 
 import { jetstream } from '@nats-io/jetstream';

@@ -1,3 +1,4 @@
+/** Validating one setting at the edge: a zod schema's failure becomes a ConfigError that names the setting and the fix. */
 import type { z } from 'zod';
 
 import { ConfigError } from '../errors';

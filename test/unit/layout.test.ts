@@ -13,23 +13,23 @@ const ROOMS = ['cli', 'local', 'operate', 'bridge', 'worker', 'shared', 'activit
 
 type Case = readonly [file: string, source: string];
 
+/** A file that exists only as text, in `room`. */
+const fixture = (room: string): string => path.join(room, 'fixture.ts');
+
 // Each imports a room that its file's room may not: one above it, or a peer.
 const AGAINST: readonly Case[] = [
-  ['shared/fixture.ts', "import { Bridge } from '../bridge/bridge';\nexport const used = Bridge;\n"],
+  [fixture('shared'), "import { Bridge } from '../bridge/bridge';\nexport const used = Bridge;\n"],
   [
-    'bridge/fixture.ts',
+    fixture('bridge'),
     "import { createOrderflowWorker } from '../worker/worker';\nexport const used = createOrderflowWorker;\n",
   ],
-  ['operate/fixture.ts', "import { Bridge } from '../bridge/bridge';\nexport const used = Bridge;\n"],
-  ['worker/fixture.ts', "import { startDev } from '../local/dev/dev';\nexport const used = startDev;\n"],
-  [
-    'local/fixture.ts',
-    "import { registerStatus } from '../cli/commands/status';\nexport const used = registerStatus;\n",
-  ],
-  ['activities/fixture.ts', "import { ConfigError } from '../shared/errors';\nexport const used = ConfigError;\n"],
+  [fixture('operate'), "import { Bridge } from '../bridge/bridge';\nexport const used = Bridge;\n"],
+  [fixture('worker'), "import { startDev } from '../local/dev/dev';\nexport const used = startDev;\n"],
+  [fixture('local'), "import { registerStatus } from '../cli/commands/status';\nexport const used = registerStatus;\n"],
+  [fixture('activities'), "import { ConfigError } from '../shared/errors';\nexport const used = ConfigError;\n"],
 ];
 const ALONG: Case = [
-  'operate/fixture.ts',
+  fixture('operate'),
   "import { ConfigError } from '../shared/errors';\nexport const used = ConfigError;\n",
 ];
 
@@ -69,7 +69,7 @@ describe('layout - the direction of imports', () => {
 });
 
 describe('layout - every room says what it holds', () => {
-  it.each(ROOMS)("layout - %s/README.md names each of the room's folders, and only those", (room) => {
+  it.each(ROOMS)('layout - the room %s: its README names each of its folders, and only those', (room) => {
     const readme = fs.readFileSync(path.join(ROOT, room, 'README.md'), 'utf8');
     expect(readme.split('\n')[0]).toMatch(new RegExp(`^# ${room}/`));
     const folders = fs
