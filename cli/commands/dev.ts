@@ -52,6 +52,20 @@ async function serversFor(command: Command, logger: Logger) {
   };
 }
 
+/**
+ * The dashboard dev serves, bound as `orderflow dashboard`'s is, by its variables: its address,
+ * its port when ORDERFLOW_DASHBOARD_PORT names one (otherwise dev picks 9470 or a free one), its token.
+ */
+function dashboardOf(env: NodeJS.ProcessEnv): { host?: string; port?: number; token?: string } {
+  const portEnv = OPTIONS.dashboardPort.env;
+  const port = portEnv && env[portEnv] ? readOption(OPTIONS.dashboardPort, 'dashboard', {}, env) : undefined;
+  return {
+    host: readOption(OPTIONS.dashboardHost, 'dashboard', {}, env),
+    ...(port === undefined ? {} : { port }),
+    token: env[TOKEN_ENV],
+  };
+}
+
 export function registerDev(program: Command): void {
   tableCommand(program, 'dev', 'dev')
     .description(
@@ -79,7 +93,7 @@ export function registerDev(program: Command): void {
         bridge,
         worker,
         // The dashboard dev serves is bound as `orderflow dashboard`'s, by its variables.
-        dashboard: { host: readOption(OPTIONS.dashboardHost, 'dashboard', {}, env), token: env[TOKEN_ENV] },
+        dashboard: dashboardOf(env),
         demoOrders,
         ...(tracing ? { tracing } : {}),
         logger,

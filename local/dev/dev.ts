@@ -54,10 +54,11 @@ export interface DevOptions {
   readonly bridge: BridgeOptions;
   readonly worker: WorkerOptions;
   /**
-   * The dashboard dev serves: its address (default 127.0.0.1) and ORDERFLOW_DASHBOARD_TOKEN's
-   * value, if any. It takes port 9470 when free, a free one otherwise.
+   * The dashboard dev serves: its address (default 127.0.0.1), its port and ORDERFLOW_DASHBOARD_TOKEN's
+   * value, if any. Without a port it takes 9470 when free, a free one otherwise; a port given
+   * (ORDERFLOW_DASHBOARD_PORT) is used or refused, never swapped for another.
    */
-  readonly dashboard?: { readonly host?: string; readonly token?: string };
+  readonly dashboard?: { readonly host?: string; readonly port?: number; readonly token?: string };
   /** Demo orders published once everything runs. Default: 3. */
   readonly demoOrders?: number;
   /** Spans for the bridge, workflows and functions (shared/observability/tracing.ts); shut down with the stack. Default: off. */
@@ -283,7 +284,7 @@ async function serveDashboard(
     client: deps.client,
     probeClient: deps.probeClient,
     access: deps.access,
-    port: await preferredOrFreePort(DEFAULT_DASHBOARD_PORT, deps.host),
+    port: options.dashboard?.port ?? (await preferredOrFreePort(DEFAULT_DASHBOARD_PORT, deps.host)),
     taskQueue: options.worker.taskQueue,
     ...(deps.temporalUiUrl ? { temporalUiUrl: deps.temporalUiUrl } : {}),
     logger: options.logger,

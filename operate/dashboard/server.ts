@@ -12,7 +12,7 @@ import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import type { Client } from '@temporalio/client';
 
 import { redriveOne } from '../dlq/redrive';
-import { isUserError, messageOf } from '../../shared/errors';
+import { ConfigError, isUserError, messageOf } from '../../shared/errors';
 import type { Logger } from '../../shared/log';
 import type { MonitorSnapshot } from '../monitor/aggregator';
 import { orderTimeline } from '../status/order-timeline';
@@ -107,7 +107,17 @@ export class DashboardServer {
   async listen(port: number): Promise<{ host: string; port: number; url: string }> {
     const host = this.deps.access.host;
     await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
+      this.server.once('error', (err: NodeJS.ErrnoException) =>
+        reject(
+          err.code === 'EADDRINUSE'
+            ? new ConfigError(
+                '--port',
+                `${host}:${port} is already in use`,
+                'give another port (ORDERFLOW_DASHBOARD_PORT), or 0 for any free one',
+              )
+            : err,
+        ),
+      );
       this.server.listen(port, host, () => {
         this.server.off('error', reject);
         resolve();

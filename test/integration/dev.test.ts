@@ -6,6 +6,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -14,7 +15,8 @@ import { connect } from '@nats-io/transport-node';
 import { Client, Connection } from '@temporalio/client';
 
 import { isProcessAlive } from '../../local/servers/process';
-import { CLI, cleanEnv, runCli } from '../harness/cli';
+import { freePort } from '../../local/servers/ports';
+import { CLI, cleanEnv, expectNoStackTrace, runCli } from '../harness/cli';
 
 interface RunningDev {
   child: ChildProcess;
@@ -24,9 +26,9 @@ interface RunningDev {
   pids: number[];
 }
 
-function startDev(dataDir: string): Promise<RunningDev> {
+function startDev(dataDir: string, env: Record<string, string> = {}): Promise<RunningDev> {
   const child = spawn(process.execPath, [CLI, 'dev', '--data-dir', dataDir], {
-    env: cleanEnv(),
+    env: cleanEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -108,6 +110,40 @@ describe('dev - the whole local system in one command', () => {
     expect(refused.stderr).toContain('0.0.0.0 is not a loopback address and ORDERFLOW_DASHBOARD_TOKEN is not set');
     expect(refused.stderr).not.toContain('nats-server started');
   });
+
+  it('serves the dashboard on the port ORDERFLOW_DASHBOARD_PORT names, as `orderflow dashboard` does', async () => {
+    const port = await freePort();
+    const dev = await startDev(dataDir, { ORDERFLOW_DASHBOARD_PORT: String(port) });
+    try {
+      expect(dev.output()).toContain(`Dashboard   http://127.0.0.1:${port}/`);
+      const page = await fetch(`http://127.0.0.1:${port}/`);
+      expect(page.status).toBe(200);
+    } finally {
+      dev.child.kill('SIGINT');
+      await new Promise((resolve) => dev.child.once('exit', resolve));
+    }
+    expect(dev.pids.filter(alive)).toEqual([]);
+  }, 120_000);
+
+  it('refuses a dashboard port that is taken when one was named, and leaves nothing running', async () => {
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as net.AddressInfo).port;
+    try {
+      const failed = await runCli(['dev', '--data-dir', dataDir, '--demo-orders', '0'], {
+        env: { ORDERFLOW_DASHBOARD_PORT: String(port) },
+        timeoutMs: 90_000,
+      });
+      expect(failed.code).toBe(2);
+      expect(failed.stderr).toContain(`--port: 127.0.0.1:${port} is already in use`);
+      expectNoStackTrace(failed);
+      const pids = [...(failed.stderr + failed.stdout).matchAll(/"pid":(\d+)/g)].map((m) => Number(m[1]));
+      expect(pids.length).toBeGreaterThan(0);
+      expect(pids.filter(alive)).toEqual([]);
+    } finally {
+      taken.close();
+    }
+  }, 120_000);
 
   it('reports a server that cannot start on its data as one clear error, and leaves nothing running', async () => {
     const broken = fs.mkdtempSync(path.join(os.tmpdir(), 'orderflow-dev-broken-'));
