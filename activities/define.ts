@@ -4,23 +4,17 @@
  * later. The definitions are plain frozen data marked with a registered symbol, so a module built
  * against another copy of orderflow is still recognised.
  */
-import { msToNumber } from '@temporalio/common';
-
 import type { StageName } from '../workflows/names';
 import { FUNCTION_NAME_PATTERN, RESERVED_FUNCTION_NAMES, STAGE_NAMES } from '../workflows/names';
 import type { JsonValue, OrderData } from '../workflows/types';
+import type { Duration } from './define-checks';
+import { durationMs, errorTypes, fail, flag, isOptionsObject, refuseUnknown, whole } from './define-checks';
 
 export type { JsonValue } from '../workflows/types';
+export type { Duration } from './define-checks';
+export { PipelineDefinitionError } from './define-checks';
 /** An order as the bridge validated it (see the README's order schema). */
 export type Order = OrderData;
-
-/** A duration: milliseconds, or a string such as '30s', '2 minutes' (Temporal's format). */
-export type Duration = number | string;
-
-/** Thrown when a function or pipeline definition is not valid; the message says what to change. */
-export class PipelineDefinitionError extends Error {
-  override readonly name = 'PipelineDefinitionError';
-}
 
 /** A function's retry policy. Every field optional; the defaults are the ones listed. */
 export interface RetryOptions {
@@ -128,27 +122,41 @@ export const FUNCTION_DEFAULTS = {
 
 const TASK_QUEUE_PATTERN = /^[\w.:-]{1,200}$/;
 
-function fail(what: string, problem: string, advice: string): never {
-  throw new PipelineDefinitionError(`${what}: ${problem}; ${advice}`);
-}
+/** Every option each definition takes: typed as a record of its interface's keys, so none is missed. */
+const FUNCTION_OPTIONS = Object.keys({
+  name: true,
+  run: true,
+  timeout: true,
+  heartbeatTimeout: true,
+  retry: true,
+  taskQueue: true,
+  recordResult: true,
+  local: true,
+} satisfies Record<keyof FunctionOptions, true>);
+const RETRY_OPTIONS = Object.keys({
+  maximumAttempts: true,
+  initialInterval: true,
+  backoffCoefficient: true,
+  maximumInterval: true,
+  nonRetryableErrorTypes: true,
+} satisfies Record<keyof RetryOptions, true>);
 
-function durationMs(what: string, value: Duration | undefined, fallback: number, min: number): number {
-  if (value === undefined) return fallback;
-  let ms: number;
-  try {
-    ms = msToNumber(value as Parameters<typeof msToNumber>[0]);
-  } catch {
-    return fail(what, `${JSON.stringify(value)} is not a duration`, "give milliseconds or a string such as '30s'");
+const PIPELINE_OPTIONS = Object.keys({
+  process: true,
+  dispatch: true,
+  retired: true,
+  publishLocally: true,
+} satisfies Record<keyof PipelineOptions, true>);
+
+/** Refuses an option defineFunction does not know, at the top or in retry, and a retry that is no object. */
+function checkKnownOptions(what: string, options: FunctionOptions<unknown>): void {
+  if (!isOptionsObject(options)) return; // no name either: checkIdentity says so
+  refuseUnknown(what, options, FUNCTION_OPTIONS);
+  if (options.retry === undefined) return;
+  if (!isOptionsObject(options.retry)) {
+    fail(`${what} retry`, `${JSON.stringify(options.retry)} is not an object`, 'give retry: { maximumAttempts: 10 }');
   }
-  if (!Number.isFinite(ms) || ms < min) fail(what, `${JSON.stringify(value)} is too short`, `give at least ${min} ms`);
-  return ms;
-}
-
-function whole(what: string, value: number | undefined, fallback: number, min: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value < min)
-    fail(what, `${String(value)} is not allowed`, `give a whole number ≥ ${min}`);
-  return value;
+  refuseUnknown(`${what} retry`, options.retry, RETRY_OPTIONS);
 }
 
 /** Checks what names a function and where it runs: its name, its run, its task queue. */
@@ -166,19 +174,11 @@ function checkIdentity(what: string, name: string, options: FunctionOptions<unkn
   }
 }
 
-/** The retry policy's nonRetryableErrorTypes, checked to be a list of strings, as a frozen copy. */
-function errorTypes(what: string, value: unknown): readonly string[] {
-  const types: unknown = value ?? [];
-  if (!Array.isArray(types) || types.some((t: unknown) => typeof t !== 'string')) {
-    fail(what, 'nonRetryableErrorTypes is not a list of strings', "give error type names, e.g. ['CardDeclined']");
-  }
-  return Object.freeze([...(types as string[])]);
-}
-
 /** Defines one function of a pipeline. Throws PipelineDefinitionError for an invalid option. */
 export function defineFunction<R = unknown>(options: FunctionOptions<R>): OrderflowFunction<R> {
   const name = typeof options?.name === 'string' ? options.name : '';
   const what = `function ${JSON.stringify(name)}`;
+  checkKnownOptions(what, options);
   checkIdentity(what, name, options);
   const retry = options.retry ?? {};
   const backoff = retry.backoffCoefficient ?? FUNCTION_DEFAULTS.retry.backoffCoefficient;
@@ -222,8 +222,8 @@ export function defineFunction<R = unknown>(options: FunctionOptions<R>): Orderf
       ),
       nonRetryableErrorTypes,
     }),
-    recordResult: options.recordResult === true,
-    local: options.local === true,
+    recordResult: flag(`${what} recordResult`, options.recordResult),
+    local: flag(`${what} local`, options.local),
   });
 }
 
@@ -278,19 +278,14 @@ export function definePipeline(options: PipelineOptions): Pipeline {
       return fn;
     });
   };
+  if (isOptionsObject(options)) refuseUnknown('pipeline', options, PIPELINE_OPTIONS);
   const stages = Object.fromEntries(STAGE_NAMES.map((stage) => [stage, Object.freeze(list(stage, options?.[stage]))]));
   const retired = Object.freeze(list('retired', options?.retired));
-  const unknown = Object.keys(options ?? {}).filter(
-    (k) => k !== 'retired' && k !== 'publishLocally' && !(STAGE_NAMES as string[]).includes(k),
-  );
-  if (unknown.length) {
-    fail('pipeline', `has no stage ${unknown.join(', ')}`, `the stages are ${STAGE_NAMES.join(', ')}`);
-  }
   return Object.freeze({
     [PIPELINE_BRAND]: true as const,
     stages: Object.freeze(stages) as Pipeline['stages'],
     retired,
     functions: Object.freeze([...STAGE_NAMES.flatMap((s) => stages[s]!), ...retired]),
-    publishLocally: options?.publishLocally === true,
+    publishLocally: flag('pipeline publishLocally', options?.publishLocally),
   });
 }

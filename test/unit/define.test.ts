@@ -66,6 +66,26 @@ describe('define - functions', () => {
       { name: 'ok', local: true, taskQueue: 'payments' },
       /function "ok": a local function has no task queue of its own/,
     ],
+    // An option orderflow does not know is refused, not dropped: the user believes it took effect.
+    [{ name: 'ok', rateLimit: 10 }, /^function "ok": unknown option rateLimit; the options are name, run, timeout, /],
+    [{ name: 'ok', concurrency: 4 }, /^function "ok": unknown option concurrency; the options are /],
+    [{ name: 'ok', retries: 3 }, /^function "ok": unknown option retries \(did you mean retry\?\); /],
+    [{ name: 'ok', timout: '30s' }, /^function "ok": unknown option timout \(did you mean timeout\?\); /],
+    [{ nmae: 'ok' }, /^function "": unknown option nmae \(did you mean name\?\); /],
+    [
+      { name: 'ok', retry: { attempts: 3 } },
+      /^function "ok" retry: unknown option attempts; the options are maximumAttempts, initialInterval, /,
+    ],
+    [
+      { name: 'ok', retry: { maxAttempts: 3 } },
+      /^function "ok" retry: unknown option maxAttempts \(did you mean maximumAttempts\?\); /,
+    ],
+    [{ name: 'ok', retry: 3 }, /^function "ok" retry: 3 is not an object; give retry: \{ maximumAttempts: 10 \}$/],
+    [
+      { name: 'ok', recordResult: 'yes' },
+      /^function "ok" recordResult: "yes" is not true or false; give true or false$/,
+    ],
+    [{ name: 'ok', local: 1 }, /^function "ok" local: 1 is not true or false/],
   ])('define - refuses %j', (options, message) => {
     const attempt = () => defineFunction({ run: () => null, ...options } as never);
     expect(attempt).toThrow(PipelineDefinitionError);
@@ -94,7 +114,22 @@ describe('define - pipelines', () => {
       /pipeline process\[0\]: is not a function definition/,
     ],
     [() => definePipeline({ process: [] } as never), /pipeline dispatch: is not a list/],
-    [() => definePipeline({ process: [], dispatch: [], ship: [] } as never), /pipeline: has no stage ship/],
+    [
+      () => definePipeline({ process: [], dispatch: [], ship: [] } as never),
+      /^pipeline: unknown option ship; the options are process, dispatch, retired, publishLocally$/,
+    ],
+    [
+      () => definePipeline({ process: [], dispatch: [], publishLocaly: true } as never),
+      /^pipeline: unknown option publishLocaly \(did you mean publishLocally\?\); /,
+    ],
+    [
+      () => definePipeline({ proces: [], dispatch: [] } as never),
+      /^pipeline: unknown option proces \(did you mean process\?\); /,
+    ],
+    [
+      () => definePipeline({ process: [], dispatch: [], publishLocally: 'true' } as never),
+      /^pipeline publishLocally: "true" is not true or false/,
+    ],
   ])('define - refuses a pipeline (%#)', (define, message) => {
     expect(define).toThrow(PipelineDefinitionError);
     expect(define).toThrow(message);
