@@ -17,6 +17,7 @@ import type { StageResult } from '../../workflows/types';
 import type { RunSource } from '../../shared/temporal/run-attributes';
 import { readRunAttributes } from '../../shared/temporal/run-attributes';
 import { readRunMemo } from '../../shared/temporal/run-memo';
+import { AckReader } from './ack-state';
 import type { RerunView } from './reruns';
 import { rerunsOf } from './reruns';
 import type { PlanView, RunDetail, StepView } from './stage-run-detail';
@@ -26,7 +27,10 @@ export interface MessageRef {
   readonly subject: string;
   readonly streamSeq: number;
   readonly time?: string;
-  /** Whether the stage's consumer has acknowledged it (absent for ORDERS.completed, which no stage consumes). */
+  /**
+   * Whether the stage's consumer has acknowledged it (ack-state.ts); absent for ORDERS.completed,
+   * which no stage consumes, and when JetStream and the runs cannot settle it.
+   */
   readonly acked?: boolean;
   /**
    * The delivery that started the stage's latest run (1 = first delivery). JetStream tells a
@@ -79,14 +83,16 @@ export interface OrderTimeline {
   readonly known: boolean;
 }
 
-async function messageRef(jsm: JetStreamManager, subject: string, seq: number, consumer?: string): Promise<MessageRef> {
+/** What a timeline reads JetStream with: the manager, and whether a stage's consumer acked a message. */
+interface Reads {
+  readonly jsm: JetStreamManager;
+  readonly acks: AckReader;
+}
+
+/** Stream message `seq` on `subject`, and whether `stage`'s consumer acked it (no stage: not told). */
+async function messageRef({ jsm, acks }: Reads, subject: string, seq: number, stage?: StageName): Promise<MessageRef> {
   const stored = await jsm.streams.getMessage(STREAM, { seq }).catch(() => null);
-  let acked: boolean | undefined;
-  if (consumer) {
-    const info = await jsm.consumers.info(STREAM, consumer).catch(() => null);
-    // At or below the ack floor: acknowledged. Above it, still pending or waiting for its ack.
-    acked = info ? seq <= info.ack_floor.stream_seq : undefined;
-  }
+  const acked = stage ? await acks.acked(stage, seq) : undefined;
   return {
     subject,
     streamSeq: seq,
@@ -139,20 +145,19 @@ async function runsOf(client: Client, workflowId: string): Promise<RunView[]> {
 
 /** The message that started the latest run, with the delivery that did, when its memo tells them. */
 async function inputOf(
-  jsm: JetStreamManager,
+  reads: Reads,
   stage: StageName,
   latest: WorkflowExecutionDescription,
 ): Promise<MessageRef | undefined> {
-  const spec = STAGES[stage];
   const memo = readRunMemo(latest.memo);
-  const ref = memo.streamSeq ? await messageRef(jsm, spec.inputSubject, memo.streamSeq, spec.consumer) : undefined;
+  const ref = memo.streamSeq ? await messageRef(reads, STAGES[stage].inputSubject, memo.streamSeq, stage) : undefined;
   return ref && memo.deliveryCount ? { ...ref, deliveryCount: memo.deliveryCount } : ref;
 }
 
 /** The latest run's plan and steps, and, once it completed, the message it published. */
 async function outcomeOf(
   client: Client,
-  jsm: JetStreamManager,
+  reads: Reads,
   workflowId: string,
   latest: WorkflowExecutionDescription,
 ): Promise<{ readonly detail: RunDetail; readonly output?: MessageRef }> {
@@ -161,7 +166,7 @@ async function outcomeOf(
   if (latest.status.name !== 'COMPLETED') return { detail: await detailOfClosed(client, workflowId, runId) };
   const result = (await client.workflow.getHandle(workflowId).result()) as StageResult;
   const next = Object.values(STAGES).find((s) => s.inputSubject === result.published.subject);
-  const output = await messageRef(jsm, result.published.subject, result.published.streamSeq, next?.consumer);
+  const output = await messageRef(reads, result.published.subject, result.published.streamSeq, next?.name);
   return { detail: detailFromResult(result), output };
 }
 
@@ -193,20 +198,15 @@ function currentActivityOf(latest: WorkflowExecutionDescription): Pick<StageTime
   };
 }
 
-async function stageTimeline(
-  client: Client,
-  jsm: JetStreamManager,
-  stage: StageName,
-  orderId: string,
-): Promise<StageTimeline> {
+async function stageTimeline(client: Client, reads: Reads, stage: StageName, orderId: string): Promise<StageTimeline> {
   const workflowId = workflowIdFor(stage, orderId);
   const runs = await runsOf(client, workflowId);
   const reruns = await rerunsOf(client, stage, orderId);
   const rerunPart = reruns.length ? { reruns } : {};
   const latest = await describe(client, workflowId);
   if (!latest) return { stage, workflowId, runs, ...rerunPart };
-  const input = await inputOf(jsm, stage, latest);
-  const { detail, output } = await outcomeOf(client, jsm, workflowId, latest);
+  const input = await inputOf(reads, stage, latest);
+  const { detail, output } = await outcomeOf(client, reads, workflowId, latest);
   const failure = latest.status.name === 'FAILED' ? await failureOf(client, workflowId) : undefined;
   const workflowTaskAttempt = latest.raw.pendingWorkflowTask?.attempt ?? 0;
   return {
@@ -226,9 +226,12 @@ async function stageTimeline(
 }
 
 export async function orderTimeline(client: Client, jsm: JetStreamManager, orderId: string): Promise<OrderTimeline> {
+  const letters = listDeadLetters(jsm).catch(() => []);
+  const reads = { jsm, acks: new AckReader(client, jsm, letters) };
   const stages: StageTimeline[] = [];
-  for (const stage of Object.keys(STAGES) as StageName[]) stages.push(await stageTimeline(client, jsm, stage, orderId));
-  const deadLetters = (await listDeadLetters(jsm).catch(() => []))
+  for (const stage of Object.keys(STAGES) as StageName[])
+    stages.push(await stageTimeline(client, reads, stage, orderId));
+  const deadLetters = (await letters)
     .filter((d) => d.orderId === orderId)
     .map(({ payload: _payload, ...rest }) => rest);
   const ran = stages.some((s) => s.runs.length > 0 || (s.reruns?.length ?? 0) > 0);

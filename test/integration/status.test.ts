@@ -187,4 +187,42 @@ describe('status - one timeline per order, and the pipeline at a glance', () => 
     const orphaned = JSON.parse(orphan.stdout) as OrderTimeline;
     expect(orphaned.stages[0]).toMatchObject({ status: 'RUNNING', plan: { digest: plans.process.digest, build } });
   }, 150_000);
+
+  it('status - an order acked while earlier ones are still held says acked; the held ones say not acked', async () => {
+    // Each held order's first function waits, so its NEW message stays un-acked below the others.
+    // The earlier tests' held orders are still pending below these too: several are pending at
+    // once, and which ones JetStream does not say.
+    await startWorker(p, [{ orderPrefix: 'held-', step: 'reserveStock', slowMs: 120_000 }]);
+    await startBridge(p);
+    const [held1, held2] = orders(2, 'held-');
+    const [done1, done2] = orders(2, 'acked-');
+    await publish(p, [held1!, done1!, held2!, done2!]);
+
+    for (const done of [done1!, done2!]) {
+      await waitFor(
+        `${done.orderId} completed`,
+        async () => (await timeline(done.orderId)).stages[1]!.status === 'COMPLETED',
+      );
+    }
+    for (const held of [held1!, held2!]) {
+      await waitFor(
+        `${held.orderId} running its function`,
+        async () => (await timeline(held.orderId)).stages[0]!.currentActivity !== undefined,
+      );
+    }
+    const info = await p.jsm.consumers.info('ORDERS', 'NEW');
+    expect(info.num_ack_pending).toBeGreaterThanOrEqual(2);
+
+    for (const done of [done1!, done2!]) {
+      const shown = await timeline(done.orderId);
+      expect(shown.stages[0]!.input!.streamSeq).toBeGreaterThan(info.ack_floor.stream_seq);
+      expect(shown.stages[0]!.input).toMatchObject({ subject: 'ORDERS.received', acked: true });
+      expect(shown.stages[1]!.input).toMatchObject({ subject: 'ORDERS.processed', acked: true });
+      const text = (await status(done.orderId)).stdout;
+      expect(text).toMatch(new RegExp(`ORDERS\\.received #${shown.stages[0]!.input!.streamSeq} acked`));
+    }
+    for (const held of [held1!, held2!]) {
+      expect((await timeline(held.orderId)).stages[0]!.input).toMatchObject({ acked: false, deliveryCount: 1 });
+    }
+  }, 150_000);
 });
