@@ -1,7 +1,8 @@
 /**
  * Loads a user's pipeline module (`--functions`, ORDERFLOW_FUNCTIONS): a `.js`, `.mjs` or `.cjs`
- * file whose default export is `definePipeline(...)`. Without one, the built-in demo pipeline.
- * Every way this can go wrong is one FunctionsModuleError naming the file and what to do.
+ * file, or a `.ts`, `.mts` or `.cts` one (typescript-module.ts), whose default export is
+ * `definePipeline(...)`. Without one, the built-in demo pipeline. Every way this can go wrong is
+ * one FunctionsModuleError naming the file, the line where the user's code failed, and what to do.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -10,7 +11,9 @@ import { pathToFileURL } from 'node:url';
 import demo from '../activities/demo';
 import type { Pipeline } from '../activities/define';
 import { PipelineDefinitionError, isPipeline } from '../activities/define';
-import { UserError, messageOf } from '../shared/errors';
+import { UserError } from '../shared/errors';
+import { loadFailureOf } from './load-failure';
+import { isTypeScript, typeScriptImporter } from './typescript-module';
 
 /** Thrown when the functions module cannot be used: missing, failing to load, or no pipeline. */
 export class FunctionsModuleError extends UserError {
@@ -24,7 +27,7 @@ export interface LoadedPipeline {
   readonly modulePath?: string;
 }
 
-const EXTENSIONS = ['.js', '.mjs', '.cjs'];
+const EXTENSIONS = ['.js', '.mjs', '.cjs', '.ts', '.mts', '.cts'];
 
 /** The pipeline of `modulePath` (relative to `cwd`), or the demo when undefined. */
 export async function loadPipeline(modulePath: string | undefined, cwd = process.cwd()): Promise<LoadedPipeline> {
@@ -32,17 +35,18 @@ export async function loadPipeline(modulePath: string | undefined, cwd = process
   const file = path.resolve(cwd, modulePath);
   const where = `functions module ${modulePath}`;
   if (!EXTENSIONS.includes(path.extname(file))) {
-    throw new FunctionsModuleError(`${where}: not a .js, .mjs or .cjs file; name the built JavaScript file`);
+    throw new FunctionsModuleError(
+      `${where}: not a JavaScript or TypeScript file; name a ${EXTENSIONS.join(', ')} file`,
+    );
   }
   if (!fs.existsSync(file)) throw new FunctionsModuleError(`${where}: no such file (${file}); check the path`);
+  // A real dynamic import (kept by TypeScript's node16 output): ES modules and CommonJS alike.
+  const load = isTypeScript(file) ? await typeScriptImporter(file) : () => import(pathToFileURL(file).href);
   let loaded: unknown;
   try {
-    // A real dynamic import (kept by TypeScript's node16 output): ES modules and CommonJS alike.
-    loaded = await import(pathToFileURL(file).href);
+    loaded = await load();
   } catch (err) {
-    const advice =
-      err instanceof PipelineDefinitionError ? 'fix the definition' : 'fix the error it throws when loaded';
-    throw new FunctionsModuleError(`${where}: failed to load: ${messageOf(err)}; ${advice}`, { cause: err });
+    throw failedToLoad(where, err, cwd);
   }
   const exported = (loaded as { default?: unknown }).default;
   // CommonJS built from ES syntax (TypeScript, Babel) puts the default export one level down.
@@ -53,4 +57,16 @@ export async function loadPipeline(modulePath: string | undefined, cwd = process
     );
   }
   return { pipeline, modulePath: file };
+}
+
+/** The one line for a module that threw or did not compile, with where in the user's code. */
+function failedToLoad(where: string, err: unknown, cwd: string): FunctionsModuleError {
+  const failure = loadFailureOf(err, cwd);
+  const at = failure.location ? ` at ${failure.location}` : '';
+  const advice = failure.compile
+    ? 'fix the code there'
+    : err instanceof PipelineDefinitionError
+      ? 'fix the definition'
+      : 'fix the error it throws when loaded';
+  return new FunctionsModuleError(`${where}: failed to load${at}: ${failure.message}; ${advice}`, { cause: err });
 }

@@ -122,10 +122,10 @@ export function stageList(): OptionKind<readonly StageName[]> {
  */
 export function moduleFile(): OptionKind<string> {
   return {
-    schema: z.string().regex(/\.(js|mjs|cjs)$/, {
-      error: (issue) => `"${String(issue.input)}" is not a .js, .mjs or .cjs file`,
+    schema: z.string().regex(/\.[cm]?[jt]s$/, {
+      error: (issue) => `"${String(issue.input)}" is not a JavaScript or TypeScript module`,
     }),
-    advice: 'name a .js, .mjs or .cjs file',
+    advice: 'name a .js, .mjs, .cjs, .ts, .mts or .cts file',
   };
 }
 

@@ -12,13 +12,16 @@ const STAGE_QUEUE_HELP = 'Temporal task queue of the stage workflows';
 
 /* The order of the entries is the order of the flags in help and of the rows in the README. */
 export const RUN_OPTIONS = {
-  /** Path of the pipeline module (.js, .mjs, .cjs) whose functions the stages run. Default: the built-in demo. */
+  /**
+   * Path of the pipeline module (.js, .mjs, .cjs, or TypeScript: .ts, .mts, .cts) whose functions
+   * the stages run. Default: the built-in demo.
+   */
   functions: option({
     flag: '--functions <module>',
     env: 'ORDERFLOW_FUNCTIONS',
     commands: ['bridge', 'worker', 'dev', 'plan'],
     ...moduleFile(),
-    help: 'your pipeline module (.js, .mjs, .cjs)',
+    help: 'your pipeline module (.js, .mjs, .cjs, or TypeScript: .ts, .mts, .cts)',
     defaultLabel: 'the built-in demo',
     readme: { meaning: 'your pipeline module; see [Writing a function](#writing-a-function)' },
   }),

@@ -93,14 +93,14 @@ describe('option table - reading', () => {
     );
   });
 
-  it('option table - --functions takes a .js, .mjs or .cjs file, for bridge and worker, with no default', () => {
-    for (const file of ['pipeline.js', './lib/pipeline.mjs', '/abs/p.cjs']) {
+  it('option table - --functions takes a JavaScript or TypeScript file, for bridge and worker, with no default', () => {
+    for (const file of ['pipeline.js', './lib/pipeline.mjs', '/abs/p.cjs', 'src/functions.ts', 'p.mts', 'p.cts']) {
       expect(workerOptions({ functions: file }, {}).functions).toBe(file);
       expect(bridgeOptions({}, { ORDERFLOW_FUNCTIONS: file }).functions).toBe(file);
     }
     expect(workerOptions({}, {}).functions).toBeUndefined();
-    expect(configError(() => workerOptions({ functions: 'pipeline.ts' }, {})).message).toBe(
-      '--functions: "pipeline.ts" is not a .js, .mjs or .cjs file; name a .js, .mjs or .cjs file',
+    expect(configError(() => workerOptions({ functions: 'pipeline.tsx' }, {})).message).toBe(
+      '--functions: "pipeline.tsx" is not a JavaScript or TypeScript module; name a .js, .mjs, .cjs, .ts, .mts or .cts file',
     );
     expect(configError(() => bridgeOptions({}, { ORDERFLOW_FUNCTIONS: 'pipeline' })).setting).toBe(
       'ORDERFLOW_FUNCTIONS',
@@ -240,7 +240,7 @@ describe('option table - what is derived from it', () => {
         'or a queue your functions name, to host only those [env: ORDERFLOW_TASK_QUEUE] (default: orderflow)',
     );
     expect(helpText(OPTIONS.functions, 'dev')).toBe(
-      'your pipeline module (.js, .mjs, .cjs) [env: ORDERFLOW_FUNCTIONS] (default: the built-in demo)',
+      'your pipeline module (.js, .mjs, .cjs, or TypeScript: .ts, .mts, .cts) [env: ORDERFLOW_FUNCTIONS] (default: the built-in demo)',
     );
     expect(helpText(OPTIONS.metricsPort, 'worker')).toMatch(/\[env: ORDERFLOW_METRICS_PORT\] \(default: 9465\)$/);
     expect(helpText(OPTIONS.natsUrl, 'global')).toBe(
