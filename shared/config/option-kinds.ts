@@ -117,8 +117,8 @@ export function stageList(): OptionKind<readonly StageName[]> {
 }
 
 /**
- * The path of a JavaScript module Node can load without a build step. Only the extension is
- * checked here: whether the file exists and what it exports is for whoever loads it.
+ * The path of a JavaScript or TypeScript module (TypeScript is compiled as it loads). Only the
+ * extension is checked here: whether the file exists and what it exports is for whoever loads it.
  */
 export function moduleFile(): OptionKind<string> {
   return {
