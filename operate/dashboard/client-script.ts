@@ -33,7 +33,6 @@ export const CLIENT_SCRIPT = String.raw`'use strict';
     return true;
   }
   function time(iso) { return iso ? String(iso).slice(11, 23) : ''; }
-  function stateOf(subject) { var parts = String(subject).split('.'); return parts[parts.length - 1]; }
 
   function drawAlerts(monitor, system) {
     var items = system.alerts.map(function (a) { return el('li', { 'data-kind': a.kind }, [a.message]); });
@@ -121,15 +120,16 @@ export const CLIENT_SCRIPT = String.raw`'use strict';
     chart.replaceChildren.apply(chart, parts);
   }
 
-  function drawOrders(monitor) {
-    if (!changed('orders', monitor.recentOrders)) return;
+  /** Each order's state comes from the server: the subject it last reached, or dead-lettered there. */
+  function drawOrders(orders) {
+    if (!changed('orders', orders)) return;
     var tbody = $('orders').tBodies[0];
-    tbody.replaceChildren.apply(tbody, monitor.recentOrders.map(function (o) {
-      var state = stateOf(o.lastSubject);
+    tbody.replaceChildren.apply(tbody, orders.map(function (o) {
       var open = el('button', { type: 'button', class: 'link open-order' }, [o.orderId]);
       open.addEventListener('click', function () { openTimeline(o.orderId); });
-      return el('tr', { 'data-order-id': o.orderId, 'data-state': state }, [
-        el('td', {}, [open]), el('td', { class: 'state-' + state }, [state]), cell(o.lastSubject), cell(time(o.lastSeen)),
+      var shown = o.deadLetter ? o.state + ' (' + o.deadLetter.kind + ', dead letter ' + o.deadLetter.id + ')' : o.state;
+      return el('tr', { 'data-order-id': o.orderId, 'data-state': o.state }, [
+        el('td', {}, [open]), el('td', { class: 'state-' + o.state }, [shown]), cell(o.lastSubject), cell(time(o.lastSeen)),
       ]);
     }));
   }
@@ -153,7 +153,7 @@ export const CLIENT_SCRIPT = String.raw`'use strict';
     drawSubjects(data.monitor);
     drawStages(data.monitor, data.system);
     drawAckDelay(data.monitor);
-    drawOrders(data.monitor);
+    drawOrders(data.orders);
     drawDeadLetters(data.system);
     $('updated').textContent = 'updated ' + time(data.monitor.time);
   }

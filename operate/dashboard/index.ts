@@ -63,6 +63,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
     jsm,
     ...(options.taskQueue ? { taskQueue: options.taskQueue } : {}),
     ...(options.pollEveryMs ? { pollEveryMs: options.pollEveryMs } : {}),
+    recentOrders: () => monitor.snapshot().recentOrders,
   });
   const server = new DashboardServer({
     access: options.access,
@@ -70,7 +71,10 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
     js: jetstream(nc),
     jsm,
     logger: logger.child({ component: 'dashboard' }),
-    state: () => ({ monitor: monitor.snapshot(), system: system.current }),
+    state: () => {
+      const now = monitor.snapshot();
+      return { monitor: now, system: system.current, orders: system.orderViews(now.recentOrders) };
+    },
     refresh: () => system.refresh(),
     temporalUiUrl: options.temporalUiUrl ?? DEFAULT_TEMPORAL_UI_URL,
     namespace: client.options.namespace,

@@ -100,6 +100,7 @@ svg text { fill: currentColor; font-size: 10px; }
 svg rect.bar { fill: #36c; }
 .state-completed { color: #2a4; }
 .state-received, .state-processed { color: #e80; }
+.state-dead-lettered { color: #c33; }
 dialog textarea { display: block; width: 100%; font-family: ui-monospace, monospace; }
 dialog label { display: block; margin: 0.5rem 0; }
 .stage { margin-bottom: 0.8rem; }

@@ -20,6 +20,7 @@ import type { DashboardAccess } from './auth';
 import { authorizeAction, hostAllowed } from './auth';
 import { CLIENT_SCRIPT } from './client-script';
 import { PAGE_CSS, PAGE_HTML } from './page';
+import type { OrderView } from './order-states';
 import type { SystemState } from './system-state';
 
 export interface DashboardServerDeps {
@@ -28,8 +29,12 @@ export interface DashboardServerDeps {
   readonly js: JetStreamClient;
   readonly jsm: JetStreamManager;
   readonly logger: Logger;
-  /** What the page shows now. */
-  readonly state: () => { readonly monitor: MonitorSnapshot; readonly system: SystemState };
+  /** What the page shows now: the live events, the polled state, and the recent orders with their states. */
+  readonly state: () => {
+    readonly monitor: MonitorSnapshot;
+    readonly system: SystemState;
+    readonly orders: readonly OrderView[];
+  };
   /** Polls the system state again (after an action). */
   readonly refresh: () => Promise<void>;
   /** The Temporal web UI, for links to each run; absent: no links. */

@@ -9,6 +9,9 @@
  * workflows' task queue (a poller counts as gone after WorkerPresence's 2 minutes); stuck
  * workflows: dead letters of kind `stuck`, and running workflows older than a minute whose
  * workflow task keeps failing (attempt 2 or more; ten of them are described per poll).
+ *
+ * Each poll also looks up the dead letters of the recent orders' latest messages (order-states.ts),
+ * so that a dead-lettered order shows as dead-lettered, not as the subject it stopped on.
  */
 import type { JetStreamManager } from '@nats-io/jetstream';
 import type { Client } from '@temporalio/client';
@@ -22,6 +25,9 @@ import { silentLogger } from '../../shared/log';
 import { namespaceScopedError } from '../../shared/temporal/faults';
 import { TemporalHealth } from '../../shared/temporal/health';
 import { WorkerPresence } from '../../shared/temporal/worker-presence';
+import type { RecentOrder } from '../monitor/aggregator';
+import type { OrderView } from './order-states';
+import { DeadLetteredOrders } from './order-states';
 
 export interface StageView {
   readonly stage: StageName;
@@ -60,6 +66,8 @@ export interface SystemStateOptions {
   readonly pollEveryMs?: number;
   /** Newest dead letters shown. Default: 50. */
   readonly deadLetterLimit?: number;
+  /** The orders the page lists, whose latest messages' dead letters each poll looks up. Default: none. */
+  readonly recentOrders?: () => readonly RecentOrder[];
 }
 
 const STUCK_AFTER_MS = 60_000;
@@ -80,8 +88,10 @@ export class SystemStateWatch {
   private polling: Promise<void> | undefined;
   /** The dead letters read last, kept while ORDERS_DLQ's sequences do not change. */
   private letters: { key: string; list: DeadLetterView[] } | undefined;
+  private readonly deadLettered: DeadLetteredOrders;
 
   constructor(private readonly options: SystemStateOptions) {
+    this.deadLettered = new DeadLetteredOrders(options.jsm);
     const client = options.probeClient ?? options.client;
     this.health = new TemporalHealth({
       probe: (signal) =>
@@ -112,6 +122,11 @@ export class SystemStateWatch {
 
   get current(): SystemState {
     return this.state;
+  }
+
+  /** The orders with their states, dead letters as of the last poll. */
+  orderViews(orders: readonly RecentOrder[]): OrderView[] {
+    return this.deadLettered.views(orders);
   }
 
   async start(): Promise<void> {
@@ -180,6 +195,7 @@ export class SystemStateWatch {
         message: `${stuckLetters.length} order(s) parked as stuck: ${stuckLetters.map((d) => d.orderId ?? `dead letter ${d.id}`).join(', ')}`,
       });
     if (temporalUp) for (const message of await this.failingWorkflowTasks()) alerts.push({ kind: 'stuck', message });
+    await this.deadLettered.refresh(this.options.recentOrders?.() ?? []);
     this.state = { time: new Date().toISOString(), stages, deadLetters: list, deadLetterTotal: total, alerts };
   }
 

@@ -208,6 +208,32 @@ describeInBrowser(`dashboard - the live page in Chromium${missing ? ` (skipped: 
     );
   }, 120_000);
 
+  it('a dead-lettered order shows as dead-lettered among the recent orders, not as received; redriven, it moves on', async () => {
+    const [order] = orders(1, 'dash-dead-');
+    const id = order!.orderId;
+    // Its order ID is readable, so the monitor lists it; the schema refuses it, so it is dead-lettered.
+    await p.js.publish('ORDERS.received', JSON.stringify({ ...order!, currency: 'euro' }));
+    const row = `#orders tr[data-order-id="${id}"]`;
+    await waitFor(
+      'the order dead-lettered on the page',
+      async () => (await attr(row, 'data-state')) === 'dead-lettered',
+    );
+    const letter = await attr(`#dead-letters tr[data-order-id="${id}"]`, 'data-dead-letter-id');
+    expect(await text(`${row} td:nth-child(2)`)).toBe(`dead-lettered (poison, dead letter ${letter})`);
+
+    const res = await fetch(`${dashboard.url}api/dead-letters/${letter}/redrive`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ payload: JSON.stringify(order) }),
+    });
+    expect(res.status).toBe(200);
+    await waitFor(
+      'the redriven order completed on the page',
+      async () => (await attr(row, 'data-state')) === 'completed',
+    );
+    expect(await count('#dead-letters tbody tr')).toBe(0);
+  }, 120_000);
+
   it('alerts: a stage consumer paused at the server shows as intake paused, and clears when resumed', async () => {
     const alert = '#alerts li[data-kind="paused"]';
     await p.jsm.consumers.pause('ORDERS', 'NEW', new Date(Date.now() + 60_000));
