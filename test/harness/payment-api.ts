@@ -18,6 +18,8 @@ export interface PaymentApiOptions {
 export interface ChargeRequest {
   readonly key: string;
   readonly orderId: string;
+  /** The request's JSON body (orderId included), as the caller sent it. */
+  readonly body: Readonly<Record<string, unknown>>;
   readonly pid: number | undefined;
   /** open: not answered yet; answered; cut: the caller went away before the answer. */
   state: 'open' | 'answered' | 'cut';
@@ -71,17 +73,19 @@ export async function startPaymentApi(options: PaymentApiOptions = {}): Promise<
       if (req.method !== 'POST' || req.url !== '/charges') return refuse(res, `${req.method} ${req.url}`);
       if (typeof key !== 'string' || !key) return refuse(res, 'no Idempotency-Key');
       const body = await readBody(req).catch(() => undefined);
-      let orderId: unknown;
+      let fields: Record<string, unknown> = {};
       try {
-        orderId = (JSON.parse(body ?? '') as { orderId?: unknown }).orderId;
+        fields = (JSON.parse(body ?? '') as Record<string, unknown> | null) ?? {};
       } catch {
-        orderId = undefined;
+        fields = {};
       }
+      const { orderId } = fields;
       if (typeof orderId !== 'string' || !orderId) return refuse(res, `no orderId in ${JSON.stringify(body)}`);
       const pidHeader = Number(req.headers['x-worker-pid']);
       const request: ChargeRequest = {
         key,
         orderId,
+        body: fields,
         pid: Number.isInteger(pidHeader) ? pidHeader : undefined,
         state: 'open',
       };
