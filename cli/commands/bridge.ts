@@ -6,18 +6,18 @@ import type { Command } from 'commander';
 import { bridgeOptions, metricsSettings } from '../../shared/config/run-options';
 import type { BridgeOptions, MetricsSettings } from '../../shared/config/run-options';
 import type { HealthServer } from '../../shared/observability/health-server';
-import { startHealthServer } from '../../shared/observability/health-server';
+import { healthServerLine, startHealthServer } from '../../shared/observability/health-server';
 import { tracingFromEnv } from '../../shared/observability/trace-context';
 import { processRegistry } from '../../shared/observability/registry';
 import { Bridge } from '../../bridge/bridge';
 import type { Logger } from '../../shared/log';
 import { closeNats } from '../../shared/nats/close';
-import { connectNats, jetStreamManagerFor } from '../../shared/nats/connect';
+import { jetStreamManagerFor } from '../../shared/nats/connect';
 import { connectTemporal } from '../../shared/temporal/connect';
 import { ensureSupportObjects } from '../../shared/topology/support';
 import { loadPipeline } from '../../worker/functions-module';
 import { functionQueues } from '../../activities/plan';
-import { loggerFrom, natsFrom, temporalFrom } from '../options';
+import { loggerFrom, serversFrom, toLog } from '../options';
 import { untilSignal } from '../stop-signals';
 import { tableCommand } from '../table-flags';
 import { collectStartupGarbage, favourMemoryOverSpeed } from '../../bridge/favour-memory';
@@ -31,9 +31,9 @@ async function startBridge(options: BridgeOptions, command: Command, logger: Log
   // Loading is most of the start-up garbage: left until the collection before work, it and
   // the connections' garbage peaked together 15 MB above the working RSS in one start of three.
   collectStartupGarbage();
-  const temporal = temporalFrom(command);
+  const { temporal, connectNats } = serversFrom(command, 'nats+temporal', toLog(logger));
   const tracing = await tracingFromEnv('bridge', process.env);
-  const nc = await connectNats(natsFrom(command), { name: 'orderflow bridge', reconnectForever: true });
+  const nc = await connectNats({ name: 'orderflow bridge', reconnectForever: true });
   // Workflow starts carry the bridge's span for the message (observability/trace-context.ts).
   const client = await connectTemporal(temporal, tracing ? { clientInterceptors: tracing.clientInterceptors } : {});
   const probeClient = await connectTemporal(temporal, { retries: false });
@@ -58,7 +58,7 @@ async function startBridge(options: BridgeOptions, command: Command, logger: Log
   return { bridge, registry, closeConnections };
 }
 
-/** /metrics, /healthz and /readyz of the bridge, unless its port is `off`. */
+/** /metrics, /healthz and /readyz of the bridge, unless its port is `off`; on a free port when its default is taken. */
 async function serveHealth(
   metrics: MetricsSettings,
   started: Awaited<ReturnType<typeof startBridge>>,
@@ -69,10 +69,12 @@ async function serveHealth(
   const health = await startHealthServer({
     host: metrics.host,
     port: metrics.port,
+    ...(metrics.portNamedBy === undefined ? {} : { portNamedBy: metrics.portNamedBy }),
     registry,
     ready: () => bridge.ready,
     notReadyReasons: () => bridge.notReadyReasons,
   });
+  if (health.taken !== undefined) logger.info(healthServerLine(health));
   logger.info('serving /metrics, /healthz, /readyz', { url: `http://${metrics.host}:${health.port}` });
   return health;
 }

@@ -8,13 +8,16 @@ import type { Client } from '@temporalio/client';
 import type { Command } from 'commander';
 
 import type { OptionsFor } from '../../shared/config/option-table';
+import { OPTIONS } from '../../shared/config/option-table';
+import { givenSources } from '../../shared/config/read-options';
+import { firstSet } from '../../shared/config/validate';
 import { ConfigError } from '../../shared/errors';
 import type { DashboardAccess } from '../../operate/dashboard';
 import { TOKEN_ENV, dashboardAccess, startDashboard } from '../../operate/dashboard';
 import type { Logger } from '../../shared/log';
-import { connectNats } from '../../shared/nats/connect';
 import { connectTemporal } from '../../shared/temporal/connect';
-import { loggerFrom, natsFrom, temporalFrom } from '../options';
+import type { AllServers } from '../options';
+import { loggerFrom, serversFrom, toLog } from '../options';
 import { untilSignal } from '../stop-signals';
 import { optionsFrom, tableCommand } from '../table-flags';
 
@@ -54,14 +57,23 @@ async function serveUntil(stopRequested: Promise<NodeJS.Signals>, serving: Servi
   await dashboard.close();
 }
 
-async function dashboard(options: DashboardOptions, command: Command): Promise<void> {
+/** The options, with the Temporal UI of the orderflow dev whose Temporal is used when no UI is named. */
+function withDevUi(options: DashboardOptions, servers: AllServers, command: Command): DashboardOptions {
+  const uiNamed = firstSet(...givenSources(OPTIONS.temporalUiUrl, command.opts(), process.env));
+  const devUi = servers.temporal.chosenBy === 'found' ? servers.dev?.temporal.uiUrl : undefined;
+  return uiNamed || !devUi ? options : { ...options, temporalUiUrl: devUi };
+}
+
+async function dashboard(given: DashboardOptions, command: Command): Promise<void> {
   // Checked before connecting to anything: an unsafe bind is refused at once.
-  const access = dashboardAccess(options.dashboardHost, process.env[TOKEN_ENV]);
+  const access = dashboardAccess(given.dashboardHost, process.env[TOKEN_ENV]);
   const logger = loggerFrom(command);
   const stopRequested = untilSignal();
-  const nc = await connectNats(natsFrom(command), { name: 'orderflow dashboard', reconnectForever: true });
+  const servers = serversFrom(command, 'nats+temporal', toLog(logger));
+  const options = withDevUi(given, servers, command);
+  const nc = await servers.connectNats({ name: 'orderflow dashboard', reconnectForever: true });
   try {
-    const temporal = temporalFrom(command);
+    const { temporal } = servers;
     const client = await connectTemporal(temporal);
     const probeClient = await connectTemporal(temporal, { retries: false }).catch(async (err: unknown) => {
       await client.connection.close();

@@ -13,7 +13,7 @@ import { temporalSettings } from '../../shared/config/temporal';
 import { devSummary } from '../../local/dev/summary';
 import { ensureBinary } from '../../local/servers/binaries';
 import { TOKEN_ENV } from '../../operate/dashboard';
-import { bridgeOptions, workerOptions } from '../../shared/config/run-options';
+import { bridgeOptions, metricsSettings, workerOptions } from '../../shared/config/run-options';
 import { globalFlags, globalGiven, loggerFrom } from '../options';
 import { untilSignal } from '../stop-signals';
 import { optionsFrom, tableCommand } from '../table-flags';
@@ -94,11 +94,12 @@ export function registerDev(program: Command): void {
         worker,
         // The dashboard dev serves is bound as `orderflow dashboard`'s, by its variables.
         dashboard: dashboardOf(env),
+        metrics: metricsSettings(flags, env, 'dev'),
         demoOrders,
         ...(tracing ? { tracing } : {}),
         logger,
       });
-      process.stdout.write(devSummary(stack, process.env));
+      process.stdout.write(devSummary(stack, process.env, process.cwd()));
       // A second Ctrl-C does not wait (untilSignal).
       logger.info('stopping', { signal: await stopRequested });
       await stack.stop();

@@ -20,9 +20,9 @@ import { checkCorrectedPayload } from '../../operate/dlq/redrive';
 import { streamSequence } from '../../shared/config/option-kinds';
 import { parseValue } from '../../shared/config/read-options';
 import { InvalidInputError, UsageError } from '../../shared/errors';
-import { connectNats, jetStreamManagerFor } from '../../shared/nats/connect';
+import { jetStreamManagerFor } from '../../shared/nats/connect';
 import { table } from '../../operate/format';
-import { natsFrom } from '../options';
+import { serversFrom } from '../options';
 import { optionsFrom, tableCommand } from '../table-flags';
 
 type Flags = Record<string, unknown>;
@@ -51,7 +51,7 @@ async function withJetStream<T>(
 }
 
 async function open(command: Command) {
-  const nc = await connectNats(natsFrom(command), { name: 'orderflow dlq' });
+  const nc = await serversFrom(command, 'nats').connectNats({ name: 'orderflow dlq' });
   return { nc, jsm: await jetStreamManagerFor(nc), js: jetstream(nc) };
 }
 

@@ -3,8 +3,7 @@ import type { Command } from 'commander';
 
 import { MonitorAggregator } from '../../operate/monitor/aggregator';
 import { watchPipeline } from '../../operate/monitor/watch';
-import { connectNats } from '../../shared/nats/connect';
-import { natsFrom } from '../options';
+import { serversFrom } from '../options';
 import { optionsFrom, tableCommand } from '../table-flags';
 
 export function registerMonitor(program: Command): void {
@@ -12,7 +11,8 @@ export function registerMonitor(program: Command): void {
     .description('watch the pipeline live: every ORDERS message (MONITOR), sampled ack metrics and advisories')
     .action(async (given: Record<string, unknown>, command: Command) => {
       const flags = optionsFrom('monitor', given);
-      const nc = await connectNats(natsFrom(command), { name: 'orderflow monitor', reconnectForever: true });
+      const servers = serversFrom(command, 'nats');
+      const nc = await servers.connectNats({ name: 'orderflow monitor', reconnectForever: true });
       const aggregator = new MonitorAggregator();
       const live = !flags.json && process.stdout.isTTY;
       const watch = watchPipeline(nc, (event) => {

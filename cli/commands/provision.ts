@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 
-import { connectNats, jetStreamManagerFor } from '../../shared/nats/connect';
+import { jetStreamManagerFor } from '../../shared/nats/connect';
 import type { ObjectOutcome, ProvisionReport } from '../../shared/topology/provision';
 import { provisionTopology } from '../../shared/topology/provision';
 import { ensureSupportObjects } from '../../shared/topology/support';
@@ -18,7 +18,8 @@ import type { OptionsFor } from '../../shared/config/option-table';
 import type { SupportReport } from '../../shared/topology/support';
 import { ConfigError, messageOf } from '../../shared/errors';
 import { formatConfigValue, table } from '../../operate/format';
-import { globalGiven, natsFrom, temporalFrom } from '../options';
+import type { AllServers, NatsServers } from '../options';
+import { globalGiven, serversFrom, usesDevNats } from '../options';
 import { optionsFrom, tableCommand } from '../table-flags';
 
 type ProvisionOptions = OptionsFor<'provision'>;
@@ -27,24 +28,27 @@ type SearchAttributesOutcome = RegistrationOutcome | { readonly state: 'skipped'
 
 /**
  * Whether to register the search attributes: when asked (`--search-attributes`), or when Temporal
- * is configured at all (flag, TEMPORAL_ADDRESS, a profile or config file). A NATS-only provision
- * does not wait on a Temporal that is not there.
+ * is configured at all (flag, TEMPORAL_ADDRESS, a profile or config file), or when it provisions
+ * the NATS of an orderflow dev running in the data folder (then on that dev's Temporal). A
+ * NATS-only provision does not wait on a Temporal that is not there.
  */
 function wantsSearchAttributes(flags: ProvisionOptions, command: Command, env = process.env): boolean {
   if (flags.searchAttributes !== undefined) return flags.searchAttributes;
-  return globalGiven(command, 'temporalAddress', env) || Boolean(env.TEMPORAL_PROFILE || env.TEMPORAL_CONFIG_FILE);
+  return (
+    globalGiven(command, 'temporalAddress', env) ||
+    Boolean(env.TEMPORAL_PROFILE || env.TEMPORAL_CONFIG_FILE) ||
+    usesDevNats(command, env)
+  );
 }
 
 async function provisionSearchAttributes(
-  flags: ProvisionOptions,
-  command: Command,
+  servers: NatsServers | AllServers,
   dryRun: boolean,
 ): Promise<SearchAttributesOutcome> {
-  if (!wantsSearchAttributes(flags, command)) {
+  if (!('temporal' in servers)) {
     return { state: 'skipped', reason: 'no Temporal configured (set TEMPORAL_ADDRESS or pass --search-attributes)' };
   }
-  const settings = temporalFrom(command);
-  const client = await connectTemporal(settings).catch((err: unknown) => messageOf(err));
+  const client = await connectTemporal(servers.temporal).catch((err: unknown) => messageOf(err));
   if (typeof client === 'string') return { state: 'not-registered', reason: client };
   try {
     return await registerSearchAttributes(client, dryRun);
@@ -129,7 +133,10 @@ async function provision(flags: ProvisionOptions, command: Command): Promise<voi
   const standbyTakeoverNs = standbyFrom(flags);
   const dryRun = flags.dryRun ?? false;
   const replicas = flags.replicas !== undefined ? { replicas: flags.replicas } : {};
-  const nc = await connectNats(natsFrom(command), { name: 'orderflow provision' });
+  const servers = wantsSearchAttributes(flags, command)
+    ? serversFrom(command, 'nats+temporal')
+    : serversFrom(command, 'nats');
+  const nc = await servers.connectNats({ name: 'orderflow provision' });
   try {
     if (standbyTakeoverNs !== undefined) refuseWithoutPriorityGroups(featuresOf(nc), '--standby');
     const jsm = await jetStreamManagerFor(nc);
@@ -140,7 +147,7 @@ async function provision(flags: ProvisionOptions, command: Command): Promise<voi
       ...(standbyTakeoverNs !== undefined ? { standbyTakeoverNs } : {}),
     });
     const support = await ensureSupportObjects(nc, jsm, { ...replicas, dryRun });
-    const searchAttributes = await provisionSearchAttributes(flags, command, dryRun);
+    const searchAttributes = await provisionSearchAttributes(servers, dryRun);
     const lines = [...supportLines(support, dryRun), searchAttributesLine(searchAttributes, dryRun)];
     process.stdout.write(
       flags.json

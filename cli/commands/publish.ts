@@ -8,7 +8,6 @@ import { jetstream } from '@nats-io/jetstream';
 import type { Command } from 'commander';
 
 import { InvalidInputError, UsageError } from '../../shared/errors';
-import { connectNats } from '../../shared/nats/connect';
 import { tracingFromEnv } from '../../shared/observability/trace-context';
 import { demoOrders } from '../../shared/orders/demo';
 import { parseItemFlag, parseOrderText, validateCandidates } from '../../operate/publish/input';
@@ -16,7 +15,7 @@ import type { PublishResult } from '../../operate/publish/publish';
 import { publishOrders } from '../../operate/publish/publish';
 import type { Order } from '../../shared/orders/schema';
 import type { OptionsFor } from '../../shared/config/option-table';
-import { natsFrom } from '../options';
+import { serversFrom } from '../options';
 import { optionsFrom, tableCommand } from '../table-flags';
 
 type PublishOptions = OptionsFor<'publish'>;
@@ -71,9 +70,9 @@ function resultLine(r: PublishResult): string {
 
 /** Publishes the orders, one line (or JSON object) each; exit 1 when one conflicts with an order already stored. */
 async function publish(file: string | undefined, flags: PublishOptions, command: Command): Promise<void> {
-  const settings = natsFrom(command);
+  const servers = serversFrom(command, 'nats');
   const orders = await ordersFrom(file, flags);
-  const nc = await connectNats(settings, { name: 'orderflow publish' });
+  const nc = await servers.connectNats({ name: 'orderflow publish' });
   // Each order's trace starts with its publish, when the OpenTelemetry environment asks for traces.
   const tracing = await tracingFromEnv('publish', process.env);
   try {

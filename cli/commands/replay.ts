@@ -4,12 +4,12 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { headers as natsHeaders } from '@nats-io/nats-core';
 import type { Command } from 'commander';
 
-import { connectNats, jetStreamManagerFor } from '../../shared/nats/connect';
+import { jetStreamManagerFor } from '../../shared/nats/connect';
 import type { ReplayedMessage, ReplayProgress } from '../../operate/replay/replay';
 import { replay } from '../../operate/replay/replay';
 import type { ReplayRequest } from '../../operate/replay/range';
 import { replayRequest } from '../../operate/replay/range';
-import { natsFrom } from '../options';
+import { serversFrom } from '../options';
 import { tableCommand } from '../table-flags';
 
 /** Re-publishes each message to `to`, with the sequence it was replayed from. */
@@ -48,7 +48,7 @@ function progressLine(): (progress: ReplayProgress) => void {
 
 /** Replays the range; exit 1 when it held no message. */
 async function replayRange({ options, to }: ReplayRequest, command: Command): Promise<void> {
-  const nc = await connectNats(natsFrom(command), { name: 'orderflow replay' });
+  const nc = await serversFrom(command, 'nats').connectNats({ name: 'orderflow replay' });
   try {
     const tty = process.stderr.isTTY;
     const emit = to ? republisher(nc, to) : printMessage;

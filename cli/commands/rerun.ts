@@ -12,7 +12,7 @@ import type { Client } from '@temporalio/client';
 import type { Command } from 'commander';
 
 import { STAGES } from '../../workflows/names';
-import { connectNats, jetStreamManagerFor } from '../../shared/nats/connect';
+import { jetStreamManagerFor } from '../../shared/nats/connect';
 import { serverLookups } from '../../operate/rerun/lookups';
 import type { RerunOptions } from '../../operate/rerun/options';
 import { rerunOptions } from '../../operate/rerun/options';
@@ -22,7 +22,7 @@ import type { RerunPlan } from '../../operate/rerun/select';
 import { planRerun } from '../../operate/rerun/select';
 import { startReruns } from '../../operate/rerun/start';
 import { connectTemporal } from '../../shared/temporal/connect';
-import { natsFrom, temporalFrom } from '../options';
+import { serversFrom } from '../options';
 import { tableCommand } from '../table-flags';
 
 async function confirmed(question: string): Promise<boolean> {
@@ -70,10 +70,10 @@ async function runPlan(client: Client, plan: RerunPlan, options: RerunOptions): 
 }
 
 async function rerun(options: RerunOptions, command: Command): Promise<void> {
-  const temporal = temporalFrom(command);
-  const nc = await connectNats(natsFrom(command), { name: 'orderflow rerun' });
+  const servers = serversFrom(command, 'nats+temporal');
+  const nc = await servers.connectNats({ name: 'orderflow rerun' });
   try {
-    const client = await connectTemporal(temporal);
+    const client = await connectTemporal(servers.temporal);
     try {
       const jsm = await jetStreamManagerFor(nc);
       const contents = await readRange(jetstream(nc), jsm, options.stage, options.range, options.limit);

@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 
-import { connectNats, jetStreamManagerFor } from '../../shared/nats/connect';
+import { jetStreamManagerFor } from '../../shared/nats/connect';
 import type { MessageRuns } from '../../operate/status/message-runs';
 import { runsOfMessage } from '../../operate/status/message-runs';
 import type { OrderTimeline, RunView, StageTimeline } from '../../operate/status/order-timeline';
@@ -21,7 +21,7 @@ import type { JetStreamManager } from '@nats-io/jetstream';
 import type { OptionsFor } from '../../shared/config/option-table';
 import { ConfigError } from '../../shared/errors';
 import { table } from '../../operate/format';
-import { natsFrom, temporalFrom } from '../options';
+import { serversFrom } from '../options';
 import { optionsFrom, tableCommand } from '../table-flags';
 
 type StatusOptions = OptionsFor<'status'>;
@@ -193,10 +193,10 @@ async function status(orderId: string | undefined, options: StatusOptions, comma
   if (seq !== undefined && orderId !== undefined) {
     throw new ConfigError('--seq', 'cannot be given with an order ID', 'ask for one order or one message');
   }
-  const temporal = temporalFrom(command);
-  const nc = await connectNats(natsFrom(command), { name: 'orderflow status' });
+  const servers = serversFrom(command, 'nats+temporal');
+  const nc = await servers.connectNats({ name: 'orderflow status' });
   try {
-    const client = await connectTemporal(temporal);
+    const client = await connectTemporal(servers.temporal);
     try {
       const servers = { client, nc, jsm: await jetStreamManagerFor(nc) };
       if (seq !== undefined) await showMessageRuns(servers, seq, options);

@@ -5,19 +5,20 @@ import type { Registry } from 'prom-client';
 import type { MetricsSettings } from '../../shared/config/run-options';
 import { metricsSettings, workerOptions } from '../../shared/config/run-options';
 import type { HealthServer } from '../../shared/observability/health-server';
-import { startHealthServer } from '../../shared/observability/health-server';
+import { healthServerLine, startHealthServer } from '../../shared/observability/health-server';
 import { tracingFromEnv } from '../../shared/observability/trace-context';
 import { processRegistry } from '../../shared/observability/registry';
 import { registerWorkerGauges } from '../../worker/metrics';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { closeNats } from '../../shared/nats/close';
-import { connectNats, jetStreamManagerFor } from '../../shared/nats/connect';
+import { jetStreamManagerFor } from '../../shared/nats/connect';
 import { trackConnection } from '../../shared/nats/connection-state';
 import { ensureSupportObjects } from '../../shared/topology/support';
 import type { OrderflowWorker } from '../../worker/worker';
 import { buildIdFor } from '../../worker/build-id';
 import { loadPipeline } from '../../worker/functions-module';
-import { loggerFrom, natsFrom, temporalFrom } from '../options';
+import type { Logger } from '../../shared/log';
+import { loggerFrom, serversFrom, toLog } from '../options';
 import { untilSignal } from '../stop-signals';
 import { tableCommand } from '../table-flags';
 
@@ -47,13 +48,18 @@ function watchReadiness(worker: OrderflowWorker, nc: NatsConnection, registry: R
   };
 }
 
+/** /metrics, /healthz and /readyz of the worker, unless its port is `off`; on a free port when its default is taken. */
 async function serveHealth(
   metrics: MetricsSettings,
   registry: Registry,
   ready: () => boolean,
+  logger: Logger,
 ): Promise<HealthServer | undefined> {
   if (metrics.port === undefined) return undefined;
-  return startHealthServer({ host: metrics.host, port: metrics.port, ready, registry });
+  const named = metrics.portNamedBy === undefined ? {} : { portNamedBy: metrics.portNamedBy };
+  const health = await startHealthServer({ host: metrics.host, port: metrics.port, ...named, ready, registry });
+  if (health.taken !== undefined) logger.info(healthServerLine(health));
+  return health;
 }
 
 export function registerWorker(program: Command): void {
@@ -67,12 +73,12 @@ export function registerWorker(program: Command): void {
       const { pipeline, modulePath } = await loadPipeline(options.functions);
       const build = buildIdFor(pipeline, modulePath, options.buildId);
       const metrics = metricsSettings(flags, process.env, 'worker');
-      const temporal = temporalFrom(command);
+      const { temporal, connectNats } = serversFrom(command, 'nats+temporal', toLog(logger));
       // Loaded here, not at the top: the Temporal worker's native runtime costs every other command ~30 MB.
       const { createOrderflowWorker, installRuntimeWithoutSignalHandlers } = await import('../../worker/worker.js');
       installRuntimeWithoutSignalHandlers();
       const tracing = await tracingFromEnv('worker', process.env);
-      const nc = await connectNats(natsFrom(command), { name: 'orderflow worker', reconnectForever: true });
+      const nc = await connectNats({ name: 'orderflow worker', reconnectForever: true });
       await ensureSupportObjects(nc, await jetStreamManagerFor(nc));
       const registry = processRegistry();
       const worker = await createOrderflowWorker({
@@ -84,9 +90,14 @@ export function registerWorker(program: Command): void {
         registry,
         ...(tracing ? { tracing } : {}),
       });
-      const running = worker.run();
       const readiness = watchReadiness(worker, nc, registry);
-      const health = await serveHealth(metrics, registry, readiness.ready);
+      // Before polling: a port named that is taken stops the worker before it takes a task.
+      const health = await serveHealth(metrics, registry, readiness.ready, logger).catch(async (err: unknown) => {
+        readiness.stop();
+        await closeNats(nc).catch(() => undefined);
+        throw err;
+      });
+      const running = worker.run();
       logger.info('worker running', {
         taskQueue: options.taskQueue,
         role: worker.role,

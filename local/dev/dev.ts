@@ -3,7 +3,9 @@
  * server (unless NATS_URL / TEMPORAL_ADDRESS point elsewhere), keeping their data under one
  * folder so a second run resumes, and provisions the ORDERS topology. The servers run in process
  * groups of their own, so a terminal's Ctrl-C reaches only this process, which stops the bridge,
- * then the workers, then the servers.
+ * then the workers, then the servers. While it runs, it serves /metrics, /healthz and /readyz for
+ * its bridge and workers together, and says where its servers are in the data folder
+ * (servers-file.ts) for the other commands run there.
  */
 import path from 'node:path';
 
@@ -11,7 +13,9 @@ import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import type { Client } from '@temporalio/client';
 
-import type { BridgeOptions, WorkerOptions } from '../../shared/config/run-options';
+import type { Registry } from 'prom-client';
+
+import type { BridgeOptions, MetricsSettings, WorkerOptions } from '../../shared/config/run-options';
 import type { NatsSettings } from '../../shared/config/nats';
 import type { TemporalSettings } from '../../shared/config/temporal';
 import { messageOf } from '../../shared/errors';
@@ -31,14 +35,20 @@ import type { ProvisionReport } from '../../shared/topology/provision';
 import { provisionTopology } from '../../shared/topology/provision';
 import { ensureSupportObjects } from '../../shared/topology/support';
 import type { Tracing } from '../../shared/observability/tracing';
+import type { HealthServer } from '../../shared/observability/health-server';
+import { healthServerLine, startHealthServer } from '../../shared/observability/health-server';
+import { componentRegistry, processRegistry } from '../../shared/observability/registry';
 import { connectTemporal } from '../../shared/temporal/connect';
 import { registerSearchAttributes } from '../../shared/temporal/search-attribute-registry';
 import { buildIdFor } from '../../worker/build-id';
 import { loadPipeline } from '../../worker/functions-module';
+import type { OrderflowWorker } from '../../worker/worker';
 import { createOrderflowWorker, installRuntimeWithoutSignalHandlers } from '../../worker/worker';
 import type { Pipeline } from '../../activities/define';
 import { functionQueues } from '../../activities/plan';
+import { STREAM } from '../../workflows/names';
 import { acquireDevLock } from './run-lock';
+import { streamCreated, writeDevServers } from './servers-file';
 import { StopSteps } from './stop-steps';
 
 export interface DevOptions {
@@ -59,6 +69,11 @@ export interface DevOptions {
    * (ORDERFLOW_DASHBOARD_PORT) is used or refused, never swapped for another.
    */
   readonly dashboard?: { readonly host?: string; readonly port?: number; readonly token?: string };
+  /**
+   * /metrics, /healthz and /readyz of the bridge and workers together: the port (9466 when the
+   * user named none: a free one if it is taken; undefined: none) and the address. Default: none.
+   */
+  readonly metrics?: MetricsSettings;
   /** Demo orders published once everything runs. Default: 3. */
   readonly demoOrders?: number;
   /** Spans for the bridge, workflows and functions (shared/observability/tracing.ts); shut down with the stack. Default: off. */
@@ -75,6 +90,10 @@ export interface DevStack {
   readonly demo: readonly PublishResult[];
   /** Where the dashboard is served. */
   readonly dashboard: { readonly url: string };
+  /** Where /metrics, /healthz and /readyz are served, unless off; `taken`: the default port was, so another is used. */
+  readonly metrics?: { readonly url: string; readonly taken?: number };
+  /** The data folder, where other commands find these servers (servers-file.ts). */
+  readonly dataDir: string;
   readonly logs: { readonly nats?: string; readonly temporal?: string };
   /** Stops what dev started, in reverse order; a step that fails is logged. Never rejects. Idempotent. */
   stop(): Promise<void>;
@@ -84,7 +103,8 @@ const STANDARD_PORTS = { nats: 4222, temporal: 7233, temporalUi: 8233 } as const
 
 /**
  * Starts the whole system: servers (or the ones the settings name), topology, workers, bridge,
- * dashboard, then the demo orders. Rejects, once what it started is stopped, when a step fails.
+ * dashboard, health server, the record of where it all is, then the demo orders. Rejects, once
+ * what it started is stopped, when a step fails.
  */
 export async function startDev(options: DevOptions): Promise<DevStack> {
   const { dataDir, logger } = options;
@@ -115,28 +135,33 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
     const jsm = await jetStreamManagerFor(nc);
     const provision = await provisionTopology(jsm, nc.info?.version ?? 'unknown');
     await ensureSupportObjects(nc, jsm);
+    const streamCreatedAt = await streamCreated(jsm);
 
     const temporalSettings = options.externalTemporal ?? { ...temporal.settings, connection: {} };
-    await startWorkers({ nc, temporal: temporalSettings, pipeline, build }, options, steps);
+    const workers = await startWorkers({ nc, temporal: temporalSettings, pipeline, build }, options, steps);
     const clients = await startBridge({ nc, temporal: temporalSettings, pipeline }, options, steps);
     const dashboard = await serveDashboard(
       { nc, ...clients, access: dashboardRules, host: dashboardHost, temporalUiUrl: temporal.settings.uiUrl },
       options,
       steps,
     );
+    const health = await serveHealth(workers, clients, options, steps);
 
-    const demo = await publishOrders(jetstream(nc), demoOrders(options.demoOrders ?? 3));
-    return {
-      demo,
+    const stack = {
       dashboard: { url: dashboard.url },
+      ...(health ? { metrics: servedAt(health) } : {}),
       nats: nats.settings,
       natsStarted: nats.started,
       temporal: temporal.settings,
       temporalStarted: temporal.started,
       provision,
+      dataDir,
       logs: { ...(nats.started ? { nats: logs.nats } : {}), ...(temporal.started ? { temporal: logs.temporal } : {}) },
       stop,
     };
+    recordServers(stack, streamCreatedAt, steps);
+    const demo = await publishOrders(jetstream(nc), demoOrders(options.demoOrders ?? 3));
+    return { ...stack, demo };
   } catch (err) {
     await stop();
     throw err;
@@ -214,14 +239,23 @@ interface Connected {
   readonly pipeline: Pipeline;
 }
 
+/** dev's workers, with the registry their metrics share (told apart by their task_queue label). */
+interface DevWorkers {
+  readonly registry: Registry;
+  readonly workers: ReadonlyArray<{ readonly taskQueue: string; readonly worker: OrderflowWorker }>;
+}
+
 /** One worker for the pipeline's queue and one for each queue its functions name, each running until stopped. */
 async function startWorkers(
   { nc, temporal, pipeline, build }: Connected & { readonly build: string },
   options: DevOptions,
   steps: StopSteps,
-): Promise<void> {
+): Promise<DevWorkers> {
   const { logger } = options;
   installRuntimeWithoutSignalHandlers();
+  // With the process metrics: dev is a process of its own, as `orderflow worker` is.
+  const registry = processRegistry();
+  const workers: Array<DevWorkers['workers'][number]> = [];
   for (const taskQueue of [options.worker.taskQueue, ...functionQueues(pipeline)]) {
     const worker = await createOrderflowWorker({
       nc,
@@ -229,8 +263,10 @@ async function startWorkers(
       options: { ...options.worker, taskQueue },
       pipeline,
       build,
+      registry,
       ...(options.tracing ? { tracing: options.tracing } : {}),
     });
+    workers.push({ taskQueue, worker });
     const workerRun = worker.run();
     // A worker that fails on its own is said at once; its stop step then reports it again.
     void workerRun.catch((err: unknown) => logger.error('worker stopped', { taskQueue, error: messageOf(err) }));
@@ -240,6 +276,7 @@ async function startWorkers(
     });
     logger.info('worker running', { taskQueue, role: worker.role, functions: worker.functions.join(','), build });
   }
+  return { registry, workers };
 }
 
 /** The bridge's Temporal clients (the dashboard shares them). */
@@ -248,12 +285,18 @@ interface TemporalClients {
   readonly probeClient: Client;
 }
 
+/** The bridge, its clients and the registry of its metrics. */
+interface DevBridge extends TemporalClients {
+  readonly bridge: Bridge;
+  readonly registry: Registry;
+}
+
 /** The Temporal clients, the search attributes registered, then the bridge started on them. */
 async function startBridge(
   { nc, temporal, pipeline }: Connected,
   options: DevOptions,
   steps: StopSteps,
-): Promise<TemporalClients> {
+): Promise<DevBridge> {
   const client = await connectTemporal(temporal, {
     ...(options.tracing ? { clientInterceptors: options.tracing.clientInterceptors } : {}),
   });
@@ -262,10 +305,66 @@ async function startBridge(
   await registerSearchAttributes(client);
   const probeClient = await connectTemporal(temporal, { retries: false });
   steps.add('Temporal probe client', () => probeClient.connection.close());
-  const bridge = new Bridge({ nc, client, probeClient, logger: options.logger, pipeline }, options.bridge);
+  // A registry of its own: its gauges share names with a worker's.
+  const registry = componentRegistry();
+  const bridge = new Bridge({ nc, client, probeClient, logger: options.logger, pipeline, registry }, options.bridge);
   await bridge.start();
   steps.add('bridge', () => bridge.close());
-  return { client, probeClient };
+  return { client, probeClient, bridge, registry };
+}
+
+/**
+ * /metrics of the bridge and the workers as one, /healthz, and /readyz (the bridge ready and every
+ * worker polling), unless the port is off; on a free port when the default one is taken.
+ */
+async function serveHealth(
+  { workers, registry }: DevWorkers,
+  bridge: DevBridge,
+  options: DevOptions,
+  steps: StopSteps,
+): Promise<HealthServer | undefined> {
+  const metrics = options.metrics;
+  if (metrics?.port === undefined) return undefined;
+  const notPolling = (): string[] =>
+    workers
+      .filter(({ worker }) => worker.worker.getState() !== 'RUNNING')
+      .map(({ taskQueue, worker }) => `worker ${taskQueue}: ${worker.worker.getState().toLowerCase()}, not polling`);
+  const health = await startHealthServer({
+    host: metrics.host,
+    port: metrics.port,
+    ...(metrics.portNamedBy === undefined ? {} : { portNamedBy: metrics.portNamedBy }),
+    registry: [registry, bridge.registry],
+    ready: () => bridge.bridge.ready && notPolling().length === 0,
+    notReadyReasons: () => [...bridge.bridge.notReadyReasons, ...notPolling()],
+  });
+  steps.add('health server', () => health.close());
+  options.logger.info(healthServerLine(health), { url: servedAt(health).url });
+  return health;
+}
+
+/** Where the health server is, as DevStack says it. */
+function servedAt(health: HealthServer): NonNullable<DevStack['metrics']> {
+  return {
+    url: `http://${health.host}:${health.port}`,
+    ...(health.taken === undefined ? {} : { taken: health.taken }),
+  };
+}
+
+/**
+ * Writes where the servers are into the data folder for other commands (servers-file.ts); it is
+ * removed first when dev stops.
+ */
+function recordServers(stack: Omit<DevStack, 'demo'>, streamCreatedAt: string | undefined, steps: StopSteps): void {
+  const remove = writeDevServers(stack.dataDir, {
+    pid: process.pid,
+    nats: { servers: [...stack.nats.servers], started: stack.natsStarted },
+    temporal: { ...stack.temporal, started: stack.temporalStarted },
+    // Provisioning made or kept the stream: it has a creation time. `unknown` matches no stream.
+    stream: { name: STREAM, created: streamCreatedAt ?? 'unknown' },
+    dashboard: stack.dashboard.url,
+    ...(stack.metrics ? { metrics: stack.metrics.url } : {}),
+  });
+  steps.add('servers file', remove);
 }
 
 /** The dashboard, on port 9470 when free, a free one otherwise. */

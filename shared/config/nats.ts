@@ -1,7 +1,9 @@
 /**
  * NATS connection settings, read the way the `nats` CLI reads them: flags, then environment
  * (NATS_URL, NATS_USER, NATS_PASSWORD, NATS_TOKEN, NATS_CREDS, NATS_NKEY, NATS_CERT, NATS_KEY,
- * NATS_CA), then a `nats` CLI context (NATS_CONTEXT, or the context the CLI has selected).
+ * NATS_CA), then a `nats` CLI context (NATS_CONTEXT, or the context the CLI has selected); when
+ * none of them names the servers, those the caller found (a running `orderflow dev`'s), and only
+ * then the default.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -10,6 +12,7 @@ import path from 'node:path';
 import { z } from 'zod';
 
 import { ConfigError } from '../errors';
+import type { FoundServer, ServerChoice } from './option-table-global';
 import { GLOBAL_OPTIONS } from './option-table-global';
 import type { Env, Flags } from './read-options';
 import { givenSources, parseValue, sourceName } from './read-options';
@@ -39,7 +42,12 @@ export interface NatsSettings {
   readonly tls?: { readonly certFile?: string; readonly keyFile?: string; readonly caFile?: string };
   /** The `nats` CLI context these settings came from, if any. */
   readonly context?: string;
+  /** How the servers were chosen; natsSettings always says. */
+  readonly chosenBy?: ServerChoice;
 }
+
+/** Servers found where no setting names one (a running `orderflow dev`'s), used before the default. */
+export type FoundNats = FoundServer & { readonly servers: readonly string[] };
 const contextFile = z
   .object({
     url: z.string().optional(),
@@ -122,10 +130,15 @@ function contextInUse(flags: Flags, env: NodeJS.ProcessEnv): ContextInUse {
   return { name, values, source: (field) => `nats context "${name ?? ''}" ${field}` };
 }
 
-/** The servers: flag, NATS_URL, the context's url, else the default. */
-function serversOf(flags: Flags, env: Env, context: ContextInUse): readonly string[] {
+/** The servers: flag, NATS_URL, the context's url, else those found, else the default. */
+function serversOf(flags: Flags, env: Env, context: ContextInUse, found: FoundNats | undefined) {
   const urls = firstSet(...givenSources(natsUrl, flags, env), [context.source('url'), context.values.url]);
-  return parseValue(natsUrl, urls?.source ?? sourceName(natsUrl), urls?.value ?? DEFAULT_NATS_URL);
+  const [source, value, chosenBy]: [string, string, ServerChoice] = urls
+    ? [urls.source, urls.value, 'settings']
+    : found
+      ? [found.source, found.servers.join(','), 'found']
+      : [sourceName(natsUrl), DEFAULT_NATS_URL, 'default'];
+  return { servers: parseValue(natsUrl, source, value), chosenBy };
 }
 
 /** A setting from its variable, else the context's field. */
@@ -176,10 +189,17 @@ function tlsOf(env: Env, context: ContextInUse): NatsSettings['tls'] {
   };
 }
 
-/** Reads and validates the NATS settings. Throws ConfigError on the first bad value. */
-export function natsSettings(flags: NatsFlags = {}, env: NodeJS.ProcessEnv = process.env): NatsSettings {
+/**
+ * Reads and validates the NATS settings; `found` are the servers to use when no setting names
+ * any. Throws ConfigError on the first bad value.
+ */
+export function natsSettings(
+  flags: NatsFlags = {},
+  env: NodeJS.ProcessEnv = process.env,
+  found?: FoundNats,
+): NatsSettings {
   const context = contextInUse(flags, env);
-  const servers = serversOf(flags, env, context);
+  const { servers, chosenBy } = serversOf(flags, env, context, found);
   const credentials = credentialsOf(flags, env, context);
-  return { servers, ...credentials, tls: tlsOf(env, context), context: context.name };
+  return { servers, ...credentials, tls: tlsOf(env, context), context: context.name, chosenBy };
 }

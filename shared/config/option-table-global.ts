@@ -1,7 +1,8 @@
 /**
  * The options every command takes: where NATS and Temporal are, and how to log. The NATS and
- * Temporal ones are read by nats.ts and temporal.ts, between the flag and the default also from a
- * `nats` context or a Temporal profile; the log ones as any other option.
+ * Temporal ones are read by nats.ts and temporal.ts: the flag, its variable, a `nats` context or a
+ * Temporal profile, then (for every command but dev) the servers of an `orderflow dev` running in
+ * the data folder, then the default; the log ones as any other option.
  */
 import { hostPort, namespaceName, natsServers } from './connection-kinds';
 import { choice, text } from './option-kinds';
@@ -9,16 +10,35 @@ import { option } from './option-spec';
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 
+/**
+ * How a server was chosen: named by the settings (a flag, its variable, a `nats` context or a
+ * Temporal profile, in that order), found where none names one (the file of an `orderflow dev`
+ * running in the data folder), or else the default.
+ */
+export type ServerChoice = 'settings' | 'found' | 'default';
+
+/** A server found where no setting names one; `source` names where, in errors and notices. */
+export interface FoundServer {
+  readonly source: string;
+}
+
 /* The order of the entries is the order of the flags in help and of the rows in the README. */
 export const GLOBAL_OPTIONS = {
-  /** NATS servers to try, in order (over a `nats` context's url). Default: nats://127.0.0.1:4222. */
+  /**
+   * NATS servers to try, in order (over a `nats` context's url, which is over a running
+   * `orderflow dev`'s servers). Default: nats://127.0.0.1:4222.
+   */
   natsUrl: option({
     flag: '--nats-url <urls>',
     env: 'NATS_URL',
     commands: ['global'],
     ...natsServers(),
     default: ['nats://127.0.0.1:4222'],
-    help: 'NATS server(s), comma-separated',
+    help: "NATS server(s), comma-separated; when unset, a nats context's url, else a running orderflow dev's",
+    readme: {
+      meaning:
+        "NATS server(s), comma-separated; when unset, a `nats` context's url, else a running [`orderflow dev`](#orderflow-dev)'s",
+    },
   }),
   /** Path of a `.creds` file (JWT + nkey seed), over a `nats` context's creds. Default: none. */
   natsCreds: option({
@@ -41,16 +61,23 @@ export const GLOBAL_OPTIONS = {
         'a `nats` CLI context (`~/.config/nats/context/<name>.json`); the `NATS_*` variables override its values',
     },
   }),
-  /** host:port of the Temporal frontend (over a Temporal profile's address). Default: 127.0.0.1:7233. */
+  /**
+   * host:port of the Temporal frontend (over a Temporal profile's address, which is over a running
+   * `orderflow dev`'s Temporal). Default: 127.0.0.1:7233.
+   */
   temporalAddress: option({
     flag: '--temporal-address <host:port>',
     env: 'TEMPORAL_ADDRESS',
     commands: ['global'],
     ...hostPort(),
     default: '127.0.0.1:7233',
-    help: 'Temporal frontend',
+    help: "Temporal frontend; when unset, a Temporal profile's address, else a running orderflow dev's",
+    readme: {
+      meaning:
+        "Temporal frontend; when unset, a Temporal profile's address, else a running [`orderflow dev`](#orderflow-dev)'s",
+    },
   }),
-  /** Temporal namespace (over a Temporal profile's namespace). Default: default. */
+  /** Temporal namespace (over a Temporal profile's namespace; with a running dev's address, its namespace). Default: default. */
   temporalNamespace: option({
     flag: '--temporal-namespace <name>',
     env: 'TEMPORAL_NAMESPACE',

@@ -4,13 +4,17 @@ import { option } from './option-spec';
 
 /* The order of the entries is the order of the flags in help and of the rows in the README. */
 export const LOCAL_OPTIONS = {
-  /** Folder of the servers' data and logs, resolved from the working directory. Default: ./.data. */
+  /**
+   * Folder of the servers' data and logs, resolved from the working directory; while dev runs, its
+   * `dev-servers.json` there tells the other commands where its servers are. Default: ./.data.
+   */
   dataDir: option({
     flag: '--data-dir <dir>',
+    env: 'ORDERFLOW_DATA_DIR',
     commands: ['dev'],
     ...text('give a folder'),
     default: './.data',
-    help: "folder for the servers' data and logs",
+    help: "folder for the servers' data and logs, where other commands find dev's servers",
   }),
   /** Demo orders published once everything runs. Default: 3. */
   demoOrders: option({

@@ -228,21 +228,22 @@ export const RUN_OPTIONS = {
   }),
   /**
    * Port of the health server (/metrics, /healthz, /readyz); 0 for any free one; undefined (`off`)
-   * for none. Default: 9464 (bridge), 9465 (worker).
+   * for none. A port named that is taken is an error; the default, taken, is swapped for a free
+   * one, which the log names (several workers on one host). Default: 9464 (bridge), 9465 (worker), 9466 (dev).
    */
   metricsPort: option({
     flag: '--metrics-port <port|off>',
     env: 'ORDERFLOW_METRICS_PORT',
-    commands: ['bridge', 'worker'],
+    commands: ['bridge', 'worker', 'dev'],
     ...portOrOff(),
-    defaults: { bridge: 9464, worker: 9465 },
-    help: '/metrics, /healthz, /readyz port, 0 for any, off for none',
+    defaults: { bridge: 9464, worker: 9465, dev: 9466 },
+    help: '/metrics, /healthz, /readyz port, 0 for any, off for none; the default, if taken: a free one',
   }),
   /** Address the health server binds to (127.0.0.1: not reachable from other machines). Default: 127.0.0.1. */
   metricsHost: option({
     flag: '--metrics-host <host>',
     env: 'ORDERFLOW_METRICS_HOST',
-    commands: ['bridge', 'worker'],
+    commands: ['bridge', 'worker', 'dev'],
     ...text('give a host name or address'),
     default: '127.0.0.1',
     help: 'address they bind to',

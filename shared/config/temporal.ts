@@ -1,7 +1,8 @@
 /**
  * Temporal connection settings, read the way Temporal's environment configuration reads them
  * (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS*, TEMPORAL_PROFILE,
- * TEMPORAL_CONFIG_FILE and its TOML profiles), with flags on top.
+ * TEMPORAL_CONFIG_FILE and its TOML profiles), with flags on top; when none of them names the
+ * address, the Temporal the caller found (a running `orderflow dev`'s), and only then the default.
  *
  * @temporalio/envconfig does the merging (environment over the TOML profile). orderflow reads the
  * file itself first so that its errors can name where a bad value came from, and it is stricter
@@ -16,6 +17,7 @@ import type { ClientConfig, ClientConfigProfile, ClientConnectConfig } from '@te
 import { loadClientConfig, loadClientConfigProfile, toClientOptions } from '@temporalio/envconfig';
 
 import { ConfigError, messageOf } from '../errors';
+import type { FoundServer, ServerChoice } from './option-table-global';
 import { GLOBAL_OPTIONS } from './option-table-global';
 import type { Env } from './read-options';
 import { givenSources, parseValue, sourceName } from './read-options';
@@ -39,7 +41,15 @@ export interface TemporalSettings {
   readonly namespace: string;
   /** Connection options for @temporalio/client and @temporalio/worker (TLS, API key, metadata). */
   readonly connection: ClientConnectConfig['connectionOptions'];
+  /** How the address was chosen; temporalSettings always says. */
+  readonly chosenBy?: ServerChoice;
 }
+
+/**
+ * A Temporal found where no setting names one (a running `orderflow dev`'s), used before the
+ * default; its namespace only with its address.
+ */
+export type FoundTemporal = FoundServer & { readonly address: string; readonly namespace: string };
 
 const DEFAULT_PROFILE = 'default';
 const TOML_HELP = 'see "Environment configuration" in the Temporal docs';
@@ -180,19 +190,32 @@ function mergedProfile(
   }
 }
 
-/** A global option's value: flag, variable, the file profile's field, else the table's default. */
+/** A global option's value: flag, variable, the file profile's field, else the one found, else the table's default. */
 function resolved(
   spec: typeof temporalAddress | typeof temporalNamespace,
   flags: TemporalFlags,
   env: Env,
   fromFile: readonly [source: string, value: string | undefined],
-): string {
+  found: readonly [source: string, value: string] | undefined,
+): { readonly value: string; readonly chosenBy: ServerChoice } {
   const given = firstSet(...givenSources(spec, flags, env), fromFile);
-  return parseValue(spec, given?.source ?? sourceName(spec), given?.value ?? spec.default);
+  const [source, value, chosenBy]: [string, string, ServerChoice] = given
+    ? [given.source, given.value, 'settings']
+    : found
+      ? [found[0], found[1], 'found']
+      : [sourceName(spec), spec.default, 'default'];
+  return { value: parseValue(spec, source, value), chosenBy };
 }
 
-/** Reads and validates the Temporal settings. Throws ConfigError on the first bad value. */
-export function temporalSettings(flags: TemporalFlags = {}, env: NodeJS.ProcessEnv = process.env): TemporalSettings {
+/**
+ * Reads and validates the Temporal settings; `found` is the Temporal to use when no setting names
+ * an address. Throws ConfigError on the first bad value.
+ */
+export function temporalSettings(
+  flags: TemporalFlags = {},
+  env: NodeJS.ProcessEnv = process.env,
+  found?: FoundTemporal,
+): TemporalSettings {
   const file = readConfigFile(env);
   const fileSetting = file.explicit ? 'TEMPORAL_CONFIG_FILE' : `Temporal config file ${file.path ?? ''}`;
   const profileName = env.TEMPORAL_PROFILE || DEFAULT_PROFILE;
@@ -200,8 +223,15 @@ export function temporalSettings(flags: TemporalFlags = {}, env: NodeJS.ProcessE
   const profile = mergedProfile(file, fileProfile, profileName, env, fileSetting);
   const fromFile = (field: 'address' | 'namespace') =>
     [`Temporal config file ${file.path ?? ''} (profile ${profileName}) ${field}`, fileProfile?.[field]] as const;
-  const address = resolved(temporalAddress, flags, env, fromFile('address'));
-  const namespace = resolved(temporalNamespace, flags, env, fromFile('namespace'));
-  const { connectionOptions } = toClientOptions({ ...profile, address });
-  return { address, namespace, connection: connectionOptions };
+  const address = resolved(temporalAddress, flags, env, fromFile('address'), found && [found.source, found.address]);
+  // The namespace found belongs to the Temporal found: with an address named, the default.
+  const foundNamespace = address.chosenBy === 'found' && found ? ([found.source, found.namespace] as const) : undefined;
+  const namespace = resolved(temporalNamespace, flags, env, fromFile('namespace'), foundNamespace);
+  const { connectionOptions } = toClientOptions({ ...profile, address: address.value });
+  return {
+    address: address.value,
+    namespace: namespace.value,
+    connection: connectionOptions,
+    chosenBy: address.chosenBy,
+  };
 }

@@ -41,12 +41,14 @@ export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
   };
 }
 
+/** Runs orderflow with `args`, in `cwd` (default: this process's working directory). */
 export function runCli(
   args: readonly string[],
-  options: { env?: Record<string, string>; input?: string; timeoutMs?: number } = {},
+  options: { env?: Record<string, string>; input?: string; timeoutMs?: number; cwd?: string } = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {
+      ...(options.cwd ? { cwd: options.cwd } : {}),
       env: cleanEnv(options.env),
       stdio: ['pipe', 'pipe', 'pipe'],
     });

@@ -1,11 +1,14 @@
 /**
  * The bridge's and the worker's /metrics, /healthz and /readyz: counters match what was published
  * and what the worker's functions ran, and readiness follows NATS and Temporal going away and
- * coming back.
+ * coming back. Workers on one host with the default port each get one (the second used to exit:
+ * the first held 9465), while a port named that is taken stays an error.
  */
+import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
+import net from 'node:net';
 
-import { CLI, cleanEnv } from '../harness/cli';
+import { CLI, cleanEnv, runCli } from '../harness/cli';
 import { expectCompletedOnce } from '../harness/expect-pipeline';
 import { metric } from '../harness/metrics';
 import type { Pipeline } from '../harness/pipeline';
@@ -128,4 +131,83 @@ describe('metrics - /metrics, /healthz and /readyz of the bridge', () => {
     worker.kill('SIGTERM');
     expect(await exit).toBe(0);
   }, 90_000);
+});
+
+/** A worker process with its output, stopped by stopWorkers. */
+interface WorkerProcess {
+  readonly child: ChildProcess;
+  readonly output: () => string;
+}
+
+function spawnWorker(env: Record<string, string>): WorkerProcess {
+  const child = spawn(process.execPath, [CLI, 'worker'], { env: cleanEnv(env) });
+  let output = '';
+  child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+  child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+  return { child, output: () => output };
+}
+
+async function stopWorkers(workers: readonly WorkerProcess[]): Promise<void> {
+  await Promise.all(
+    workers
+      .filter((w) => w.child.exitCode === null)
+      .map((w) => {
+        const exited = new Promise((resolve) => w.child.once('exit', resolve));
+        w.child.kill('SIGTERM');
+        return exited;
+      }),
+  );
+}
+
+describe('metrics - several workers on one host', () => {
+  let p: Pipeline;
+  beforeAll(async () => {
+    p = await startPipeline();
+  }, 60_000);
+
+  it('two workers with the default port both run: the second on a free port, and it says which was taken', async () => {
+    // No ORDERFLOW_METRICS_PORT: both want the worker's default, 9465.
+    const workers = [spawnWorker(p.env), spawnWorker(p.env)];
+    try {
+      const urls = await Promise.all(
+        workers.map(async (w) => {
+          await waitFor(
+            'the worker running',
+            () => {
+              if (w.child.exitCode !== null) throw new Error(`worker exited (${w.child.exitCode}):\n${w.output()}`);
+              return Promise.resolve(/"metrics":"(http:[^"]+)"/.test(w.output()));
+            },
+            60_000,
+          );
+          return /"metrics":"(http:[^"]+)"/.exec(w.output())![1]!;
+        }),
+      );
+      const ports = urls.map((url) => Number(new URL(url).port));
+      expect(new Set(ports).size).toBe(2);
+      for (const [i, w] of workers.entries()) {
+        expect(w.child.exitCode).toBeNull();
+        expect((await get(`${urls[i]}/healthz`)).status).toBe(200);
+        // 9465 went to one of them, unless something else held it: every other says it was taken.
+        if (ports[i] !== 9465) expect(w.output()).toContain(`metrics on 127.0.0.1:${ports[i]} (9465 was taken)`);
+      }
+    } finally {
+      await stopWorkers(workers);
+    }
+  }, 120_000);
+
+  it('a port named that is taken is one line and exit 2, before the worker polls', async () => {
+    const holder = net.createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const port = (holder.address() as net.AddressInfo).port;
+    try {
+      const result = await runCli(['worker'], { env: { ...p.env, ORDERFLOW_METRICS_PORT: String(port) } });
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(
+        `orderflow: ORDERFLOW_METRICS_PORT: 127.0.0.1:${port} is already in use; give another port, 0 for any free one, or off\n`,
+      );
+      expect(result.stderr).not.toContain('worker running');
+    } finally {
+      holder.close();
+    }
+  }, 60_000);
 });

@@ -36,6 +36,7 @@ describe('config nats - servers', () => {
       nkeySeedFile: undefined,
       tls: undefined,
       context: undefined,
+      chosenBy: 'default',
     });
     expect(DEFAULT_NATS_URL).toBe('nats://127.0.0.1:4222');
   });
@@ -165,6 +166,46 @@ describe('config nats - credentials', () => {
   });
 });
 
+describe('config nats - servers found where no setting names one (a running orderflow dev)', () => {
+  const found = { source: "orderflow dev's .data/dev-servers.json", servers: ['nats://127.0.0.1:41234'] };
+
+  it('config nats - with nothing named, the servers found are used before the default', () => {
+    const settings = natsSettings({}, envWith(), found);
+    expect(settings.servers).toEqual(['nats://127.0.0.1:41234']);
+    expect(settings.chosenBy).toBe('found');
+  });
+
+  it('config nats - the flag, NATS_URL and a context each win over the servers found', () => {
+    const home = configHome();
+    writeContext(home, 'dev', { url: 'nats://context:4222' });
+    expect(natsSettings({ natsUrl: 'nats://flag:4222' }, envWith({}, home), found)).toMatchObject({
+      servers: ['nats://flag:4222'],
+      chosenBy: 'settings',
+    });
+    expect(natsSettings({}, envWith({ NATS_URL: 'nats://env:4222' }, home), found).servers).toEqual([
+      'nats://env:4222',
+    ]);
+    expect(natsSettings({}, envWith({ NATS_CONTEXT: 'dev' }, home), found)).toMatchObject({
+      servers: ['nats://context:4222'],
+      chosenBy: 'settings',
+    });
+    selectContext(home, 'dev');
+    expect(natsSettings({}, envWith({}, home), found).servers).toEqual(['nats://context:4222']);
+  });
+
+  it('config nats - a context without a url leaves the servers to those found, its credentials still apply', () => {
+    const home = configHome();
+    writeContext(home, 'creds-only', { user: 'alice', password: 'pw' });
+    const settings = natsSettings({}, envWith({ NATS_CONTEXT: 'creds-only' }, home), found);
+    expect(settings).toMatchObject({ servers: ['nats://127.0.0.1:41234'], chosenBy: 'found', user: 'alice' });
+  });
+
+  it('config nats - a bad url found is a ConfigError naming where it was found', () => {
+    const err = configError(() => natsSettings({}, envWith(), { ...found, servers: ['http://x:1'] }));
+    expect(err.setting).toBe(found.source);
+  });
+});
+
 describe('config nats - nats CLI contexts', () => {
   const dev = { url: 'nats://10.0.0.1:4333', user: 'a', password: 'b' };
 
@@ -180,6 +221,7 @@ describe('config nats - nats CLI contexts', () => {
       nkeySeedFile: undefined,
       tls: undefined,
       context: 'dev',
+      chosenBy: 'settings',
     });
   });
 

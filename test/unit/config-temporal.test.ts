@@ -21,6 +21,7 @@ describe('config temporal - defaults and sources', () => {
       address: '127.0.0.1:7233',
       namespace: 'default',
       connection: { address: '127.0.0.1:7233', apiKey: undefined, tls: undefined, metadata: undefined },
+      chosenBy: 'default',
     });
     expect([DEFAULT_TEMPORAL_ADDRESS, DEFAULT_TEMPORAL_NAMESPACE]).toEqual(['127.0.0.1:7233', 'default']);
   });
@@ -81,6 +82,44 @@ describe('config temporal - defaults and sources', () => {
   it('config temporal - TEMPORAL_GRPC_META_* variables become connection metadata', () => {
     const settings = temporalSettings({}, envWith({ TEMPORAL_GRPC_META_X_TENANT: 'acme' }));
     expect(settings.connection?.metadata).toEqual({ 'x-tenant': 'acme' });
+  });
+});
+
+describe('config temporal - a Temporal found where no setting names one (a running orderflow dev)', () => {
+  const found = { source: "orderflow dev's .data/dev-servers.json", address: '127.0.0.1:41235', namespace: 'dev-ns' };
+
+  it('config temporal - with nothing named, the address and namespace found are used before the defaults', () => {
+    const settings = temporalSettings({}, envWith(), found);
+    expect(settings).toMatchObject({ address: '127.0.0.1:41235', namespace: 'dev-ns', chosenBy: 'found' });
+    expect(settings.connection?.address).toBe('127.0.0.1:41235');
+  });
+
+  it('config temporal - the flag, TEMPORAL_ADDRESS and a profile each win over the Temporal found', () => {
+    expect(temporalSettings({ temporalAddress: 'flag:7233' }, envWith(), found)).toMatchObject({
+      address: 'flag:7233',
+      chosenBy: 'settings',
+    });
+    expect(temporalSettings({}, envWith({ TEMPORAL_ADDRESS: 'env:7233' }), found).address).toBe('env:7233');
+    const home = emptyHome();
+    const file = writeToml(home, '[profile.default]\naddress = "10.1.1.1:7233"\n');
+    expect(temporalSettings({}, envWith({ TEMPORAL_CONFIG_FILE: file }, home), found)).toMatchObject({
+      address: '10.1.1.1:7233',
+      chosenBy: 'settings',
+    });
+  });
+
+  it('config temporal - the namespace found goes with its address only: a named address gets the default one', () => {
+    expect(temporalSettings({}, envWith({ TEMPORAL_ADDRESS: 'env:7233' }), found).namespace).toBe('default');
+    // A namespace named applies to the Temporal found.
+    expect(temporalSettings({}, envWith({ TEMPORAL_NAMESPACE: 'mine' }), found)).toMatchObject({
+      address: '127.0.0.1:41235',
+      namespace: 'mine',
+    });
+  });
+
+  it('config temporal - a bad address found is a ConfigError naming where it was found', () => {
+    const err = configError(() => temporalSettings({}, envWith(), { ...found, address: 'no-port' }));
+    expect(err.setting).toBe(found.source);
   });
 });
 

@@ -3,6 +3,8 @@
  * buckets (as the README documents them), the process metrics, and the activity wrapper telling
  * each function's outcome to its observer.
  */
+import net from 'node:net';
+
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { Registry } from 'prom-client';
 
@@ -12,7 +14,8 @@ import { defineFunction } from '../../activities/define';
 import { NonRetryableError } from '../../activities/errors';
 import type { BridgeState, StageState } from '../../bridge/metrics';
 import { BridgeMetrics } from '../../bridge/metrics';
-import { startHealthServer } from '../../shared/observability/health-server';
+import { healthServerLine, startHealthServer } from '../../shared/observability/health-server';
+import { ConfigError } from '../../shared/errors';
 import { BUCKETS, processRegistry } from '../../shared/observability/registry';
 import { FunctionMetrics, registerWorkerGauges } from '../../worker/metrics';
 import { STAGES } from '../../workflows/names';
@@ -261,6 +264,81 @@ describe('metrics - the process registry and /metrics', () => {
       } finally {
         await failing.close();
       }
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('metrics - the health server on a port that is taken', () => {
+  /** A port another listener holds for the length of `body`. */
+  async function whileTaken<T>(body: (port: number) => Promise<T>): Promise<T> {
+    const holder = net.createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    try {
+      return await body((holder.address() as net.AddressInfo).port);
+    } finally {
+      holder.close();
+    }
+  }
+
+  it('a default port that is taken is swapped for a free one, and the line says which was taken', async () => {
+    await whileTaken(async (port) => {
+      const server = await startHealthServer({ port, registry: new Registry(), ready: () => true });
+      try {
+        expect(server.port).not.toBe(port);
+        expect(server.taken).toBe(port);
+        expect(healthServerLine(server)).toBe(`metrics on 127.0.0.1:${server.port} (${port} was taken)`);
+        expect((await fetch(`http://127.0.0.1:${server.port}/healthz`)).status).toBe(200);
+      } finally {
+        await server.close();
+      }
+    });
+  });
+
+  it('a port the user named that is taken is a ConfigError naming the flag or variable', async () => {
+    await whileTaken(async (port) => {
+      const started = startHealthServer({
+        port,
+        portNamedBy: 'ORDERFLOW_METRICS_PORT',
+        registry: new Registry(),
+        ready: () => true,
+      });
+      const err = await started.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as ConfigError).message).toBe(
+        `ORDERFLOW_METRICS_PORT: 127.0.0.1:${port} is already in use; give another port, 0 for any free one, or off`,
+      );
+    });
+  });
+
+  it('a free port is used as it is, and the line says only where', async () => {
+    const server = await startHealthServer({ port: 0, registry: new Registry(), ready: () => true });
+    try {
+      expect(server.taken).toBeUndefined();
+      expect(healthServerLine(server)).toBe(`metrics on 127.0.0.1:${server.port}`);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('serves several registries as one exposition (dev: its bridge and its workers)', async () => {
+    const workers = new Registry();
+    FunctionMetrics.in(workers).hosting(['reserveStock'], 'orderflow');
+    const bridge = new Registry();
+    new BridgeMetrics(bridge, () => ({
+      stages: [stageState('process', { counters: { received: 2, acked: 2, naked: 0, terminated: 0 } })],
+      health: { ready: true, natsConnected: true, temporalReachable: true },
+    }));
+    const server = await startHealthServer({ port: 0, registry: [workers, bridge], ready: () => true });
+    try {
+      const { samples, types } = parse(await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text());
+      expect(types.get('orderflow_function_calls_total')).toBe('counter');
+      expect(valueOf(samples, 'orderflow_messages_acked_total', { stage: 'process' })).toBe(2);
+      expect(valueOf(samples, 'orderflow_ready', {})).toBe(1);
     } finally {
       await server.close();
     }

@@ -123,6 +123,12 @@ describe('option table - reading', () => {
 
   it('option table - metrics: port per command, `off` for none, a bad port names where it came from', () => {
     expect(metricsSettings({}, {}, 'bridge')).toEqual({ host: '127.0.0.1', port: 9464 });
+    expect(metricsSettings({}, {}, 'dev')).toEqual({ host: '127.0.0.1', port: 9466 });
+    // A port named says by what: taken, it is an error naming that; the default is not named.
+    expect(metricsSettings({}, { ORDERFLOW_METRICS_PORT: '9000' }, 'worker').portNamedBy).toBe(
+      'ORDERFLOW_METRICS_PORT',
+    );
+    expect(metricsSettings({ metricsPort: '9001' }, {}, 'worker').portNamedBy).toBe('--metrics-port');
     expect(metricsSettings({ metricsPort: '0' }, { ORDERFLOW_METRICS_PORT: '9000' }, 'worker').port).toBe(0);
     expect(metricsSettings({}, { ORDERFLOW_METRICS_PORT: 'off', ORDERFLOW_METRICS_HOST: '0.0.0.0' }, 'worker')).toEqual(
       {
@@ -179,7 +185,13 @@ describe('option table - the other commands read theirs the same way', () => {
       '--takeover-after: "2" is not a whole number from 3 to 3600; give a number in that range',
     );
     expect(configError(() => readOptions('status', { seq: '0' }, {})).setting).toBe('--seq');
-    expect(readOptions('dev', {}, {})).toEqual({ dataDir: './.data', demoOrders: 3 });
+    expect(readOptions('dev', {}, {})).toEqual({
+      dataDir: './.data',
+      demoOrders: 3,
+      metricsPort: 9466,
+      metricsHost: '127.0.0.1',
+    });
+    expect(readOptions('dev', {}, { ORDERFLOW_DATA_DIR: '/srv/dev' }).dataDir).toBe('/srv/dev');
   });
 });
 
@@ -244,7 +256,8 @@ describe('option table - what is derived from it', () => {
     );
     expect(helpText(OPTIONS.metricsPort, 'worker')).toMatch(/\[env: ORDERFLOW_METRICS_PORT\] \(default: 9465\)$/);
     expect(helpText(OPTIONS.natsUrl, 'global')).toBe(
-      'NATS server(s), comma-separated [env: NATS_URL] (default: nats://127.0.0.1:4222)',
+      "NATS server(s), comma-separated; when unset, a nats context's url, else a running orderflow dev's " +
+        '[env: NATS_URL] (default: nats://127.0.0.1:4222)',
     );
   });
 
