@@ -1,10 +1,12 @@
 /**
  * `orderflow dlq`: list, show, count, redrive and purge the dead letters the bridge recorded in
- * ORDERS_DLQ (operate/dlq/); a purge asks on a terminal unless --yes.
+ * ORDERS_DLQ (operate/dlq/); list and purge take a selection (IDs or ranges, --kind, --stage,
+ * operate/dlq/selection.ts); a purge asks on a terminal unless --yes.
  */
 import fs from 'node:fs';
 import readline from 'node:readline/promises';
 
+import type { JetStreamManager } from '@nats-io/jetstream';
 import { jetstream } from '@nats-io/jetstream';
 import type { Command } from 'commander';
 
@@ -15,8 +17,11 @@ import {
   listDeadLetters,
   purgeDeadLetters,
   redriveDeadLetter,
+  removeDeadLetters,
 } from '../../operate/dlq/dead-letter-store';
 import { checkCorrectedPayload } from '../../operate/dlq/redrive';
+import type { DeadLetterSelection } from '../../operate/dlq/selection';
+import { describeSelection, idRange, isNarrowed, selects } from '../../operate/dlq/selection';
 import { streamSequence } from '../../shared/config/option-kinds';
 import { parseValue } from '../../shared/config/read-options';
 import { InvalidInputError, UsageError } from '../../shared/errors';
@@ -87,13 +92,28 @@ function listLines(records: readonly DeadLetterRecord[], json: boolean | undefin
   return `${table(rows)}\n`;
 }
 
+/** The dead letters the arguments and --kind / --stage select. */
+function selectionOf(
+  given: readonly string[],
+  options: { deadLetterKind?: string; deadLetterStage?: DeadLetterSelection['stage'] },
+): DeadLetterSelection {
+  const { deadLetterKind: kind, deadLetterStage: stage } = options;
+  return { ids: given.map(idRange), ...(kind ? { kind } : {}), ...(stage ? { stage } : {}) };
+}
+
 function registerList(dlq: Command): void {
-  tableCommand(dlq, 'list', 'dlq list')
-    .description('every dead letter: id, when, stage consumer, kind, order, deliveries, reason')
-    .action(async (flags: Flags, command: Command) => {
-      const { json } = optionsFrom('dlq list', flags);
+  tableCommand(dlq, 'list [ids...]', 'dlq list')
+    .description('dead letters (all, or the IDs and ranges named): id, when, stage consumer, kind, order, reason')
+    .action(async (given: string[], flags: Flags, command: Command) => {
+      const options = optionsFrom('dlq list', flags);
+      const selection = selectionOf(given, options);
       const records = await withJetStream(command, ({ jsm }) => listDeadLetters(jsm));
-      process.stdout.write(listLines(records, json));
+      process.stdout.write(
+        listLines(
+          records.filter((r) => selects(selection, r)),
+          options.json,
+        ),
+      );
     });
 }
 
@@ -136,28 +156,45 @@ function registerRedrive(dlq: Command): void {
     .action(redrive);
 }
 
-/** Whether the user confirms removing `count` dead letters: --yes, or "purge" typed on a terminal. */
-async function purgeConfirmed(count: number, yes: boolean | undefined): Promise<boolean> {
+/**
+ * Whether the user confirms removing `count` dead letters (`which`: the selection in words): --yes,
+ * or "purge" typed on a terminal.
+ */
+async function purgeConfirmed(count: number, which: string, yes: boolean | undefined): Promise<boolean> {
   if (yes) return true;
-  if (!process.stdin.isTTY)
-    throw new UsageError(`purge removes ${count} dead letter(s) for good: pass --yes to confirm`);
+  const what = `${count} dead letter(s)${which ? ` ${which}` : ''}`;
+  if (!process.stdin.isTTY) throw new UsageError(`purge removes ${what} for good: pass --yes to confirm`);
   const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
-  const answer = await rl.question(`Remove ${count} dead letter(s) for good? Type "purge" to confirm: `);
+  const answer = await rl.question(`Remove ${what} for good? Type "purge" to confirm: `);
   rl.close();
   return answer.trim() === 'purge';
 }
 
+/** Purges what `selection` names: every dead letter at once, or the ones selected, listed first. */
+async function purge(jsm: JetStreamManager, selection: DeadLetterSelection, yes: boolean | undefined): Promise<void> {
+  if (!isNarrowed(selection)) {
+    const count = (await countDeadLetters(jsm)).total;
+    if (count === 0) process.stdout.write('No dead letters.\n');
+    else if (!(await purgeConfirmed(count, '', yes))) process.stdout.write('Nothing removed.\n');
+    else process.stdout.write(`Removed ${await purgeDeadLetters(jsm)} dead letter(s).\n`);
+    return;
+  }
+  const which = describeSelection(selection);
+  const records = (await listDeadLetters(jsm)).filter((r) => selects(selection, r));
+  if (records.length === 0) process.stdout.write(`No dead letters ${which}.\n`);
+  else if (!(await purgeConfirmed(records.length, which, yes))) process.stdout.write('Nothing removed.\n');
+  else process.stdout.write(`Removed ${await removeDeadLetters(jsm, records)} dead letter(s) ${which}.\n`);
+}
+
 function registerPurge(dlq: Command): void {
-  tableCommand(dlq, 'purge', 'dlq purge')
-    .description('remove every dead letter (with the stored bytes of large ones), after confirmation')
-    .action(async (flags: Flags, command: Command) => {
-      const { yes } = optionsFrom('dlq purge', flags);
-      await withJetStream(command, async ({ jsm }) => {
-        const count = (await countDeadLetters(jsm)).total;
-        if (count === 0) process.stdout.write('No dead letters.\n');
-        else if (!(await purgeConfirmed(count, yes))) process.stdout.write('Nothing removed.\n');
-        else process.stdout.write(`Removed ${await purgeDeadLetters(jsm)} dead letter(s).\n`);
-      });
+  tableCommand(dlq, 'purge [ids...]', 'dlq purge')
+    .description(
+      'remove dead letters (with the stored bytes of large ones), after confirmation: every one, or those selected',
+    )
+    .action(async (given: string[], flags: Flags, command: Command) => {
+      const options = optionsFrom('dlq purge', flags);
+      const selection = selectionOf(given, options);
+      await withJetStream(command, ({ jsm }) => purge(jsm, selection, options.yes));
     });
 }
 

@@ -182,6 +182,32 @@ export async function redriveDeadLetter(
   return ack;
 }
 
+/**
+ * Removes these dead letters (a selection of them, listed and confirmed) and their payload
+ * objects; returns how many were still there to remove. A dead letter recorded meanwhile, or not
+ * listed, stays.
+ */
+export async function removeDeadLetters(jsm: JetStreamManager, records: readonly DeadLetterRecord[]): Promise<number> {
+  const js = jsm.jetstream();
+  let removed = 0;
+  for (const record of records) {
+    if (await deleteIfThere(jsm, record.id)) removed += 1;
+    if (record.payloadObject) await deletePayloadObject(js, record.payloadObject);
+  }
+  return removed;
+}
+
+/** Deletes dead letter `id`; false when it was gone already (redriven or purged meanwhile). */
+async function deleteIfThere(jsm: JetStreamManager, id: number): Promise<boolean> {
+  try {
+    return await jsm.streams.deleteMessage(DLQ_STREAM, id, false);
+  } catch (err) {
+    // The server answers a missing message with a generic delete failure: look before deciding.
+    if ((await jsm.streams.getMessage(DLQ_STREAM, { seq: id }).catch(() => undefined)) === null) return false;
+    throw err;
+  }
+}
+
 /** Removes every dead letter there is now, and their payload objects; returns how many. */
 export async function purgeDeadLetters(jsm: JetStreamManager): Promise<number> {
   const { state } = await jsm.streams.info(DLQ_STREAM);

@@ -2,7 +2,9 @@
  * The options of the operator's commands (provision, publish, status, dlq, monitor, dashboard; a
  * switch several of them take, such as `--json`, once), in the option table (option-table.ts).
  */
-import { httpUrl, onOff, streamSequence, text, texts, wholeNumber } from './option-kinds';
+import { STAGE_NAMES } from '../../workflows/names';
+import type { DeadLetterKind } from '../dead-letters/dead-letters';
+import { choice, httpUrl, onOff, streamSequence, text, texts, wholeNumber } from './option-kinds';
 import { option } from './option-spec';
 import { CHOSEN } from './topology';
 
@@ -10,6 +12,17 @@ import { CHOSEN } from './topology';
 export const DEFAULT_DASHBOARD_PORT = 9470;
 /** Where the Temporal dev server serves its web UI (`temporal server start-dev` prints it). */
 export const DEFAULT_TEMPORAL_UI_URL = 'http://127.0.0.1:8233';
+
+/** Every kind of dead letter the bridge records: a record of the type's members, so none is missed. */
+const DEAD_LETTER_KINDS = Object.keys({
+  poison: true,
+  failed: true,
+  conflict: true,
+  stuck: true,
+  terminated: true,
+  cancelled: true,
+  'timed-out': true,
+} satisfies Record<DeadLetterKind, true>) as DeadLetterKind[];
 
 /* The order of the entries is the order of the flags in help and of the rows in the README. */
 export const OPERATE_OPTIONS = {
@@ -132,6 +145,22 @@ export const OPERATE_OPTIONS = {
     commands: ['dlq redrive'],
     ...text('give the path of a readable file'),
     help: 'a corrected payload for the one dead letter named (validated first)',
+  }),
+  /** Only the dead letters of this kind. Default: any. */
+  deadLetterKind: option({
+    flag: '--kind <kind>',
+    commands: ['dlq list', 'dlq purge'],
+    ...choice(DEAD_LETTER_KINDS, 'dead letter kind', `use ${DEAD_LETTER_KINDS.join(', ')}`),
+    help: `only dead letters of this kind: ${DEAD_LETTER_KINDS.join(', ')}`,
+    defaultLabel: 'any',
+  }),
+  /** Only the dead letters of this stage's consumer. Default: every stage. */
+  deadLetterStage: option({
+    flag: '--stage <stage>',
+    commands: ['dlq list', 'dlq purge'],
+    ...choice(STAGE_NAMES, 'stage', `use ${STAGE_NAMES.join(', ')}`),
+    help: "only dead letters of this stage's consumer (process: NEW, dispatch: DISPATCH)",
+    defaultLabel: 'every stage',
   }),
   /** Address the dashboard listens on; any but a loopback one needs ORDERFLOW_DASHBOARD_TOKEN. Default: 127.0.0.1. */
   dashboardHost: option({

@@ -82,4 +82,55 @@ forEachNatsServer('dlq - list, show, redrive and purge dead letters', (server) =
     expect(await listed()).toEqual([]);
     expect((await cli(['dlq', 'show', '999'])).stderr).toContain('no dead letter 999');
   }, 120_000);
+
+  it('purge selects by id range, kind and stage, and removes only those, after the same confirmation', async () => {
+    // Each failing order is dead-lettered as `failed` after its first failed run.
+    await startWorker(p, { orderPrefix: 'purge-failed-', step: 'reserveStock', failForGood: true });
+    await startBridge(p, { maxDeliveries: '1' });
+    const [failing] = orders(1, 'purge-failed-');
+    await p.js.publish('ORDERS.received', 'poison one');
+    await p.js.publish('ORDERS.received', JSON.stringify(failing));
+    await p.js.publish('ORDERS.received', 'poison two');
+    await waitFor('three dead letters', async () => (await listed()).length === 3);
+    const all = await listed();
+    const [poison1, poison2] = all.filter((d) => d.kind === 'poison').map((d) => d.id);
+    const failed = all.find((d) => d.kind === 'failed')!;
+    expect(failed.orderId).toBe(failing!.orderId);
+
+    // The selection is listed as purge would take it.
+    const poisonOnly = await cli(['dlq', 'list', '--kind', 'poison', '--json']);
+    expect(
+      poisonOnly.stdout
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as Listed).id),
+    ).toEqual([poison1, poison2]);
+
+    // Without a terminal and without --yes, nothing goes, and the refusal names the selection.
+    const unconfirmed = await cli(['dlq', 'purge', '--kind', 'failed', '--stage', 'process']);
+    expect(unconfirmed.code).toBe(2);
+    expect(unconfirmed.stderr).toContain(
+      'purge removes 1 dead letter(s) of kind failed, of stage process (NEW) for good: pass --yes to confirm',
+    );
+    expect(await listed()).toHaveLength(3);
+
+    const byKind = await cli(['dlq', 'purge', '--kind', 'failed', '--stage', 'process', '--yes']);
+    expect(byKind.stdout).toBe('Removed 1 dead letter(s) of kind failed, of stage process (NEW).\n');
+    expect((await listed()).map((d) => d.id)).toEqual([poison1, poison2]);
+
+    const byStage = await cli(['dlq', 'purge', '--stage', 'dispatch', '--yes']);
+    expect(byStage.stdout).toBe('No dead letters of stage dispatch (DISPATCH).\n');
+    const byRange = await cli(['dlq', 'purge', `1-${poison1}`, '--yes']);
+    expect(byRange.stdout).toBe(`Removed 1 dead letter(s) with id 1-${poison1}.\n`);
+    expect((await listed()).map((d) => d.id)).toEqual([poison2]);
+
+    const backwards = await cli(['dlq', 'purge', '9-3', '--yes']);
+    expect(backwards.code).toBe(2);
+    expect(backwards.stderr).toContain('the range 9-3 ends before it starts');
+    const unknownKind = await cli(['dlq', 'purge', '--kind', 'broken', '--yes']);
+    expect(unknownKind.code).toBe(2);
+    expect(unknownKind.stderr).toContain('"broken" is not a dead letter kind');
+    expectNoStackTrace(unknownKind);
+    expect((await listed()).map((d) => d.id)).toEqual([poison2]);
+  }, 120_000);
 });
