@@ -10,7 +10,7 @@ import type { Command } from 'commander';
 import { InvalidInputError, UsageError } from '../../shared/errors';
 import { tracingFromEnv } from '../../shared/observability/trace-context';
 import { demoOrders } from '../../shared/orders/demo';
-import { parseItemFlag, parseOrderText, validateCandidates } from '../../operate/publish/input';
+import { parseItemFlag, parseMetadataFlags, parseOrderText, validateCandidates } from '../../operate/publish/input';
 import type { PublishResult } from '../../operate/publish/publish';
 import { publishOrders } from '../../operate/publish/publish';
 import type { Order } from '../../shared/orders/schema';
@@ -26,25 +26,38 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/** The one order --order-id and its flags describe, validated. */
+function orderFromFlags(flags: PublishOptions): Order[] {
+  const metadata = flags.metadata?.length ? { metadata: parseMetadataFlags(flags.metadata) } : {};
+  return validateCandidates([
+    {
+      label: 'flags',
+      value: {
+        orderId: flags.orderId,
+        customerId: flags.customer,
+        currency: flags.currency,
+        items: (flags.item ?? []).map(parseItemFlag),
+        ...metadata,
+        // No createdAt of the clock's: the same flags again must be the same order (a repeat, not a conflict).
+      },
+    },
+  ]);
+}
+
 async function ordersFrom(file: string | undefined, flags: PublishOptions): Promise<Order[]> {
   const sources = [file !== undefined, flags.count !== undefined, flags.orderId !== undefined].filter(Boolean).length;
   if (sources > 1)
     throw new UsageError('give orders one way: a file (or - for stdin), --count, or --order-id with --item');
-  if (flags.count !== undefined) return demoOrders(flags.count);
-  if (flags.orderId !== undefined) {
-    return validateCandidates([
-      {
-        label: 'flags',
-        value: {
-          orderId: flags.orderId,
-          customerId: flags.customer,
-          currency: flags.currency,
-          items: (flags.item ?? []).map(parseItemFlag),
-          // No createdAt of the clock's: the same flags again must be the same order (a repeat, not a conflict).
-        },
-      },
-    ]);
+  // They describe the --order-id order: anywhere else they would be dropped without a word.
+  const orphans = (['customer', 'item', 'metadata'] as const).filter((k) => flags[k] !== undefined);
+  if (flags.orderId === undefined && orphans.length) {
+    const [verb, pronoun] = orphans.length > 1 ? ['are', 'them'] : ['is', 'it'];
+    throw new UsageError(
+      `${orphans.map((k) => `--${k}`).join(', ')} ${verb} for the --order-id order: give --order-id, or leave ${pronoun} out`,
+    );
   }
+  if (flags.count !== undefined) return demoOrders(flags.count);
+  if (flags.orderId !== undefined) return orderFromFlags(flags);
   if (file === undefined || file === '-') {
     if (file === undefined && process.stdin.isTTY) {
       throw new UsageError('no orders given: name a JSON file, pipe JSON lines to stdin, or use --count N');

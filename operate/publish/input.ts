@@ -85,3 +85,24 @@ export function parseItemFlag(value: string): { sku: string; quantity: number; u
   }
   return { sku, quantity: Number(quantity), unitPrice: Number(unitPrice) };
 }
+
+/**
+ * The `--metadata key=value` flags as the order's `metadata` (string values, as the schema has
+ * them): split at the first `=`, so a value may itself hold `=`. A key given twice is refused,
+ * not silently overwritten. The schema checks the sizes (keys, values, entries) with the order.
+ */
+export function parseMetadataFlags(values: readonly string[]): Record<string, string> {
+  const metadata: Record<string, string> = {};
+  for (const value of values) {
+    const at = value.indexOf('=');
+    if (at <= 0) {
+      throw new InvalidInputError(`--metadata "${value}": expected key=value, for example channel=web`);
+    }
+    const key = value.slice(0, at);
+    if (Object.hasOwn(metadata, key)) {
+      throw new InvalidInputError(`--metadata "${value}": key ${key} is given twice; give each key once`);
+    }
+    metadata[key] = value.slice(at + 1);
+  }
+  return metadata;
+}

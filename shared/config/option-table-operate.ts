@@ -115,6 +115,14 @@ export const OPERATE_OPTIONS = {
     repeatable: true,
     help: 'a line of the --order-id order; repeat for more',
   }),
+  /** Entries of the --order-id order's metadata (string values), one key=value per flag. Default: none. */
+  metadata: option({
+    flag: '--metadata <key=value>',
+    commands: ['publish'],
+    ...texts('give key=value'),
+    repeatable: true,
+    help: "an entry of the --order-id order's metadata (a string); repeat for more",
+  }),
   /** The runs that this stream message of ORDERS started. Default: none. */
   seq: option({
     flag: '--seq <n>',

@@ -128,6 +128,44 @@ describe('publish - orders into ORDERS.received', () => {
     expect(await received()).toBe(before + 3);
   });
 
+  it('publish - --order-id sets metadata with repeated --metadata key=value; the same entries in another order are a repeat', async () => {
+    const args = ['publish', '--order-id', 'meta-1', '--customer', 'c-9', '--item', 'KB-101:1:49.90', '--json'];
+    const meta = ['--metadata', 'channel=web', '--metadata', 'note=gift wrap=yes', '--metadata', 'empty='];
+    const first = await runCli([...args, ...meta], { env: { NATS_URL: url } });
+    expect([first.code, first.stderr]).toEqual([0, expect.stringContaining('published 1 order(s)') as unknown]);
+    const { seq } = JSON.parse(first.stdout) as { seq: number };
+    const stored = await jsm.streams.getMessage('ORDERS', { seq });
+    expect(stored!.json<{ metadata?: unknown }>().metadata).toEqual({
+      channel: 'web',
+      note: 'gift wrap=yes',
+      empty: '',
+    });
+    // The order's content decides: the same entries given in another order are the same order.
+    const reordered = [meta.slice(4), meta.slice(2, 4), meta.slice(0, 2)].flat();
+    const again = await runCli([...args, ...reordered], { env: { NATS_URL: url } });
+    expect(JSON.parse(again.stdout)).toEqual({ orderId: 'meta-1', seq, duplicate: true, conflict: false });
+
+    const refused = async (extra: string[]) => {
+      const result = await runCli([...args.slice(0, 1), ...extra], { env: { NATS_URL: url } });
+      expect(result.code).toBe(2);
+      expectNoStackTrace(result);
+      return result.stderr;
+    };
+    expect(await refused([...args.slice(1), '--metadata', 'channel'])).toContain(
+      '--metadata "channel": expected key=value, for example channel=web',
+    );
+    expect(await refused([...args.slice(1), '--metadata', 'a=1', '--metadata', 'a=2'])).toContain(
+      '--metadata "a=2": key a is given twice; give each key once',
+    );
+    expect(await refused([...args.slice(1), '--metadata', `k=${'x'.repeat(1025)}`])).toContain(
+      'flags: metadata.k: must be at most 1024 characters',
+    );
+    // Without --order-id there is no order for them: refused rather than dropped.
+    expect(await refused(['--count', '1', '--metadata', 'channel=web'])).toContain(
+      '--metadata is for the --order-id order: give --order-id, or leave it out',
+    );
+  });
+
   it('generates valid demo orders with --count', async () => {
     const before = await received();
     const result = await runCli(['publish', '--count', '25'], { env: { NATS_URL: url } });

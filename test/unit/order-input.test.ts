@@ -1,5 +1,5 @@
 import { InvalidInputError } from '../../shared/errors';
-import { parseItemFlag, parseOrderText, validateCandidates } from '../../operate/publish/input';
+import { parseItemFlag, parseMetadataFlags, parseOrderText, validateCandidates } from '../../operate/publish/input';
 
 function order(orderId: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {
@@ -180,5 +180,32 @@ describe('order input - parseItemFlag', () => {
     expect(err.message).toBe(
       'nothing was published; fix these and try again:\n  --item: items[0].quantity: must be a number',
     );
+  });
+});
+
+describe('order input - parseMetadataFlags', () => {
+  it('order input - key=value at the first "=", a value may hold "=" or be empty', () => {
+    expect(parseMetadataFlags(['channel=web', 'note=a=b', 'empty='])).toEqual({
+      channel: 'web',
+      note: 'a=b',
+      empty: '',
+    });
+    expect(parseMetadataFlags([])).toEqual({});
+  });
+
+  it('order input - no "=", an empty key or a key given twice is refused with what to give', () => {
+    expect(thrown(() => parseMetadataFlags(['channel'])).message).toBe(
+      '--metadata "channel": expected key=value, for example channel=web',
+    );
+    expect(thrown(() => parseMetadataFlags(['=web'])).message).toContain('expected key=value');
+    expect(thrown(() => parseMetadataFlags(['a=1', 'a=2'])).message).toBe(
+      '--metadata "a=2": key a is given twice; give each key once',
+    );
+  });
+
+  it('order input - the schema bounds what the flags give (64-character keys, 32 entries)', () => {
+    const metadata = parseMetadataFlags(Array.from({ length: 33 }, (_, i) => `k${i}=v`));
+    const err = thrown(() => validateCandidates([{ label: 'flags', value: order('A', { metadata }) }]));
+    expect(err.message).toContain('flags: metadata: must hold at most 32 entries');
   });
 });
