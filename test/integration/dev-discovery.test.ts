@@ -43,24 +43,35 @@ async function startDev(cwd: string): Promise<Dev> {
   let output = '';
   child.stdout.on('data', (c: Buffer) => (output += c.toString()));
   child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-  await waitFor(
-    'dev up',
-    () => {
-      if (child.exitCode !== null) throw new Error(`dev exited (${child.exitCode}):\n${output}`);
-      return Promise.resolve(output.includes('Press Ctrl-C to stop.'));
-    },
-    90_000,
-  );
-  return {
-    child,
-    natsUrl: /NATS\s+(nats:\/\/\S+)/.exec(output)![1]!,
-    temporalAddress: /Temporal\s+(\S+:\d+)/.exec(output)![1]!,
-    metricsUrl: /Metrics\s+(http:\/\/\S+)\/metrics/.exec(output)![1]!,
-    serverPids: [...output.matchAll(/(?:nats-server|Temporal dev server) started.*?"pid":(\d+)/g)].map((m) =>
-      Number(m[1]),
-    ),
-    output: () => output,
+  const summary = (pattern: RegExp): string => {
+    const found = pattern.exec(output)?.[1];
+    if (found === undefined) throw new Error(`dev's summary has no ${String(pattern)}:\n${output}`);
+    return found;
   };
+  try {
+    await waitFor(
+      'dev up',
+      () => {
+        if (child.exitCode !== null) throw new Error(`dev exited (${child.exitCode}):\n${output}`);
+        return Promise.resolve(output.includes('Press Ctrl-C to stop.'));
+      },
+      90_000,
+    );
+    return {
+      child,
+      natsUrl: summary(/NATS\s+(nats:\/\/\S+)/),
+      temporalAddress: summary(/Temporal\s+(\S+:\d+)/),
+      metricsUrl: summary(/Metrics\s+(http:\/\/\S+)\/metrics/),
+      serverPids: [...output.matchAll(/(?:nats-server|Temporal dev server) started.*?"pid":(\d+)/g)].map((m) =>
+        Number(m[1]),
+      ),
+      output: () => output,
+    };
+  } catch (err) {
+    // Not the dev this test expects: stopped, with what it started, rather than left running.
+    child.kill('SIGINT');
+    throw err;
+  }
 }
 
 async function stopDev(dev: Dev, signal: NodeJS.Signals = 'SIGINT'): Promise<number | null> {
