@@ -2,9 +2,9 @@
  * A user's function as a Temporal activity: the context it receives (idempotency key, attempt,
  * cancellation, heartbeats, a bound logger, earlier results), its result recorded once when it asks
  * for that, and its errors mapped to Temporal's retry decisions; each attempt's outcome and duration
- * told to an optional observer (the worker's metrics). The worker hosts exactly this;
- * `activityOf` is exported so a function's unit test runs the same code in Temporal's
- * MockActivityEnvironment.
+ * told to an optional observer (the worker's metrics). The worker hosts exactly this; the
+ * package's `activityOf` (index.ts) is this without the worker's dependencies, so a function's
+ * unit test runs the same code in Temporal's MockActivityEnvironment.
  */
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';

@@ -9,7 +9,7 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 
-import type { EffectStore } from '../../activities';
+import type { EffectStore } from '../../activities/effects';
 import { parseEffectKey } from '../../workflows/names';
 import { workerOptions } from '../../shared/config/run-options';
 import { natsSettings } from '../../shared/config/nats';

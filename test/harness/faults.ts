@@ -2,7 +2,7 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 
-import type { EffectStore } from '../../activities';
+import type { EffectStore } from '../../activities/effects';
 import { parseEffectKey } from '../../workflows/names';
 
 export interface FaultPlan {

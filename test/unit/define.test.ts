@@ -2,7 +2,7 @@
  * Function and pipeline definitions: defaults, every refusal as one clear message, and how a
  * pipeline becomes plans and worker roles.
  */
-import { FUNCTION_DEFAULTS, PipelineDefinitionError, defineFunction, definePipeline } from '../../activities';
+import { FUNCTION_DEFAULTS, PipelineDefinitionError, defineFunction, definePipeline } from '../../activities/define';
 import { hostedFunctions, workerRole } from '../../activities/host';
 import { functionQueues, planDigest, stagePlans } from '../../activities/plan';
 
