@@ -85,8 +85,15 @@ export class AckReader {
     private readonly deadLetters: Promise<readonly DeadLetterRef[]>,
   ) {}
 
-  /** Whether `stage`'s consumer acknowledged stream message `seq`; undefined when it cannot be told. */
+  /**
+   * Whether `stage`'s consumer acknowledged stream message `seq`; undefined when it cannot be told,
+   * a read failing included (the ack state is one fact of a timeline, never a reason to fail it).
+   */
   async acked(stage: StageName, seq: number): Promise<boolean | undefined> {
+    return this.tell(stage, seq).catch(() => undefined);
+  }
+
+  private async tell(stage: StageName, seq: number): Promise<boolean | undefined> {
     const info = await this.jsm.consumers.info(STREAM, STAGES[stage].consumer).catch(() => null);
     if (!info) return undefined;
     const facts = {
