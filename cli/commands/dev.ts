@@ -74,7 +74,9 @@ export function registerDev(program: Command): void {
     .addHelpText(
       'after',
       '\nStandard ports (4222, 7233, UI 8233) are used when free, free ones otherwise. With NATS_URL or' +
-        '\nTEMPORAL_ADDRESS set (or the matching flags), that server is used instead of starting one.',
+        '\nTEMPORAL_ADDRESS set (or the matching flags), that server is used instead of starting one.' +
+        '\nWhile it runs, the other commands run in this folder (or with ORDERFLOW_DATA_DIR naming its' +
+        '\ndata folder) use its servers when none is named (<data-dir>/dev-servers.json).',
     )
     .action(async (flags: DevFlags, command: Command) => {
       const stopRequested = Promise.race([untilSignal(), untilHangup()]);

@@ -3,9 +3,9 @@
  * server (unless NATS_URL / TEMPORAL_ADDRESS point elsewhere), keeping their data under one
  * folder so a second run resumes, and provisions the ORDERS topology. The servers run in process
  * groups of their own, so a terminal's Ctrl-C reaches only this process, which stops the bridge,
- * then the workers, then the servers. While it runs, it serves /metrics, /healthz and /readyz for
- * its bridge and workers together, and says where its servers are in the data folder
- * (servers-file.ts) for the other commands run there.
+ * then the workers, then the servers (used-servers.ts). While it runs, it serves /metrics, /healthz
+ * and /readyz for its bridge and workers together (health.ts), and says where its servers are in
+ * the data folder (servers-file.ts) for the other commands run there.
  */
 import path from 'node:path';
 
@@ -28,15 +28,11 @@ import { connectNats, jetStreamManagerFor } from '../../shared/nats/connect';
 import { demoOrders } from '../../shared/orders/demo';
 import type { PublishResult } from '../../operate/publish/publish';
 import { publishOrders } from '../../operate/publish/publish';
-import { NatsServer } from '../servers/nats-server';
-import { preferredOrFreePort, startWithPortRetry } from '../servers/ports';
-import { TemporalServer } from '../servers/temporal-server';
+import { preferredOrFreePort } from '../servers/ports';
 import type { ProvisionReport } from '../../shared/topology/provision';
 import { provisionTopology } from '../../shared/topology/provision';
 import { ensureSupportObjects } from '../../shared/topology/support';
 import type { Tracing } from '../../shared/observability/tracing';
-import type { HealthServer } from '../../shared/observability/health-server';
-import { healthServerLine, startHealthServer } from '../../shared/observability/health-server';
 import { componentRegistry, processRegistry } from '../../shared/observability/registry';
 import { connectTemporal } from '../../shared/temporal/connect';
 import { registerSearchAttributes } from '../../shared/temporal/search-attribute-registry';
@@ -46,9 +42,12 @@ import type { OrderflowWorker } from '../../worker/worker';
 import { createOrderflowWorker, installRuntimeWithoutSignalHandlers } from '../../worker/worker';
 import type { Pipeline } from '../../activities/define';
 import { functionQueues } from '../../activities/plan';
-import { STREAM } from '../../workflows/names';
+import type { DevTemporal } from './used-servers';
+import { natsFor, temporalFor } from './used-servers';
 import { acquireDevLock } from './run-lock';
-import { streamCreated, writeDevServers } from './servers-file';
+import type { DevHealthAddress } from './health';
+import { healthAddress, serveDevHealth } from './health';
+import { recordDevServers, streamCreated } from './servers-file';
 import { StopSteps } from './stop-steps';
 
 export interface DevOptions {
@@ -84,22 +83,20 @@ export interface DevOptions {
 export interface DevStack {
   readonly nats: NatsSettings;
   readonly natsStarted: boolean;
-  readonly temporal: { readonly address: string; readonly namespace: string; readonly uiUrl?: string };
+  readonly temporal: DevTemporal;
   readonly temporalStarted: boolean;
   readonly provision: ProvisionReport;
   readonly demo: readonly PublishResult[];
   /** Where the dashboard is served. */
   readonly dashboard: { readonly url: string };
-  /** Where /metrics, /healthz and /readyz are served, unless off; `taken`: the default port was, so another is used. */
-  readonly metrics?: { readonly url: string; readonly taken?: number };
+  /** Where /metrics, /healthz and /readyz are served (health.ts), unless off. */
+  readonly metrics?: DevHealthAddress;
   /** The data folder, where other commands find these servers (servers-file.ts). */
   readonly dataDir: string;
   readonly logs: { readonly nats?: string; readonly temporal?: string };
   /** Stops what dev started, in reverse order; a step that fails is logged. Never rejects. Idempotent. */
   stop(): Promise<void>;
 }
-
-const STANDARD_PORTS = { nats: 4222, temporal: 7233, temporalUi: 8233 } as const;
 
 /**
  * Starts the whole system: servers (or the ones the settings name), topology, workers, bridge,
@@ -130,13 +127,7 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
     const nats = await natsFor(options, { runDir, logFile: logs.nats }, steps);
     const temporal = await temporalFor(options, { runDir, logFile: logs.temporal }, steps);
 
-    const nc = await connectNats(nats.settings, { name: 'orderflow dev', reconnectForever: true });
-    steps.add('NATS connection', () => closeNats(nc));
-    const jsm = await jetStreamManagerFor(nc);
-    const provision = await provisionTopology(jsm, nc.info?.version ?? 'unknown');
-    await ensureSupportObjects(nc, jsm);
-    const streamCreatedAt = await streamCreated(jsm);
-
+    const { nc, provision, streamCreatedAt } = await provisioned(nats.settings, steps);
     const temporalSettings = options.externalTemporal ?? { ...temporal.settings, connection: {} };
     const workers = await startWorkers({ nc, temporal: temporalSettings, pipeline, build }, options, steps);
     const clients = await startBridge({ nc, temporal: temporalSettings, pipeline }, options, steps);
@@ -145,11 +136,15 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
       options,
       steps,
     );
-    const health = await serveHealth(workers, clients, options, steps);
-
+    const health = await serveDevHealth(
+      { bridge: clients.bridge, workers: workers.workers, registries: [workers.registry, clients.registry] },
+      options.metrics,
+      logger,
+    );
+    if (health) steps.add('health server', () => health.close());
     const stack = {
       dashboard: { url: dashboard.url },
-      ...(health ? { metrics: servedAt(health) } : {}),
+      ...(health ? { metrics: healthAddress(health) } : {}),
       nats: nats.settings,
       natsStarted: nats.started,
       temporal: temporal.settings,
@@ -159,7 +154,8 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
       logs: { ...(nats.started ? { nats: logs.nats } : {}), ...(temporal.started ? { temporal: logs.temporal } : {}) },
       stop,
     };
-    recordServers(stack, streamCreatedAt, steps);
+    // Stopped first: no command finds servers that are going.
+    steps.add('servers file', recordDevServers(stack, streamCreatedAt));
     const demo = await publishOrders(jetstream(nc), demoOrders(options.demoOrders ?? 3));
     return { ...stack, demo };
   } catch (err) {
@@ -168,68 +164,17 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
   }
 }
 
-/** Where a server dev starts keeps its pid (for a later run to find a crashed one's) and its log. */
-interface ServerFiles {
-  readonly runDir: string;
-  readonly logFile: string;
-}
-
-/** A server dev uses: its settings, and whether dev started it (it is then stopped with the stack). */
-interface UsedServer<S> {
-  readonly settings: S;
-  readonly started: boolean;
-}
-
-/** The NATS server from the settings (NATS_URL), else a nats-server of dev's own on the data folder. */
-async function natsFor(options: DevOptions, files: ServerFiles, steps: StopSteps): Promise<UsedServer<NatsSettings>> {
-  if (options.externalNats) {
-    options.logger.info('using the NATS server from the settings', { servers: options.externalNats.servers.join(',') });
-    return { settings: options.externalNats, started: false };
-  }
-  const server = await startWithPortRetry(async () =>
-    NatsServer.start({
-      binary: options.natsServerBinary,
-      port: await preferredOrFreePort(STANDARD_PORTS.nats),
-      storeDir: path.join(options.dataDir, 'nats'),
-      logFile: files.logFile,
-      pidRegistryDir: files.runDir,
-      ownProcessGroup: true,
-    }),
-  );
-  steps.add('nats-server', () => server.stop());
-  options.logger.info('nats-server started', { url: server.url, pid: server.process?.pid });
-  return { settings: { servers: [server.url] }, started: true };
-}
-
-/** The Temporal server from the settings (TEMPORAL_ADDRESS), else a Temporal dev server of dev's own. */
-async function temporalFor(
-  options: DevOptions,
-  files: ServerFiles,
-  steps: StopSteps,
-): Promise<UsedServer<DevStack['temporal']>> {
-  if (options.externalTemporal) {
-    options.logger.info('using the Temporal server from the settings', { address: options.externalTemporal.address });
-    return { settings: options.externalTemporal, started: false };
-  }
-  const server = await startWithPortRetry(async () =>
-    TemporalServer.start({
-      binary: options.temporalBinary,
-      port: await preferredOrFreePort(STANDARD_PORTS.temporal),
-      uiPort: await preferredOrFreePort(STANDARD_PORTS.temporalUi),
-      dbFile: path.join(options.dataDir, 'temporal', 'temporal.db'),
-      logFile: files.logFile,
-      pidRegistryDir: files.runDir,
-      ownProcessGroup: true,
-    }),
-  );
-  steps.add('Temporal dev server', () => server.stop());
-  const settings = { address: server.address, namespace: 'default', uiUrl: server.uiUrl };
-  options.logger.info('Temporal dev server started', {
-    address: settings.address,
-    ui: settings.uiUrl,
-    pid: server.process?.pid,
-  });
-  return { settings, started: true };
+/**
+ * dev's NATS connection, with the topology and the objects beside it provisioned; also the creation
+ * time of the ORDERS stream, which tells it apart from any other.
+ */
+async function provisioned(settings: NatsSettings, steps: StopSteps) {
+  const nc = await connectNats(settings, { name: 'orderflow dev', reconnectForever: true });
+  steps.add('NATS connection', () => closeNats(nc));
+  const jsm = await jetStreamManagerFor(nc);
+  const provision = await provisionTopology(jsm, nc.info?.version ?? 'unknown');
+  await ensureSupportObjects(nc, jsm);
+  return { nc, provision, streamCreatedAt: await streamCreated(jsm) };
 }
 
 /** What dev's workers, bridge and dashboard are built on, once the servers run. */
@@ -311,60 +256,6 @@ async function startBridge(
   await bridge.start();
   steps.add('bridge', () => bridge.close());
   return { client, probeClient, bridge, registry };
-}
-
-/**
- * /metrics of the bridge and the workers as one, /healthz, and /readyz (the bridge ready and every
- * worker polling), unless the port is off; on a free port when the default one is taken.
- */
-async function serveHealth(
-  { workers, registry }: DevWorkers,
-  bridge: DevBridge,
-  options: DevOptions,
-  steps: StopSteps,
-): Promise<HealthServer | undefined> {
-  const metrics = options.metrics;
-  if (metrics?.port === undefined) return undefined;
-  const notPolling = (): string[] =>
-    workers
-      .filter(({ worker }) => worker.worker.getState() !== 'RUNNING')
-      .map(({ taskQueue, worker }) => `worker ${taskQueue}: ${worker.worker.getState().toLowerCase()}, not polling`);
-  const health = await startHealthServer({
-    host: metrics.host,
-    port: metrics.port,
-    ...(metrics.portNamedBy === undefined ? {} : { portNamedBy: metrics.portNamedBy }),
-    registry: [registry, bridge.registry],
-    ready: () => bridge.bridge.ready && notPolling().length === 0,
-    notReadyReasons: () => [...bridge.bridge.notReadyReasons, ...notPolling()],
-  });
-  steps.add('health server', () => health.close());
-  options.logger.info(healthServerLine(health), { url: servedAt(health).url });
-  return health;
-}
-
-/** Where the health server is, as DevStack says it. */
-function servedAt(health: HealthServer): NonNullable<DevStack['metrics']> {
-  return {
-    url: `http://${health.host}:${health.port}`,
-    ...(health.taken === undefined ? {} : { taken: health.taken }),
-  };
-}
-
-/**
- * Writes where the servers are into the data folder for other commands (servers-file.ts); it is
- * removed first when dev stops.
- */
-function recordServers(stack: Omit<DevStack, 'demo'>, streamCreatedAt: string | undefined, steps: StopSteps): void {
-  const remove = writeDevServers(stack.dataDir, {
-    pid: process.pid,
-    nats: { servers: [...stack.nats.servers], started: stack.natsStarted },
-    temporal: { ...stack.temporal, started: stack.temporalStarted },
-    // Provisioning made or kept the stream: it has a creation time. `unknown` matches no stream.
-    stream: { name: STREAM, created: streamCreatedAt ?? 'unknown' },
-    dashboard: stack.dashboard.url,
-    ...(stack.metrics ? { metrics: stack.metrics.url } : {}),
-  });
-  steps.add('servers file', remove);
 }
 
 /** The dashboard, on port 9470 when free, a free one otherwise. */

@@ -46,7 +46,7 @@ export type DevLookup =
  * Writes `servers` into `dataDir` for other commands to find; returns the function that removes
  * the file (only while it is still this process's).
  */
-export function writeDevServers(dataDir: string, servers: DevServers): () => void {
+function writeDevServers(dataDir: string, servers: DevServers): () => void {
   const file = path.join(dataDir, DEV_SERVERS_FILE);
   // Written whole, then renamed: a command reading it never sees half a file.
   const partial = `${file}.${process.pid}.tmp`;
@@ -55,6 +55,33 @@ export function writeDevServers(dataDir: string, servers: DevServers): () => voi
   return () => {
     if (readServersFile(file)?.pid === servers.pid) fs.rmSync(file, { force: true });
   };
+}
+
+/** What dev knows of itself once everything runs (DevStack's fields). */
+export interface RunningStack {
+  readonly dataDir: string;
+  readonly nats: { readonly servers: readonly string[] };
+  readonly natsStarted: boolean;
+  readonly temporal: { readonly address: string; readonly namespace: string; readonly uiUrl?: string };
+  readonly temporalStarted: boolean;
+  readonly dashboard: { readonly url: string };
+  readonly metrics?: { readonly url: string };
+}
+
+/**
+ * Records where this dev's servers are, in its data folder; `streamCreatedAt`: the creation time of
+ * the ORDERS stream it provisioned. Returns the function that removes the record.
+ */
+export function recordDevServers(stack: RunningStack, streamCreatedAt: string | undefined): () => void {
+  return writeDevServers(stack.dataDir, {
+    pid: process.pid,
+    nats: { servers: [...stack.nats.servers], started: stack.natsStarted },
+    temporal: { ...stack.temporal, started: stack.temporalStarted },
+    // Provisioning made or kept the stream: it has a creation time. `unknown` matches no stream.
+    stream: { name: STREAM, created: streamCreatedAt ?? 'unknown' },
+    dashboard: stack.dashboard.url,
+    ...(stack.metrics ? { metrics: stack.metrics.url } : {}),
+  });
 }
 
 /** The file's record, or undefined when there is none or it is not one (`invalid` says why). */
