@@ -3,7 +3,8 @@
  * project outside the repository, loaded from an ES module (import) and from CommonJS (require).
  * Each must see exactly the names the README's "What `orderflow` exports" table lists as
  * functions and classes, working; TypeScript must see those and the table's types, and nothing
- * else; and no file behind the entry point can be imported by path.
+ * else; and no file behind the entry point can be imported by path. The install itself must not
+ * warn EBADENGINE (issue 21, item 3: a dependency that refuses the Node orderflow declares).
  */
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -85,12 +86,17 @@ function typeScriptExports(dir: string): string[] {
 
 describe('public API - the packed package exports what the README documents, to ESM and CommonJS', () => {
   let dir: string | undefined;
+  let install = '';
   const documented = documentedExports();
 
   beforeAll(async () => {
-    ({ dir } = await projectWithOrderflow('orderflow-public-api'));
+    ({ dir, install } = await projectWithOrderflow('orderflow-public-api'));
   }, 300_000);
   afterAll(() => removeProject(dir));
+
+  it('public API - the install warns of no engine: every dependency runs on the Node orderflow declares', () => {
+    expect(install).not.toContain('EBADENGINE');
+  });
 
   it('public API - the README lists the four values and the types a function needs', () => {
     expect(documented.values).toEqual(['NonRetryableError', 'activityOf', 'defineFunction', 'definePipeline']);
