@@ -11,7 +11,8 @@ import { Empty, headers } from '@nats-io/nats-core';
 import { DLQ_STREAM, STREAM, redriveMsgId } from '../../workflows/names';
 import { DLQ_DETAIL_PREFIX, DLQ_HEADERS, isDeadLetterHeader } from '../../shared/dead-letters/dead-letters';
 import { REDRIVEN_FROM_HEADER, isNatsHeader } from '../../shared/orders/headers';
-import { InvalidInputError } from '../../shared/errors';
+import { InvalidInputError, TopologyMissingError } from '../../shared/errors';
+import { isJsApiError } from '../../activities/nats/api-codes';
 import { isRefusedForSize, verifyDuplicate } from '../../activities/nats/publish-checks';
 import { orderIdOf } from '../../workflows/order-id';
 import { deletePayloadObject, getPayloadObject } from '../../shared/dead-letters/payload-objects';
@@ -82,14 +83,32 @@ async function toRecord(js: JetStreamClient, msg: StoredMsg): Promise<DeadLetter
 }
 
 export async function getDeadLetter(jsm: JetStreamManager, id: number): Promise<DeadLetterRecord> {
+  await dlqInfo(jsm);
   const msg = await jsm.streams.getMessage(DLQ_STREAM, { seq: id });
   if (!msg) throw new InvalidInputError(`no dead letter ${id}; \`orderflow dlq list\` shows the ones there are`);
   return toRecord(jsm.jetstream(), msg);
 }
 
+/**
+ * ORDERS_DLQ's info. A NATS without it is not the one orderflow provisioned (or was never
+ * provisioned): one line saying so, not a stack trace.
+ */
+async function dlqInfo(jsm: JetStreamManager, subjects?: string): ReturnType<JetStreamManager['streams']['info']> {
+  try {
+    return await jsm.streams.info(DLQ_STREAM, subjects ? { subjects_filter: subjects } : undefined);
+  } catch (err) {
+    if (!isJsApiError(err, 'streamNotFound')) throw err;
+    throw new TopologyMissingError(
+      `this NATS has no ${DLQ_STREAM} stream: it is not the NATS orderflow provisioned, or it was never provisioned; ` +
+        'name the right server (--nats-url, NATS_URL, a context) or run `orderflow provision`',
+      { cause: err },
+    );
+  }
+}
+
 /** Every dead letter as stored in ORDERS_DLQ, oldest first. */
 async function* storedLetters(jsm: JetStreamManager): AsyncGenerator<StoredMsg> {
-  const { state } = await jsm.streams.info(DLQ_STREAM);
+  const { state } = await dlqInfo(jsm);
   if (state.messages === 0) return;
   for (let seq = state.first_seq; seq <= state.last_seq; seq += 1) {
     // A removed dead letter leaves a gap: getMessage answers null there.
@@ -117,7 +136,7 @@ export async function countDeadLetters(
 ): Promise<{ total: number; byConsumer: Record<string, number> }> {
   const byConsumer: Record<string, number> = Object.fromEntries(consumers.map((c) => [c, 0]));
   let total = 0;
-  const { state } = await jsm.streams.info(DLQ_STREAM, { subjects_filter: '>' });
+  const { state } = await dlqInfo(jsm, '>');
   for (const [subject, count] of Object.entries(state.subjects ?? {})) {
     const consumer = subject.split('.')[2] ?? '';
     byConsumer[consumer] = (byConsumer[consumer] ?? 0) + count;
@@ -210,7 +229,7 @@ async function deleteIfThere(jsm: JetStreamManager, id: number): Promise<boolean
 
 /** Removes every dead letter there is now, and their payload objects; returns how many. */
 export async function purgeDeadLetters(jsm: JetStreamManager): Promise<number> {
-  const { state } = await jsm.streams.info(DLQ_STREAM);
+  const { state } = await dlqInfo(jsm);
   if (state.messages === 0) return 0;
   const objects: string[] = [];
   for await (const msg of storedLetters(jsm)) {

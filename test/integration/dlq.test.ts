@@ -6,6 +6,7 @@ import { expectCompletedOnce } from '../harness/expect-pipeline';
 import { expectNoStackTrace, runCli } from '../harness/cli';
 import type { Pipeline } from '../harness/pipeline';
 import { orders, startBridge, startPipeline, startWorker, stopComponents, waitFor } from '../harness/pipeline';
+import { startNats } from '../harness/servers';
 import { forEachNatsServer } from '../harness/tools';
 
 interface Listed {
@@ -133,4 +134,19 @@ forEachNatsServer('dlq - list, show, redrive and purge dead letters', (server) =
     expectNoStackTrace(unknownKind);
     expect((await listed()).map((d) => d.id)).toEqual([poison2]);
   }, 120_000);
+});
+
+describe('dlq - a NATS without the dead-letter stream', () => {
+  it('dlq - list, show and purge on a NATS orderflow never provisioned say so in one line, exit 2', async () => {
+    const bare = await startNats();
+    for (const args of [['list'], ['show', '3'], ['purge', '--yes']]) {
+      const result = await runCli(['dlq', ...args], { env: { NATS_URL: bare.url } });
+      expect([args, result.code]).toEqual([args, 2]);
+      expect(result.stderr.trim()).toBe(
+        'orderflow: this NATS has no ORDERS_DLQ stream: it is not the NATS orderflow provisioned, or it was never ' +
+          'provisioned; name the right server (--nats-url, NATS_URL, a context) or run `orderflow provision`',
+      );
+      expectNoStackTrace(result);
+    }
+  }, 60_000);
 });
