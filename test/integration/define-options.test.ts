@@ -1,6 +1,6 @@
 /**
  * A JavaScript user's misspelled or unsupported option, from the command line: the worker and
- * plan refuse the module when it loads, one line naming the option, exit 2, before any server is
+ * plan refuse the module when it loads, one line naming the option and the module's line, exit 2, before any server is
  * contacted (NATS_URL and TEMPORAL_ADDRESS point at closed ports). Without the check, the option
  * was dropped and the function ran with the default the user believed they had changed.
  */
@@ -29,6 +29,8 @@ describe('define options - an option orderflow does not know stops the module at
         `const charge = defineFunction({ name: 'charge', retries: 3, run: async () => 1 });\n` +
         'export default definePipeline({ process: [charge], dispatch: [] });\n',
       'function "charge": unknown option retries (did you mean retry?); the options are name, run, timeout, heartbeatTimeout, retry, taskQueue, recordResult, local; fix the definition',
+      // Where the module called defineFunction or definePipeline: the line the user must fix.
+      '2:16',
     ],
     [
       'rateLimit, which orderflow has not (CommonJS)',
@@ -37,6 +39,8 @@ describe('define options - an option orderflow does not know stops the module at
         `const charge = defineFunction({ name: 'charge', rateLimit: 10, run: async () => 1 });\n` +
         'module.exports = definePipeline({ process: [charge], dispatch: [] });\n',
       'function "charge": unknown option rateLimit; the options are name, run, timeout, heartbeatTimeout, retry, taskQueue, recordResult, local; fix the definition',
+      // Where the module called defineFunction or definePipeline: the line the user must fix.
+      '2:16',
     ],
     [
       "a retry policy's misspelled key",
@@ -45,6 +49,8 @@ describe('define options - an option orderflow does not know stops the module at
         `const charge = defineFunction({ name: 'charge', retry: { maxAttempts: 3 }, run: async () => 1 });\n` +
         'export default definePipeline({ process: [charge], dispatch: [] });\n',
       'function "charge" retry: unknown option maxAttempts (did you mean maximumAttempts?); the options are maximumAttempts, initialInterval, backoffCoefficient, maximumInterval, nonRetryableErrorTypes; fix the definition',
+      // Where the module called defineFunction or definePipeline: the line the user must fix.
+      '2:16',
     ],
     [
       "the pipeline's concurrency",
@@ -53,14 +59,16 @@ describe('define options - an option orderflow does not know stops the module at
         `const charge = defineFunction({ name: 'charge', run: async () => 1 });\n` +
         'export default definePipeline({ process: [charge], dispatch: [], concurrency: 4 });\n',
       'pipeline: unknown option concurrency; the options are process, dispatch, retired, publishLocally; fix the definition',
+      // Where the module called defineFunction or definePipeline: the line the user must fix.
+      '3:16',
     ],
-  ])('define options - %s: worker and plan print one line and exit 2', async (_what, name, text, line) => {
+  ])('define options - %s: worker and plan print one line and exit 2', async (_what, name, text, line, where) => {
     const file = path.join(dir, name);
     fs.writeFileSync(file, text);
     for (const command of ['worker', 'plan']) {
       const result = await runCli([command, '--functions', file], { env: NO_SERVERS });
       expect([command, result.code]).toEqual([command, 2]);
-      expect(result.stderr).toBe(`orderflow: functions module ${file}: failed to load: ${line}\n`);
+      expect(result.stderr).toBe(`orderflow: functions module ${file}: failed to load at ${file}:${where}: ${line}\n`);
       expectNoStackTrace(result);
     }
   });
