@@ -5,10 +5,8 @@
  */
 import { msToNumber } from '@temporalio/common';
 
+import { FUNCTION_NAME_PATTERN, RESERVED_FUNCTION_NAMES } from '../workflows/names';
 import { describeUnknown, unknownOption } from './option-keys';
-
-/** A duration: milliseconds, or a string such as '30s', '2 minutes' (Temporal's format). */
-export type Duration = number | string;
 
 /** Thrown when a function or pipeline definition is not valid; the message says what to change. */
 export class PipelineDefinitionError extends Error {
@@ -30,7 +28,30 @@ export function isOptionsObject(value: unknown): value is object {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-export function durationMs(what: string, value: Duration | undefined, fallback: number, min: number): number {
+const TASK_QUEUE_PATTERN = /^[\w.:-]{1,200}$/;
+
+/** Checks what names a function and where it runs: its name, its run, its task queue. */
+export function checkIdentity(
+  what: string,
+  name: string,
+  options: { readonly run?: unknown; readonly local?: unknown; readonly taskQueue?: unknown },
+): void {
+  if (!FUNCTION_NAME_PATTERN.test(name)) {
+    fail(what, 'the name is not valid', 'use letters, digits, _ and -, starting with a letter, at most 64');
+  }
+  if (RESERVED_FUNCTION_NAMES.includes(name)) fail(what, 'the name is reserved', 'choose another name');
+  if (typeof options.run !== 'function') fail(what, 'has no run', 'give run: async (order, ctx) => result');
+  if (options.local === true && options.taskQueue !== undefined) {
+    fail(what, 'a local function has no task queue of its own', 'drop taskQueue, or local');
+  }
+  const queue = options.taskQueue;
+  if (queue !== undefined && (typeof queue !== 'string' || !TASK_QUEUE_PATTERN.test(queue))) {
+    fail(what, `task queue ${JSON.stringify(queue)} is not valid`, 'use letters, digits and . _ : -');
+  }
+}
+
+/** `value` (a Duration, unchecked: JavaScript users have no compiler) in milliseconds, `fallback` when absent. */
+export function durationMs(what: string, value: unknown, fallback: number, min: number): number {
   if (value === undefined) return fallback;
   let ms: number;
   try {

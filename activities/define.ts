@@ -1,74 +1,55 @@
 /**
- * How a user writes functions and pipelines: `defineFunction` and `definePipeline`, checked when
- * they are called so that a mistake is one clear line when the module loads, not a failed order
- * later. The definitions are plain frozen data marked with a registered symbol, so a module built
- * against another copy of orderflow is still recognised.
+ * How a user writes functions: `defineFunction`, checked when it is called so that a mistake is
+ * one clear line when the module loads, not a failed order later; `definePipeline` (pipeline.ts)
+ * puts them in stages. The definitions are plain frozen data marked with a registered symbol, so a
+ * module built against another copy of orderflow is still recognised.
  */
+import { STAGE_NAMES } from '../workflows/names';
 import type { StageName } from '../workflows/names';
-import { FUNCTION_NAME_PATTERN, RESERVED_FUNCTION_NAMES, STAGE_NAMES } from '../workflows/names';
-import type { JsonValue, OrderData } from '../workflows/types';
-import type { Duration } from './define-checks';
-import { durationMs, errorTypes, fail, flag, isOptionsObject, refuseUnknown, whole } from './define-checks';
+import {
+  checkIdentity,
+  durationMs,
+  errorTypes,
+  fail,
+  flag,
+  isOptionsObject,
+  refuseUnknown,
+  whole,
+} from './define-checks';
+import type {
+  Duration,
+  FunctionContext,
+  FunctionShape,
+  JsonSafe,
+  Needs,
+  NoNeeds,
+  Order,
+  ResultsFor,
+  RetryOptions,
+} from './types';
 
-export type { JsonValue } from '../workflows/types';
-export type { Duration } from './define-checks';
+export type * from './types';
 export { PipelineDefinitionError } from './define-checks';
-/** An order as the bridge validated it (see the README's order schema). */
-export type Order = OrderData;
+export type { Pipeline, PipelineOptions } from './pipeline';
+export { definePipeline, isPipeline } from './pipeline';
 
-/** A function's retry policy. Every field optional; the defaults are the ones listed. */
-export interface RetryOptions {
-  /** Attempts in all, the first included; 0 for unlimited. Default: 5. */
-  readonly maximumAttempts?: number;
-  /** Wait before the first retry: milliseconds, or a string such as '1s'. Default: 1 second. */
-  readonly initialInterval?: Duration;
-  /** Each wait is the previous one times this. Default: 2. */
-  readonly backoffCoefficient?: number;
-  /** The longest wait between attempts. Default: 30 seconds. */
-  readonly maximumInterval?: Duration;
-  /** Error types (an ApplicationFailure's type, or an Error's name) never retried. Default: none. */
-  readonly nonRetryableErrorTypes?: readonly string[];
-}
-
-/** A logger bound to the order, stage and function: every line carries them. */
-export interface FunctionLogger {
-  debug(message: string, attrs?: Record<string, unknown>): void;
-  info(message: string, attrs?: Record<string, unknown>): void;
-  warn(message: string, attrs?: Record<string, unknown>): void;
-  error(message: string, attrs?: Record<string, unknown>): void;
-}
-
-/** What a function receives beside the order. */
-export interface FunctionContext {
-  /**
-   * The same for one order, stage and function (and one version of the order's content) across
-   * every attempt, redelivery and worker; different for anything else. Hand it to the APIs you
-   * call (a payment provider's Idempotency-Key) so that a retry never charges twice.
-   */
-  readonly idempotencyKey: string;
-  /** 1 for the first attempt. */
-  readonly attempt: number;
-  /** Aborted when the run is cancelled or the worker shuts down: pass it to fetch() and friends. */
-  readonly signal: AbortSignal;
-  /** Reports progress (optional: orderflow already heartbeats while the function runs). */
-  heartbeat(details?: unknown): void;
-  readonly log: FunctionLogger;
-  readonly stage: StageName;
-  /** Results of the order's earlier functions, by stage then function: `results.process?.chargeCard`. */
-  readonly results: Readonly<Partial<Record<StageName, Readonly<Record<string, JsonValue>>>>>;
-}
-
-export interface FunctionOptions<R = unknown> {
+export interface FunctionOptions<Name extends string = string, R = unknown, N = NoNeeds> {
   /** Letters, digits, '_' and '-', starting with a letter, at most 64: the Temporal activity type. */
-  readonly name: string;
-  /** The work. Its result (JSON) travels in the next stage's message; undefined becomes null. */
-  readonly run: (order: Order, ctx: FunctionContext) => Promise<R> | R;
+  readonly name: Name;
+  /**
+   * The earlier functions whose results this one reads, by stage: `{ process: [chargeCard] }`
+   * types `ctx.results.process.chargeCard` as chargeCard's result; definePipeline checks that
+   * each runs before this one. Default: none (`ctx.results` holds every earlier result, as JSON).
+   */
+  readonly needs?: N;
+  /** The work. Its result (JSON-safe) travels in the next stage's message; undefined becomes null. */
+  readonly run: (order: Order, ctx: FunctionContext<ResultsFor<N>>) => Promise<R> | R;
   readonly retry?: RetryOptions;
-  /** Longest one attempt may take (Temporal's start-to-close timeout). Default: 2 minutes. */
+  /** Longest one attempt may take (Temporal's start-to-close timeout). Default: '2m'. */
   readonly timeout?: Duration;
   /**
    * Longest silence before an attempt counts as lost (its worker died) and is retried elsewhere.
-   * orderflow heartbeats for the function every fifth of it. 0 turns heartbeats off. Default: 10 seconds.
+   * orderflow heartbeats for the function every fifth of it. 0 turns heartbeats off. Default: '10s'.
    */
   readonly heartbeatTimeout?: Duration;
   /**
@@ -92,13 +73,18 @@ export interface FunctionOptions<R = unknown> {
 }
 
 const FUNCTION_BRAND = Symbol.for('orderflow.function');
-const PIPELINE_BRAND = Symbol.for('orderflow.pipeline');
 
-/** A function as defineFunction checked it, its durations in milliseconds. */
-export interface OrderflowFunction<R = unknown> {
+/** The names of the functions a function needs, by stage. */
+export type NeededNames = Readonly<Partial<Record<StageName, readonly string[]>>>;
+
+/** Any function as defineFunction checked it, its durations in milliseconds: what pipelines and workers hold. */
+export interface FunctionDefinition {
   readonly [FUNCTION_BRAND]: true;
   readonly name: string;
-  readonly run: (order: Order, ctx: FunctionContext) => Promise<R> | R;
+  // The context's results are typed by each function's own `needs`; a pipeline holds them all.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  run(order: Order, ctx: FunctionContext<any>): unknown;
+  readonly needs: NeededNames;
   readonly taskQueue?: string;
   readonly timeoutMs: number;
   readonly heartbeatTimeoutMs: number;
@@ -113,6 +99,13 @@ export interface OrderflowFunction<R = unknown> {
   readonly local: boolean;
 }
 
+/** A function as defineFunction returns it: its name and result type known to later functions' `needs`. */
+export interface OrderflowFunction<Name extends string = string, R = unknown, N = NoNeeds>
+  extends FunctionDefinition, FunctionShape<Name, R> {
+  readonly name: Name;
+  run(order: Order, ctx: FunctionContext<ResultsFor<N>>): Promise<R> | R;
+}
+
 /** Defaults of every function option, in milliseconds where a duration. */
 export const FUNCTION_DEFAULTS = {
   timeoutMs: 120_000,
@@ -120,11 +113,10 @@ export const FUNCTION_DEFAULTS = {
   retry: { maximumAttempts: 5, initialIntervalMs: 1000, backoffCoefficient: 2, maximumIntervalMs: 30_000 },
 } as const;
 
-const TASK_QUEUE_PATTERN = /^[\w.:-]{1,200}$/;
-
 /** Every option each definition takes: typed as a record of its interface's keys, so none is missed. */
 const FUNCTION_OPTIONS = Object.keys({
   name: true,
+  needs: true,
   run: true,
   timeout: true,
   heartbeatTimeout: true,
@@ -141,15 +133,8 @@ const RETRY_OPTIONS = Object.keys({
   nonRetryableErrorTypes: true,
 } satisfies Record<keyof RetryOptions, true>);
 
-const PIPELINE_OPTIONS = Object.keys({
-  process: true,
-  dispatch: true,
-  retired: true,
-  publishLocally: true,
-} satisfies Record<keyof PipelineOptions, true>);
-
 /** Refuses an option defineFunction does not know, at the top or in retry, and a retry that is no object. */
-function checkKnownOptions(what: string, options: FunctionOptions<unknown>): void {
+function checkKnownOptions(what: string, options: FunctionOptions<string, unknown, unknown>): void {
   if (!isOptionsObject(options)) return; // no name either: checkIdentity says so
   refuseUnknown(what, options, FUNCTION_OPTIONS);
   if (options.retry === undefined) return;
@@ -159,41 +144,83 @@ function checkKnownOptions(what: string, options: FunctionOptions<unknown>): voi
   refuseUnknown(`${what} retry`, options.retry, RETRY_OPTIONS);
 }
 
-/** Checks what names a function and where it runs: its name, its run, its task queue. */
-function checkIdentity(what: string, name: string, options: FunctionOptions<unknown>): void {
-  if (!FUNCTION_NAME_PATTERN.test(name)) {
-    fail(what, 'the name is not valid', 'use letters, digits, _ and -, starting with a letter, at most 64');
-  }
-  if (RESERVED_FUNCTION_NAMES.includes(name)) fail(what, 'the name is reserved', 'choose another name');
-  if (typeof options.run !== 'function') fail(what, 'has no run', 'give run: async (order, ctx) => result');
-  if (options.local === true && options.taskQueue !== undefined) {
-    fail(what, 'a local function has no task queue of its own', 'drop taskQueue, or local');
-  }
-  if (options.taskQueue !== undefined && !TASK_QUEUE_PATTERN.test(options.taskQueue)) {
-    fail(what, `task queue ${JSON.stringify(options.taskQueue)} is not valid`, 'use letters, digits and . _ : -');
-  }
+export function isFunctionDefinition(value: unknown): value is FunctionDefinition {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[FUNCTION_BRAND] === true;
 }
 
-/** Defines one function of a pipeline. Throws PipelineDefinitionError for an invalid option. */
-export function defineFunction<R = unknown>(options: FunctionOptions<R>): OrderflowFunction<R> {
-  const name = typeof options?.name === 'string' ? options.name : '';
-  const what = `function ${JSON.stringify(name)}`;
-  checkKnownOptions(what, options);
-  checkIdentity(what, name, options);
-  const retry = options.retry ?? {};
+/** The names of what `needs` lists, by stage: an object of stage names to lists of definitions. */
+function neededNames(what: string, needs: unknown): NeededNames {
+  if (needs === undefined) return Object.freeze({});
+  if (!isOptionsObject(needs)) fail(`${what} needs`, 'is not an object', 'give needs: { process: [chargeCard] }');
+  refuseUnknown(`${what} needs`, needs, STAGE_NAMES);
+  const entries = Object.entries(needs).map(([stage, fns]: [string, unknown]) => {
+    const where = `${what} needs.${stage}`;
+    if (!Array.isArray(fns)) fail(where, 'is not a list', `give ${stage}: [fnA, fnB]`);
+    const names = fns.map((fn: unknown, i) => {
+      if (!isFunctionDefinition(fn))
+        fail(`${where}[${i}]`, 'is not a function definition', 'name a defineFunction result');
+      return fn.name;
+    });
+    return [stage, Object.freeze(names)] as const;
+  });
+  return Object.freeze(Object.fromEntries(entries));
+}
+
+function retryPolicy(what: string, retry: RetryOptions): FunctionDefinition['retry'] {
   const backoff = retry.backoffCoefficient ?? FUNCTION_DEFAULTS.retry.backoffCoefficient;
   if (!(backoff >= 1)) fail(what, `backoffCoefficient ${String(backoff)} is below 1`, 'give 1 or more');
-  const nonRetryableErrorTypes = errorTypes(what, retry.nonRetryableErrorTypes);
+  const defaults = FUNCTION_DEFAULTS.retry;
   const initialIntervalMs = durationMs(
     `${what} retry.initialInterval`,
     retry.initialInterval,
-    FUNCTION_DEFAULTS.retry.initialIntervalMs,
+    defaults.initialIntervalMs,
+    1,
+  );
+  const maximumIntervalMs = durationMs(
+    `${what} retry.maximumInterval`,
+    retry.maximumInterval,
+    defaults.maximumIntervalMs,
     1,
   );
   return Object.freeze({
+    maximumAttempts: whole(`${what} retry.maximumAttempts`, retry.maximumAttempts, defaults.maximumAttempts, 0),
+    initialIntervalMs,
+    backoffCoefficient: backoff,
+    maximumIntervalMs: Math.max(initialIntervalMs, maximumIntervalMs),
+    nonRetryableErrorTypes: errorTypes(what, retry.nonRetryableErrorTypes),
+  });
+}
+
+/**
+ * Nothing when `R` is JSON-safe; otherwise a `run` no function matches, so that the compiler's
+ * error on it says why.
+ */
+type JsonResultCheck<R> = unknown extends R
+  ? unknown // `unknown` or `any`: nothing to check at compile time; the worker checks what is returned
+  : [R] extends [JsonSafe<R>]
+    ? unknown
+    : {
+        readonly run: 'its result is not JSON-safe (a Date, Map, Set, class instance, function or bigint); return plain data';
+      };
+
+/**
+ * Defines one function of a pipeline. Throws PipelineDefinitionError for an invalid option. Its
+ * result must be JSON-safe (JsonSafe<R>): a Date, Map or class instance is a type
+ * error here, and refused when returned (activities/json-result.ts).
+ */
+export function defineFunction<const Name extends string, R, const N extends Needs | NoNeeds = NoNeeds>(
+  options: FunctionOptions<Name, R, N> & JsonResultCheck<NoInfer<R>>,
+): OrderflowFunction<Name, R, N> {
+  const name = typeof options?.name === 'string' ? options.name : ('' as Name);
+  const what = `function ${JSON.stringify(name)}`;
+  checkKnownOptions(what, options);
+  checkIdentity(what, name, options);
+  const needs = neededNames(what, options.needs);
+  const definition: FunctionDefinition = {
     [FUNCTION_BRAND]: true as const,
     name,
-    run: options.run,
+    run: options.run as FunctionDefinition['run'],
+    needs,
     ...(options.taskQueue !== undefined ? { taskQueue: options.taskQueue } : {}),
     timeoutMs: durationMs(`${what} timeout`, options.timeout, FUNCTION_DEFAULTS.timeoutMs, 1),
     heartbeatTimeoutMs: durationMs(
@@ -202,90 +229,9 @@ export function defineFunction<R = unknown>(options: FunctionOptions<R>): Orderf
       FUNCTION_DEFAULTS.heartbeatTimeoutMs,
       0,
     ),
-    retry: Object.freeze({
-      maximumAttempts: whole(
-        `${what} retry.maximumAttempts`,
-        retry.maximumAttempts,
-        FUNCTION_DEFAULTS.retry.maximumAttempts,
-        0,
-      ),
-      initialIntervalMs,
-      backoffCoefficient: backoff,
-      maximumIntervalMs: Math.max(
-        initialIntervalMs,
-        durationMs(
-          `${what} retry.maximumInterval`,
-          retry.maximumInterval,
-          FUNCTION_DEFAULTS.retry.maximumIntervalMs,
-          1,
-        ),
-      ),
-      nonRetryableErrorTypes,
-    }),
+    retry: retryPolicy(what, options.retry ?? {}),
     recordResult: flag(`${what} recordResult`, options.recordResult),
     local: flag(`${what} local`, options.local),
-  });
-}
-
-/** The functions of each stage, in order. */
-export interface PipelineOptions {
-  readonly process: readonly OrderflowFunction[];
-  readonly dispatch: readonly OrderflowFunction[];
-  /**
-   * Functions no longer in a stage but still hosted by the workers, for the runs that started
-   * with a plan naming them. Remove them once those runs are done. Default: none.
-   */
-  readonly retired?: readonly OrderflowFunction[];
-  /**
-   * Publish each stage's output as a local activity (see FunctionOptions.local): one task-queue
-   * round trip and its history events fewer per stage. Default: false.
-   */
-  readonly publishLocally?: boolean;
-}
-
-export interface Pipeline {
-  readonly [PIPELINE_BRAND]: true;
-  readonly stages: Readonly<Record<StageName, readonly OrderflowFunction[]>>;
-  readonly retired: readonly OrderflowFunction[];
-  /** Every function, once: the stages' then the retired ones. */
-  readonly functions: readonly OrderflowFunction[];
-  readonly publishLocally: boolean;
-}
-
-function isOrderflowFunction(value: unknown): value is OrderflowFunction {
-  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[FUNCTION_BRAND] === true;
-}
-
-export function isPipeline(value: unknown): value is Pipeline {
-  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[PIPELINE_BRAND] === true;
-}
-
-/** Defines the pipeline. Throws PipelineDefinitionError when a function is named twice or is not one. */
-export function definePipeline(options: PipelineOptions): Pipeline {
-  const seen = new Map<string, string>();
-  const list = (where: string, value: unknown): OrderflowFunction[] => {
-    if (value === undefined && where === 'retired') return [];
-    if (!Array.isArray(value)) fail(`pipeline ${where}`, 'is not a list', `give ${where}: [fnA, fnB]`);
-    return value.map((fn: unknown, i) => {
-      if (!isOrderflowFunction(fn)) {
-        fail(`pipeline ${where}[${i}]`, 'is not a function definition', 'wrap it in defineFunction({ name, run })');
-      }
-      const other = seen.get(fn.name);
-      if (other) {
-        fail(`pipeline ${where}`, `names function ${fn.name} again (also in ${other})`, 'name each function once');
-      }
-      seen.set(fn.name, where);
-      return fn;
-    });
   };
-  if (isOptionsObject(options)) refuseUnknown('pipeline', options, PIPELINE_OPTIONS);
-  const stages = Object.fromEntries(STAGE_NAMES.map((stage) => [stage, Object.freeze(list(stage, options?.[stage]))]));
-  const retired = Object.freeze(list('retired', options?.retired));
-  return Object.freeze({
-    [PIPELINE_BRAND]: true as const,
-    stages: Object.freeze(stages) as Pipeline['stages'],
-    retired,
-    functions: Object.freeze([...STAGE_NAMES.flatMap((s) => stages[s]!), ...retired]),
-    publishLocally: flag('pipeline publishLocally', options?.publishLocally),
-  });
+  return Object.freeze(definition) as OrderflowFunction<Name, R, N>;
 }

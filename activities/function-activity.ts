@@ -9,9 +9,12 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 
+import type { StageName } from '../workflows/names';
 import { FAILURE_TYPES, effectKey, idempotencyKeyFor } from '../workflows/names';
 import type { FunctionInput, JsonValue, StepResult } from '../workflows/types';
-import type { FunctionContext, FunctionLogger, OrderflowFunction } from './define';
+import type { FunctionDefinition } from './define';
+import type { FunctionContext, FunctionLogger } from './types';
+import { jsonResult } from './json-result';
 import type { EffectStore } from './effects';
 import { NonRetryableError } from './errors';
 
@@ -75,15 +78,29 @@ function boundLogger(context: Context, attrs: Record<string, unknown>): Function
   };
 }
 
-/** The result as JSON will carry it; a value JSON cannot carry fails the attempt for good. */
+/** The result as JSON will carry it; a value JSON would change fails the attempt for good. */
 function asJson(fnName: string, value: unknown): JsonValue {
-  if (value === undefined) return null;
-  try {
-    return JSON.parse(JSON.stringify(value)) as JsonValue;
-  } catch (err) {
+  const checked = jsonResult(value);
+  if (checked.ok) return checked.json;
+  throw ApplicationFailure.create({
+    type: FAILURE_TYPES.invalidResult,
+    message: `function ${fnName} returned a value JSON would not carry unchanged (${checked.problem}); return plain data: objects, lists, strings, finite numbers, booleans, null`,
+    nonRetryable: true,
+  });
+}
+
+/**
+ * The earlier results `fn` needs, checked to be there: a run that started with a pipeline where a
+ * needed function did not run yet (a pipeline changed between an order's stages) lacks them, and
+ * the function would read undefined where its type promises a value.
+ */
+function checkNeeds(fn: FunctionDefinition, previous: FunctionInput['previous']): void {
+  for (const [stage, names] of Object.entries(fn.needs)) {
+    const missing = (names ?? []).find((name) => !previous[stage as StageName]?.[name]);
+    if (missing === undefined) continue;
     throw ApplicationFailure.create({
-      type: FAILURE_TYPES.invalidResult,
-      message: `function ${fnName} returned a value JSON cannot carry (${err instanceof Error ? err.message : String(err)}); return plain data`,
+      type: FAILURE_TYPES.missingResult,
+      message: `function ${fn.name} needs the result of ${stage}.${missing}, which this order's earlier runs do not hold (they ran with a pipeline where ${missing} came later or not at all); rerun the order's ${stage} stage (orderflow rerun) or drop ${missing} from ${fn.name}'s needs`,
       nonRetryable: true,
     });
   }
@@ -132,7 +149,7 @@ export interface TryCall {
 
 /** The activity that runs `fn`; its type (name) is `fn.name`. */
 export function activityOf(
-  fn: OrderflowFunction,
+  fn: FunctionDefinition,
   deps: FunctionActivityDeps = {},
 ): (input: FunctionInput) => Promise<StepResult> {
   const tryFn = functionTry(fn, deps);
@@ -141,7 +158,7 @@ export function activityOf(
 
 /** One try of `fn`: as its own activity (no `call`), or inside the stage's local run. */
 export function functionTry(
-  fn: OrderflowFunction,
+  fn: FunctionDefinition,
   deps: FunctionActivityDeps = {},
 ): (input: FunctionInput, call?: TryCall) => Promise<StepResult> {
   const attempt = attemptOf(fn, deps);
@@ -172,7 +189,7 @@ export function functionTry(
 
 /** One attempt of `fn`, as the activity runs it. */
 function attemptOf(
-  fn: OrderflowFunction,
+  fn: FunctionDefinition,
   deps: FunctionActivityDeps,
 ): (input: FunctionInput, call?: TryCall) => Promise<StepResult> {
   const build = deps.build ?? 'unknown';
@@ -194,6 +211,7 @@ function attemptOf(
       stage: input.stage,
       results: resultsOf(input.previous),
     };
+    checkNeeds(fn, input.previous);
     const invoke = async (): Promise<JsonValue> => {
       try {
         return asJson(fn.name, await fn.run(input.order, ctx));

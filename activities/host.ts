@@ -20,7 +20,7 @@ import type {
   StagePlan,
   StepResult,
 } from '../workflows/types';
-import type { OrderflowFunction, Pipeline } from './define';
+import type { FunctionDefinition, Pipeline } from './define';
 import type { EffectStore } from './effects';
 import type { FunctionObserver, TryCall } from './function-activity';
 import { functionTry } from './function-activity';
@@ -62,7 +62,7 @@ export function workerRole(pipeline: Pipeline, taskQueue: string): WorkerRole {
 }
 
 /** The functions a worker on `taskQueue` hosts. */
-export function hostedFunctions(pipeline: Pipeline, taskQueue: string): OrderflowFunction[] {
+export function hostedFunctions(pipeline: Pipeline, taskQueue: string): FunctionDefinition[] {
   const role = workerRole(pipeline, taskQueue);
   return pipeline.functions.filter((fn) =>
     role === 'pipeline' ? fn.taskQueue === undefined : fn.taskQueue === taskQueue,

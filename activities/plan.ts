@@ -8,10 +8,10 @@ import { createHash } from 'node:crypto';
 import type { StageName } from '../workflows/names';
 import { STAGE_NAMES } from '../workflows/names';
 import type { PlannedFunction, StagePlan } from '../workflows/types';
-import type { OrderflowFunction, Pipeline } from './define';
+import type { FunctionDefinition, Pipeline } from './define';
 
 /** How one function is called; a function without a queue runs on the pipeline's. */
-export function plannedFunction(fn: OrderflowFunction, pipelineQueue: string): PlannedFunction {
+export function plannedFunction(fn: FunctionDefinition, pipelineQueue: string): PlannedFunction {
   return {
     name: fn.name,
     taskQueue: fn.taskQueue ?? pipelineQueue,

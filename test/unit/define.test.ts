@@ -67,7 +67,10 @@ describe('define - functions', () => {
       /function "ok": a local function has no task queue of its own/,
     ],
     // An option orderflow does not know is refused, not dropped: the user believes it took effect.
-    [{ name: 'ok', rateLimit: 10 }, /^function "ok": unknown option rateLimit; the options are name, run, timeout, /],
+    [
+      { name: 'ok', rateLimit: 10 },
+      /^function "ok": unknown option rateLimit; the options are name, needs, run, timeout, /,
+    ],
     [{ name: 'ok', concurrency: 4 }, /^function "ok": unknown option concurrency; the options are /],
     [{ name: 'ok', retries: 3 }, /^function "ok": unknown option retries \(did you mean retry\?\); /],
     [{ name: 'ok', timout: '30s' }, /^function "ok": unknown option timout \(did you mean timeout\?\); /],
@@ -86,6 +89,16 @@ describe('define - functions', () => {
       /^function "ok" recordResult: "yes" is not true or false; give true or false$/,
     ],
     [{ name: 'ok', local: 1 }, /^function "ok" local: 1 is not true or false/],
+    [{ name: 'ok', needs: [] }, /^function "ok" needs: is not an object; give needs: \{ process: \[chargeCard\] \}$/],
+    [
+      { name: 'ok', needs: { ship: [] } },
+      /^function "ok" needs: unknown option ship; the options are process, dispatch$/,
+    ],
+    [
+      { name: 'ok', needs: { process: 'a' } },
+      /^function "ok" needs.process: is not a list; give process: \[fnA, fnB\]$/,
+    ],
+    [{ name: 'ok', needs: { process: [() => 1] } }, /^function "ok" needs.process\[0\]: is not a function definition/],
   ])('define - refuses %j', (options, message) => {
     const attempt = () => defineFunction({ run: () => null, ...options } as never);
     expect(attempt).toThrow(PipelineDefinitionError);
@@ -100,6 +113,24 @@ describe('define - pipelines', () => {
     expect(p.stages.process.map((f) => f.name)).toEqual(['b', 'a']);
     expect(p.stages.dispatch.map((f) => f.name)).toEqual(['c']);
     expect(p.functions.map((f) => f.name)).toEqual(['b', 'a', 'c', 'old']);
+  });
+
+  it('define - takes a function whose needs run before it, earlier in its stage or in an earlier stage, and keeps their names', () => {
+    const [a, b] = [fn('a'), fn('b')];
+    const c = fn('c', { needs: { process: [a, b] } });
+    const d = fn('d', { needs: { process: [a], dispatch: [c] } });
+    const p = definePipeline({ process: [a, b], dispatch: [c, d] });
+    expect(p.stages.dispatch.map((f) => f.needs)).toEqual([
+      { process: ['a', 'b'] },
+      { process: ['a'], dispatch: ['c'] },
+    ]);
+    expect(a.needs).toEqual({});
+  });
+
+  it('define - a retired function keeps needs no stage satisfies any more (its runs had them)', () => {
+    const gone = fn('gone');
+    const old = fn('old', { needs: { process: [gone] } });
+    expect(definePipeline({ process: [], dispatch: [], retired: [old] }).retired).toEqual([old]);
   });
 
   it.each([
@@ -129,6 +160,22 @@ describe('define - pipelines', () => {
     [
       () => definePipeline({ process: [], dispatch: [], publishLocally: 'true' } as never),
       /^pipeline publishLocally: "true" is not true or false/,
+    ],
+    [
+      () => definePipeline({ process: [fn('a', { needs: { process: [fn('b')] } }), fn('b')], dispatch: [] }),
+      /^pipeline process: function a: needs process.b, which runs after it; put b in process before a, or drop it from a's needs$/,
+    ],
+    [
+      () => definePipeline({ process: [fn('a', { needs: { dispatch: [fn('b')] } })], dispatch: [fn('b')] }),
+      /^pipeline process: function a: needs dispatch.b, which runs after it; /,
+    ],
+    [
+      () => definePipeline({ process: [fn('b')], dispatch: [fn('a', { needs: { dispatch: [fn('b')] } })] }),
+      /^pipeline dispatch: function a: needs dispatch.b, which is not there; /,
+    ],
+    [
+      () => definePipeline({ process: [fn('a', { needs: { process: [fn('c')] } })], dispatch: [] }),
+      /^pipeline process: function a: needs process.c, which is not there; /,
     ],
   ])('define - refuses a pipeline (%#)', (define, message) => {
     expect(define).toThrow(PipelineDefinitionError);

@@ -105,4 +105,6 @@ export const FAILURE_TYPES = {
   functionRejected: 'OrderflowFunctionRejected',
   /** A function returned something JSON cannot carry. */
   invalidResult: 'OrderflowInvalidResult',
+  /** A function needs an earlier function's result that the order's earlier runs do not hold. */
+  missingResult: 'OrderflowMissingResult',
 } as const;

@@ -1,0 +1,103 @@
+/**
+ * `definePipeline`: the functions of each stage, in order, checked when the module loads: each
+ * function named once, each one's `needs` running before it.
+ */
+import type { StageName } from '../workflows/names';
+import { STAGE_NAMES } from '../workflows/names';
+import { fail, flag, isOptionsObject, refuseUnknown } from './define-checks';
+import type { FunctionDefinition } from './define';
+import { isFunctionDefinition } from './define';
+
+const PIPELINE_BRAND = Symbol.for('orderflow.pipeline');
+
+/** The functions of each stage, in order. */
+export interface PipelineOptions {
+  readonly process: readonly FunctionDefinition[];
+  readonly dispatch: readonly FunctionDefinition[];
+  /**
+   * Functions no longer in a stage but still hosted by the workers, for the runs that started
+   * with a plan naming them. Remove them once those runs are done. Default: none.
+   */
+  readonly retired?: readonly FunctionDefinition[];
+  /**
+   * Publish each stage's output as a local activity (see FunctionOptions.local): one task-queue
+   * round trip and its history events fewer per stage. Default: false.
+   */
+  readonly publishLocally?: boolean;
+}
+
+export interface Pipeline {
+  readonly [PIPELINE_BRAND]: true;
+  readonly stages: Readonly<Record<StageName, readonly FunctionDefinition[]>>;
+  readonly retired: readonly FunctionDefinition[];
+  /** Every function, once: the stages' then the retired ones. */
+  readonly functions: readonly FunctionDefinition[];
+  readonly publishLocally: boolean;
+}
+
+const PIPELINE_OPTIONS = Object.keys({
+  process: true,
+  dispatch: true,
+  retired: true,
+  publishLocally: true,
+} satisfies Record<keyof PipelineOptions, true>);
+
+export function isPipeline(value: unknown): value is Pipeline {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[PIPELINE_BRAND] === true;
+}
+
+/**
+ * Refuses a function whose `needs` name one that does not run before it: in a later stage, later
+ * in its own stage, or not in the named stage at all. Its `ctx.results` would lack what its type
+ * promises.
+ */
+function checkNeeds(stages: Readonly<Record<StageName, readonly FunctionDefinition[]>>): void {
+  const before = new Set<string>(); // `stage.function` of everything that ran earlier
+  for (const stage of STAGE_NAMES) {
+    for (const fn of stages[stage]) {
+      for (const [needStage, names] of Object.entries(fn.needs)) {
+        for (const name of names ?? []) {
+          if (before.has(`${needStage}.${name}`)) continue;
+          const where = stages[needStage as StageName]?.some((f) => f.name === name) ? 'runs after it' : 'is not there';
+          fail(
+            `pipeline ${stage}: function ${fn.name}`,
+            `needs ${needStage}.${name}, which ${where}`,
+            `put ${name} in ${needStage} before ${fn.name}, or drop it from ${fn.name}'s needs`,
+          );
+        }
+      }
+      before.add(`${stage}.${fn.name}`);
+    }
+  }
+}
+
+/** Defines the pipeline. Throws PipelineDefinitionError when a function is named twice or is not one. */
+export function definePipeline(options: PipelineOptions): Pipeline {
+  const seen = new Map<string, string>();
+  const list = (where: string, value: unknown): FunctionDefinition[] => {
+    if (value === undefined && where === 'retired') return [];
+    if (!Array.isArray(value)) fail(`pipeline ${where}`, 'is not a list', `give ${where}: [fnA, fnB]`);
+    return value.map((fn: unknown, i) => {
+      if (!isFunctionDefinition(fn)) {
+        fail(`pipeline ${where}[${i}]`, 'is not a function definition', 'wrap it in defineFunction({ name, run })');
+      }
+      const other = seen.get(fn.name);
+      if (other) {
+        fail(`pipeline ${where}`, `names function ${fn.name} again (also in ${other})`, 'name each function once');
+      }
+      seen.set(fn.name, where);
+      return fn;
+    });
+  };
+  if (isOptionsObject(options)) refuseUnknown('pipeline', options, PIPELINE_OPTIONS);
+  const stages = Object.fromEntries(STAGE_NAMES.map((stage) => [stage, Object.freeze(list(stage, options?.[stage]))]));
+  const retired = Object.freeze(list('retired', options?.retired));
+  checkNeeds(stages as Pipeline['stages']);
+  return Object.freeze({
+    [PIPELINE_BRAND]: true as const,
+    stages: Object.freeze(stages) as Pipeline['stages'],
+    retired,
+    functions: Object.freeze([...STAGE_NAMES.flatMap((s) => stages[s]!), ...retired]),
+    publishLocally: flag('pipeline publishLocally', options?.publishLocally),
+  });
+}
