@@ -6,6 +6,7 @@ import type { StageName } from '../workflows/names';
 import { STAGE_NAMES } from '../workflows/names';
 import { fail, flag, isOptionsObject, refuseUnknown } from './define-checks';
 import type { FunctionDefinition } from './define';
+import type { FunctionShape, Stored } from './types';
 import { isFunctionDefinition } from './define';
 
 const PIPELINE_BRAND = Symbol.for('orderflow.pipeline');
@@ -26,8 +27,21 @@ export interface PipelineOptions {
   readonly publishLocally?: boolean;
 }
 
-export interface Pipeline {
+/**
+ * What each stage's functions return, as an order's results hold them: `results.process.chargeCard`
+ * typed as chargeCard's result (the testing kit's runOrder gives these).
+ */
+export type PipelineResults<P extends PipelineOptions = PipelineOptions> = {
+  readonly [S in StageName]: {
+    readonly [F in P[S][number] as F['name']]: F extends FunctionShape<string, infer R> ? Stored<R> : unknown;
+  };
+};
+
+/** A pipeline as definePipeline checked it; `P`, what it was given, types its results. */
+export interface Pipeline<P extends PipelineOptions = PipelineOptions> {
   readonly [PIPELINE_BRAND]: true;
+  /** Never set: carries the options' types for PipelineResults. */
+  readonly __options?: P;
   readonly stages: Readonly<Record<StageName, readonly FunctionDefinition[]>>;
   readonly retired: readonly FunctionDefinition[];
   /** Every function, once: the stages' then the retired ones. */
@@ -72,7 +86,7 @@ function checkNeeds(stages: Readonly<Record<StageName, readonly FunctionDefiniti
 }
 
 /** Defines the pipeline. Throws PipelineDefinitionError when a function is named twice or is not one. */
-export function definePipeline(options: PipelineOptions): Pipeline {
+export function definePipeline<const P extends PipelineOptions>(options: P): Pipeline<P> {
   const seen = new Map<string, string>();
   const list = (where: string, value: unknown): FunctionDefinition[] => {
     if (value === undefined && where === 'retired') return [];

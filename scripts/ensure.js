@@ -5,7 +5,8 @@
 // once into the per-user cache), then compiles the TypeScript. Dependency-free on purpose.
 //
 //   node scripts/ensure.js start   temporal + nats-server
-//   node scripts/ensure.js test    the same, plus the `nats` CLI the seed-comparison tests run, and
+//   node scripts/ensure.js test    the same, plus the `nats` CLI the seed-comparison tests run, the
+//                                  Temporal server whose time skipping the testing kit uses, and
 //                                  Debian's chromium for the dashboard's browser test (as root, apt-get)
 //   node scripts/ensure.js cluster the same servers, plus the Temporal server and its schema tool that the
 //                                  cluster tests run on PostgreSQL (a long first build: never for test or start)
@@ -20,7 +21,7 @@ const root = path.resolve(__dirname, '..');
 const purposes = {
   start: ['temporal', 'nats-server'],
   bench: ['temporal', 'nats-server'],
-  test: ['temporal', 'nats-server', 'nats'],
+  test: ['temporal', 'nats-server', 'nats', 'temporal-time-skipping'],
   cluster: ['temporal', 'nats-server', 'nats', 'temporal-server', 'temporal-sql-tool'],
   // `npm pack`: the compiled output and the workflow bundle only.
   pack: [],

@@ -11,7 +11,9 @@ const path = require('node:path');
  * by version, so every clone of the project (CI's included) reuses it. A tool whose binary has a
  * generic name (`server`, `sql`) is never looked up on PATH (`pathLookup: false`): whatever
  * program of that name a machine has is not it.
- * @type {Record<string, {version: string, module: string, binary: string, envVar: string, purpose: string, pathLookup?: boolean}>}
+ * A tool whose module needs a newer Go than the machine's names the toolchain (`toolchain`): the
+ * go command fetches that approved version from the module proxy like any module.
+ * @type {Record<string, {version: string, module: string, binary: string, envVar: string, purpose: string, pathLookup?: boolean, toolchain?: string}>}
  */
 const TOOLS = {
   temporal: {
@@ -43,6 +45,17 @@ const TOOLS = {
     envVar: 'TEMPORAL_SERVER_BIN',
     purpose: 'the Temporal server, run on PostgreSQL by the cluster tests',
     pathLookup: false,
+  },
+  // The first server release with time skipping per execution (frontend.WorkflowTimeSkippingEnabled),
+  // run on in-memory SQLite by the testing kit's pipeline tests (local/testing/time-skipping-server.ts).
+  'temporal-time-skipping': {
+    version: 'v1.32.2',
+    module: 'go.temporal.io/server/cmd/server',
+    binary: 'server',
+    envVar: 'TEMPORAL_TIME_SKIPPING_BIN',
+    purpose: "the Temporal server whose time skipping the testing kit's pipeline tests use",
+    pathLookup: false,
+    toolchain: 'go1.27.3', // the module's go.mod asks for go 1.26.10
   },
   'temporal-sql-tool': {
     version: 'v1.29.1',
@@ -137,7 +150,12 @@ function buildTool(name, { env = process.env, onProgress = () => {} } = {}) {
   const started = Date.now();
   return new Promise((resolve, reject) => {
     const child = spawn('go', ['install', `${tool.module}@${tool.version}`], {
-      env: { ...env, GOBIN: staging, GOFLAGS: env.GOFLAGS || '-mod=mod' },
+      env: {
+        ...env,
+        GOBIN: staging,
+        GOFLAGS: env.GOFLAGS || '-mod=mod',
+        ...(tool.toolchain ? { GOTOOLCHAIN: tool.toolchain } : {}),
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';

@@ -10,7 +10,7 @@ import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { Kvm } from '@nats-io/kv';
 import type { WorkerOptions as WorkerCreateOptions } from '@temporalio/worker';
-import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import type { Registry } from 'prom-client';
 
 import type { Pipeline } from '../activities/define';
@@ -73,9 +73,11 @@ export interface OrderflowWorker {
  * The Temporal runtime, installed so that it leaves SIGINT/SIGTERM to orderflow's entry points,
  * which stop the bridge before the workers. Call before any worker or native connection exists.
  */
-export function installRuntimeWithoutSignalHandlers(): void {
+export function installRuntimeWithoutSignalHandlers(options: { readonly quiet?: boolean } = {}): void {
   try {
-    Runtime.install({ shutdownSignals: [] });
+    // Quiet (the testing kit): the SDK's lines about expected failures would fill a user's test output.
+    const logger = options.quiet ? new DefaultLogger('ERROR') : undefined;
+    Runtime.install({ shutdownSignals: [], ...(logger ? { logger } : {}) });
   } catch {
     // already installed (a second worker in the same process)
   }

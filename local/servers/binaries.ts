@@ -7,7 +7,8 @@ import fs from 'node:fs';
 
 import { MissingToolError } from '../../shared/errors';
 
-export type ToolName = 'temporal' | 'nats-server' | 'nats' | 'temporal-server' | 'temporal-sql-tool';
+export type ToolName =
+  'temporal' | 'nats-server' | 'nats' | 'temporal-server' | 'temporal-sql-tool' | 'temporal-time-skipping';
 
 interface ToolSpec {
   readonly version: string;
