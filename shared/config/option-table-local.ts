@@ -1,5 +1,5 @@
 /** The options of `orderflow dev` and `orderflow init`, in the option table (option-table.ts). */
-import { text, wholeNumber } from './option-kinds';
+import { onOff, text, wholeNumber } from './option-kinds';
 import { option } from './option-spec';
 
 /* The order of the entries is the order of the flags in help and of the rows in the README. */
@@ -24,6 +24,17 @@ export const LOCAL_OPTIONS = {
     default: 3,
     unit: 'count',
     help: 'demo orders to publish once running, 0 for none',
+  }),
+  /**
+   * Reload dev's workers in place when the --functions module, or a file of the project it imports,
+   * is saved: a new build for the orders that start afterwards. Default: off.
+   */
+  watch: option({
+    flag: '--watch',
+    commands: ['dev'],
+    ...onOff(),
+    help: 'reload the workers when the functions module or a file it imports is saved (needs --functions)',
+    defaultLabel: 'off',
   }),
   /** The dependency written for orderflow: a version range or a tarball's path. Default: ^ this version. */
   orderflowSpec: option({
