@@ -32,17 +32,32 @@ function packageOf(dir: string): PackageIdentity | undefined {
   }
 }
 
-/** 8 hex digits over what the pipeline does: each function's plan and its code. */
-function pipelineDigest(pipeline: Pipeline): string {
+/**
+ * 8 hex digits over what the pipeline does: each function's plan and its code, and a digest of
+ * the files it was loaded from when there is one (a function's own text does not show the helpers
+ * it calls).
+ */
+function pipelineDigest(pipeline: Pipeline, sourcesDigest: string | undefined): string {
   const hash = createHash('sha256');
+  if (sourcesDigest !== undefined) hash.update(sourcesDigest);
   for (const fn of pipeline.functions) hash.update(JSON.stringify(plannedFunction(fn, ''))).update(fn.run.toString());
   for (const [stage, fns] of Object.entries(pipeline.stages))
     hash.update(`${stage}:${fns.map((f) => f.name).join(',')}`);
   return hash.digest('hex').slice(0, 8);
 }
 
-export function buildIdFor(pipeline: Pipeline, modulePath: string | undefined, given?: string): string {
+/**
+ * The build `given`, else derived. `sourcesDigest` stands for the content of the user's files the
+ * module was loaded from (`orderflow dev --watch` gives it, so that an edit of a helper is a new
+ * build). Default: none.
+ */
+export function buildIdFor(
+  pipeline: Pipeline,
+  modulePath: string | undefined,
+  given?: string,
+  sourcesDigest?: string,
+): string {
   if (given) return given;
   const pkg = packageOf(modulePath ? path.dirname(modulePath) : __dirname);
-  return `${pkg ? `${pkg.name}@${pkg.version}` : 'functions'}+${pipelineDigest(pipeline)}`;
+  return `${pkg ? `${pkg.name}@${pkg.version}` : 'functions'}+${pipelineDigest(pipeline, sourcesDigest)}`;
 }

@@ -29,8 +29,28 @@ export interface LoadedPipeline {
 
 const EXTENSIONS = ['.js', '.mjs', '.cjs', '.ts', '.mts', '.cts'];
 
-/** The pipeline of `modulePath` (relative to `cwd`), or the demo when undefined. */
-export async function loadPipeline(modulePath: string | undefined, cwd = process.cwd()): Promise<LoadedPipeline> {
+/**
+ * Readies the loading of `file` (an absolute path) and returns what loads it: the module's
+ * namespace as `import()` gives it. Throws only when the loader itself cannot be readied.
+ */
+export type ModuleImporter = (file: string) => Promise<() => Promise<unknown>>;
+
+/** Node's own import for JavaScript, tsx for TypeScript: each module loaded once per process. */
+async function importOnce(file: string): Promise<() => Promise<unknown>> {
+  if (isTypeScript(file)) return typeScriptImporter(file);
+  // A real dynamic import (kept by TypeScript's node16 output): ES modules and CommonJS alike.
+  return () => import(pathToFileURL(file).href);
+}
+
+/**
+ * The pipeline of `modulePath` (relative to `cwd`), or the demo when undefined. `importer` loads
+ * the file (default: once per process; `orderflow dev --watch` loads a fresh copy each time).
+ */
+export async function loadPipeline(
+  modulePath: string | undefined,
+  cwd = process.cwd(),
+  importer: ModuleImporter = importOnce,
+): Promise<LoadedPipeline> {
   if (modulePath === undefined) return { pipeline: demo };
   const file = path.resolve(cwd, modulePath);
   const where = `functions module ${modulePath}`;
@@ -40,8 +60,7 @@ export async function loadPipeline(modulePath: string | undefined, cwd = process
     );
   }
   if (!fs.existsSync(file)) throw new FunctionsModuleError(`${where}: no such file (${file}); check the path`);
-  // A real dynamic import (kept by TypeScript's node16 output): ES modules and CommonJS alike.
-  const load = isTypeScript(file) ? await typeScriptImporter(file) : () => import(pathToFileURL(file).href);
+  const load = await importer(file);
   let loaded: unknown;
   try {
     loaded = await load();

@@ -54,7 +54,8 @@ function fileOf(where: string): string | undefined {
   return path.isAbsolute(where) ? where : undefined;
 }
 
-function isUsers(file: string): boolean {
+/** A file of the user's own project: not in node_modules, not orderflow's. */
+export function isUsers(file: string): boolean {
   return !file.split(path.sep).includes('node_modules') && !file.startsWith(OWN_CODE + path.sep);
 }
 

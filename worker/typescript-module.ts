@@ -19,13 +19,14 @@ export function isTypeScript(file: string): boolean {
 }
 
 /**
- * What Node would make of the file were it JavaScript: .mts is an ES module, .cts CommonJS, and
- * .ts whatever the nearest package.json's `type` says (CommonJS without one).
+ * What Node would make of the file were it JavaScript: .mts (and .mjs) is an ES module, .cts (and
+ * .cjs) CommonJS, and .ts (and .js) whatever the nearest package.json's `type` says (CommonJS
+ * without one).
  */
-function flavourOf(file: string): 'module' | 'commonjs' {
+export function flavourOf(file: string): 'module' | 'commonjs' {
   const ext = path.extname(file);
-  if (ext === '.mts') return 'module';
-  if (ext === '.cts') return 'commonjs';
+  if (ext === '.mts' || ext === '.mjs') return 'module';
+  if (ext === '.cts' || ext === '.cjs') return 'commonjs';
   for (let dir = path.dirname(file); ; dir = path.dirname(dir)) {
     const manifest = path.join(dir, 'package.json');
     if (fs.existsSync(manifest)) return typeIn(manifest);

@@ -52,7 +52,16 @@ export interface OrderflowWorkerDeps {
   readonly registry?: Registry;
   /** Spans for the workflows and functions (shared/observability/tracing.ts). Default: off. */
   readonly tracing?: Tracing;
+  /**
+   * The activities to register instead of the pipeline's: `orderflow dev` registers one that hands
+   * each task to the build serving when it starts (local/dev/worker-hosts.ts). Default: those
+   * buildActivities makes of the pipeline.
+   */
+  readonly activities?: ActivityTable;
 }
+
+/** A worker's activities by activity type; `default` takes any other type. */
+export type ActivityTable = ReturnType<typeof createActivities>;
 
 export interface OrderflowWorker {
   readonly worker: Worker;
@@ -98,18 +107,35 @@ function workflowsFor(role: WorkerRole, bundlePath: string | undefined): Partial
   return bundlePath ? { workflowBundle: { codePath: bundlePath } } : { workflowsPath: WORKFLOWS_PATH };
 }
 
+/**
+ * The activities of the pipeline's functions (and, on the pipeline's queue, of its stages) on the
+ * worker's queue, reporting `deps.build`, their metrics in `registry`.
+ */
+export async function buildActivities(
+  deps: Pick<OrderflowWorkerDeps, 'nc' | 'options' | 'pipeline' | 'build' | 'wrapEffects'>,
+  registry: Registry,
+): Promise<ActivityTable> {
+  const store = kvEffectStore(await new Kvm(deps.nc).open(EFFECTS_BUCKET));
+  const pipeline = deps.pipeline ?? demoPipeline;
+  const taskQueue = deps.options.taskQueue;
+  const observer = FunctionMetrics.in(registry);
+  observer.hosting(
+    hostedFunctions(pipeline, taskQueue).map((fn) => fn.name),
+    taskQueue,
+  );
+  const effects = deps.wrapEffects ? deps.wrapEffects(store) : store;
+  const build = deps.build ?? buildIdFor(pipeline, undefined);
+  return createActivities({ effects, js: jetstream(deps.nc), observer }, { pipeline, taskQueue, build });
+}
+
 export async function createOrderflowWorker(deps: OrderflowWorkerDeps): Promise<OrderflowWorker> {
-  const kv = await new Kvm(deps.nc).open(EFFECTS_BUCKET);
-  const store = kvEffectStore(kv);
+  const registry = deps.registry ?? componentRegistry();
+  const activities = deps.activities ?? (await buildActivities(deps, registry));
   const connection = await connectWorker(deps.temporal);
   const pipeline = deps.pipeline ?? demoPipeline;
-  const build = deps.build ?? buildIdFor(pipeline, undefined);
   const taskQueue = deps.options.taskQueue;
   const role = workerRole(pipeline, taskQueue);
-  const registry = deps.registry ?? componentRegistry();
-  const functionMetrics = FunctionMetrics.in(registry);
   const hosted = hostedFunctions(pipeline, taskQueue).map((fn) => fn.name);
-  functionMetrics.hosting(hosted, taskQueue);
   const bundlePath = deps.workflowBundlePath ?? (fs.existsSync(PREBUILT_BUNDLE) ? PREBUILT_BUNDLE : undefined);
   // A bundle has the workflow interceptors built in (bundle.ts); bundling at start adds them.
   const tracing = workerTracing(deps.tracing, role !== 'functions' && !bundlePath);
@@ -119,14 +145,7 @@ export async function createOrderflowWorker(deps: OrderflowWorkerDeps): Promise<
     namespace: deps.temporal.namespace,
     taskQueue,
     ...workflowsFor(role, bundlePath),
-    activities: createActivities(
-      {
-        effects: deps.wrapEffects ? deps.wrapEffects(store) : store,
-        js: jetstream(deps.nc),
-        observer: functionMetrics,
-      },
-      { pipeline, taskQueue, build },
-    ),
+    activities,
     maxConcurrentActivityTaskExecutions: deps.options.maxConcurrentActivities,
     maxConcurrentWorkflowTaskExecutions: deps.options.maxConcurrentWorkflowTasks,
     // The SDK's default of 0 would cancel running activities at once on shutdown.

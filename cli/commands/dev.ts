@@ -14,6 +14,7 @@ import { devSummary } from '../../local/dev/summary';
 import { ensureBinary } from '../../local/servers/binaries';
 import { TOKEN_ENV } from '../../operate/dashboard';
 import { bridgeOptions, metricsSettings, workerOptions } from '../../shared/config/run-options';
+import { UsageError } from '../../shared/errors';
 import { globalFlags, globalGiven, loggerFrom } from '../options';
 import { untilSignal } from '../stop-signals';
 import { optionsFrom, tableCommand } from '../table-flags';
@@ -82,9 +83,15 @@ export function registerDev(program: Command): void {
       const stopRequested = Promise.race([untilSignal(), untilHangup()]);
       const logger = loggerFrom(command);
       const env = process.env;
-      const { dataDir, demoOrders } = optionsFrom('dev', flags);
+      const { dataDir, demoOrders, watch } = optionsFrom('dev', flags);
       const bridge = bridgeOptions(flags);
       const worker = workerOptions(flags);
+      // Before anything starts: the built-in demo is no file of the user's to watch.
+      if (watch && worker.functions === undefined) {
+        throw new UsageError(
+          '--watch: nothing to watch without --functions; name your pipeline module with --functions',
+        );
+      }
       const servers = await serversFor(command, logger);
       // Loaded here: dev's worker brings the Temporal worker's native runtime, which other commands do without.
       const { startDev } = await import('../../local/dev/dev.js');
@@ -94,6 +101,7 @@ export function registerDev(program: Command): void {
         ...servers,
         bridge,
         worker,
+        watch: watch === true,
         // The dashboard dev serves is bound as `orderflow dashboard`'s, by its variables.
         dashboard: dashboardOf(env),
         metrics: metricsSettings(flags, env, 'dev'),

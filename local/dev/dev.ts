@@ -18,7 +18,6 @@ import type { Registry } from 'prom-client';
 import type { BridgeOptions, MetricsSettings, WorkerOptions } from '../../shared/config/run-options';
 import type { NatsSettings } from '../../shared/config/nats';
 import type { TemporalSettings } from '../../shared/config/temporal';
-import { messageOf } from '../../shared/errors';
 import type { Logger } from '../../shared/log';
 import { Bridge } from '../../bridge/bridge';
 import type { DashboardAccess, RunningDashboard } from '../../operate/dashboard';
@@ -33,15 +32,10 @@ import type { ProvisionReport } from '../../shared/topology/provision';
 import { provisionTopology } from '../../shared/topology/provision';
 import { ensureSupportObjects } from '../../shared/topology/support';
 import type { Tracing } from '../../shared/observability/tracing';
-import { componentRegistry, processRegistry } from '../../shared/observability/registry';
+import { componentRegistry } from '../../shared/observability/registry';
 import { connectTemporal } from '../../shared/temporal/connect';
 import { registerSearchAttributes } from '../../shared/temporal/search-attribute-registry';
-import { buildIdFor } from '../../worker/build-id';
-import { loadPipeline } from '../../worker/functions-module';
-import type { OrderflowWorker } from '../../worker/worker';
-import { createOrderflowWorker, installRuntimeWithoutSignalHandlers } from '../../worker/worker';
 import type { Pipeline } from '../../activities/define';
-import { functionQueues } from '../../activities/plan';
 import type { DevTemporal } from './used-servers';
 import { natsFor, temporalFor } from './used-servers';
 import { acquireDevLock } from './run-lock';
@@ -49,6 +43,8 @@ import type { DevHealthAddress } from './health';
 import { healthAddress, serveDevHealth } from './health';
 import { recordDevServers, streamCreated } from './servers-file';
 import { StopSteps } from './stop-steps';
+import type { DevFunctions, DevWorkers } from './dev-workers';
+import { loadDevFunctions, startDevWorkers } from './dev-workers';
 
 export interface DevOptions {
   /** Folder holding the servers' data and logs. Default: `.data` in the working directory. */
@@ -62,6 +58,11 @@ export interface DevOptions {
   readonly externalTemporal?: TemporalSettings;
   readonly bridge: BridgeOptions;
   readonly worker: WorkerOptions;
+  /**
+   * Reload the workers in place when the --functions module (required then) or a file of the
+   * user's it imports is saved (local/dev/watch/). Default: off.
+   */
+  readonly watch?: boolean;
   /**
    * The dashboard dev serves: its address (default 127.0.0.1), its port and ORDERFLOW_DASHBOARD_TOKEN's
    * value, if any. Without a port it takes 9470 when free, a free one otherwise; a port given
@@ -106,16 +107,16 @@ export interface DevStack {
 export async function startDev(options: DevOptions): Promise<DevStack> {
   const { dataDir, logger } = options;
   // First: a module that does not load should fail before any server starts.
-  const { pipeline, modulePath } = await loadPipeline(options.worker.functions);
-  const build = buildIdFor(pipeline, modulePath, options.worker.buildId);
+  const functions = await loadDevFunctions(options.worker, options.watch === true, logger);
   // Also before any server starts: a dashboard bind that would be unsafe is refused at once.
   const dashboardHost = options.dashboard?.host ?? '127.0.0.1';
   const dashboardRules = dashboardAccess(dashboardHost, options.dashboard?.token);
   const runDir = path.join(dataDir, 'run');
   const release = acquireDevLock(dataDir, runDir);
   const steps = new StopSteps(logger);
-  steps.add('data folder lock', release);
   const stop = (): Promise<void> => steps.stop();
+  steps.add('data folder lock', release);
+  steps.add('functions watch', () => functions.watched?.module.close());
   // Added first so it stops last: the spans of everything stopped before it are flushed.
   if (options.tracing?.enabled) steps.add('tracing', () => options.tracing!.shutdown());
 
@@ -129,15 +130,14 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
 
     const { nc, provision, streamCreatedAt } = await provisioned(nats.settings, steps);
     const temporalSettings = options.externalTemporal ?? { ...temporal.settings, connection: {} };
-    const workers = await startWorkers({ nc, temporal: temporalSettings, pipeline, build }, options, steps);
-    const clients = await startBridge({ nc, temporal: temporalSettings, pipeline }, options, steps);
+    const { workers, clients } = await startRunners({ nc, temporal: temporalSettings }, functions, options, steps);
     const dashboard = await serveDashboard(
       { nc, ...clients, access: dashboardRules, host: dashboardHost, temporalUiUrl: temporal.settings.uiUrl },
       options,
       steps,
     );
     const health = await serveDevHealth(
-      { bridge: clients.bridge, workers: workers.workers, registries: [workers.registry, clients.registry] },
+      { bridge: clients.bridge, workers: () => workers.current(), registries: [workers.registry, clients.registry] },
       options.metrics,
       logger,
     );
@@ -177,51 +177,32 @@ async function provisioned(settings: NatsSettings, steps: StopSteps) {
   return { nc, provision, streamCreatedAt: await streamCreated(jsm) };
 }
 
-/** What dev's workers, bridge and dashboard are built on, once the servers run. */
+/** What dev's bridge is built on, once the servers run. */
 interface Connected {
   readonly nc: NatsConnection;
   readonly temporal: TemporalSettings;
-  readonly pipeline: Pipeline;
+  /** The pipeline whose function queues the bridge watches for workers; none: only its own queue. */
+  readonly pipeline: Pipeline | undefined;
 }
 
-/** dev's workers, with the registry their metrics share (told apart by their task_queue label). */
-interface DevWorkers {
-  readonly registry: Registry;
-  readonly workers: ReadonlyArray<{ readonly taskQueue: string; readonly worker: OrderflowWorker }>;
-}
-
-/** One worker for the pipeline's queue and one for each queue its functions name, each running until stopped. */
-async function startWorkers(
-  { nc, temporal, pipeline, build }: Connected & { readonly build: string },
+/**
+ * The workers, then the bridge on its Temporal clients; with --watch, the workers reload from then
+ * on. The bridge watches the function queues for workers only without --watch: with it, the queues
+ * may change at each reload, and dev runs a worker for each of them whatever they are.
+ */
+async function startRunners(
+  { nc, temporal }: Omit<Connected, 'pipeline'>,
+  functions: DevFunctions,
   options: DevOptions,
   steps: StopSteps,
-): Promise<DevWorkers> {
-  const { logger } = options;
-  installRuntimeWithoutSignalHandlers();
-  // With the process metrics: dev is a process of its own, as `orderflow worker` is.
-  const registry = processRegistry();
-  const workers: Array<DevWorkers['workers'][number]> = [];
-  for (const taskQueue of [options.worker.taskQueue, ...functionQueues(pipeline)]) {
-    const worker = await createOrderflowWorker({
-      nc,
-      temporal,
-      options: { ...options.worker, taskQueue },
-      pipeline,
-      build,
-      registry,
-      ...(options.tracing ? { tracing: options.tracing } : {}),
-    });
-    workers.push({ taskQueue, worker });
-    const workerRun = worker.run();
-    // A worker that fails on its own is said at once; its stop step then reports it again.
-    void workerRun.catch((err: unknown) => logger.error('worker stopped', { taskQueue, error: messageOf(err) }));
-    steps.add(`worker ${taskQueue}`, async () => {
-      worker.shutdown();
-      await workerRun;
-    });
-    logger.info('worker running', { taskQueue, role: worker.role, functions: worker.functions.join(','), build });
-  }
-  return { registry, workers };
+): Promise<{ workers: DevWorkers; clients: DevBridge }> {
+  const tracing = options.tracing ? { tracing: options.tracing } : {};
+  const deps = { nc, temporal, options: options.worker, logger: options.logger, ...tracing };
+  const workers = await startDevWorkers(functions, deps, steps);
+  const pipeline = options.watch ? undefined : functions.pipeline;
+  const clients = await startBridge({ nc, temporal, pipeline }, options, steps);
+  workers.watch(clients.client);
+  return { workers, clients };
 }
 
 /** The bridge's Temporal clients (the dashboard shares them). */
@@ -252,7 +233,10 @@ async function startBridge(
   steps.add('Temporal probe client', () => probeClient.connection.close());
   // A registry of its own: its gauges share names with a worker's.
   const registry = componentRegistry();
-  const bridge = new Bridge({ nc, client, probeClient, logger: options.logger, pipeline, registry }, options.bridge);
+  const bridge = new Bridge(
+    { nc, client, probeClient, logger: options.logger, ...(pipeline ? { pipeline } : {}), registry },
+    options.bridge,
+  );
   await bridge.start();
   steps.add('bridge', () => bridge.close());
   return { client, probeClient, bridge, registry };

@@ -16,7 +16,8 @@ import type { OrderflowWorker } from '../../worker/worker';
 /** What the endpoint reports on. */
 export interface DevHealthTargets {
   readonly bridge: Bridge;
-  readonly workers: ReadonlyArray<{ readonly taskQueue: string; readonly worker: OrderflowWorker }>;
+  /** The workers running at the time of asking (with --watch, a reload may add or stop one). */
+  readonly workers: () => ReadonlyArray<{ readonly taskQueue: string; readonly worker: OrderflowWorker }>;
   /** The workers' registry and the bridge's, served as one. */
   readonly registries: readonly Registry[];
 }
@@ -45,7 +46,7 @@ export async function serveDevHealth(
 ): Promise<HealthServer | undefined> {
   if (metrics?.port === undefined) return undefined;
   const notPolling = (): string[] =>
-    workers
+    workers()
       .filter(({ worker }) => worker.worker.getState() !== 'RUNNING')
       .map(({ taskQueue, worker }) => `worker ${taskQueue}: ${worker.worker.getState().toLowerCase()}, not polling`);
   const health = await startHealthServer({
