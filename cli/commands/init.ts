@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 
 import type { InitReport } from '../../local/init/init';
 import { initProject } from '../../local/init/init';
-import { NEXT_COMMANDS } from '../../local/init/template';
+import { nextCommands } from '../../local/init/project';
 import { optionsFrom, tableCommand } from '../table-flags';
 
 /** What was written and the commands that take the project from here to running. */
@@ -19,23 +19,26 @@ export function renderInit(report: InitReport, cwd: string): string {
     ...report.files.map((f) => `  ${f.path.padEnd(width)}  ${f.about}`),
     '',
     'Next:',
-    ...[...cd, ...NEXT_COMMANDS].map((c) => `  ${c}`),
+    ...[...cd, ...nextCommands(report.language)].map((c) => `  ${c}`),
     '',
   ].join('\n');
 }
 
 export function registerInit(program: Command): void {
   tableCommand(program, 'init <dir>', 'init')
-    .description('write a small functions project to start from (package.json, functions.js, its test, a README)')
+    .description(
+      'write a small functions project to start from: TypeScript (src/functions.ts, its tests with the testing kit, tsconfig.json), or JavaScript with --javascript',
+    )
     .addHelpText('after', '\nExit codes: 0 written, 2 the folder is not empty or a flag is not valid.')
     .action((dir: string, flags: Record<string, unknown>) => {
-      const { projectName, orderflowSpec } = optionsFrom('init', flags);
+      const { projectName, orderflowSpec, javascript } = optionsFrom('init', flags);
       const cwd = process.cwd();
       const report = initProject({
         dir,
         cwd,
         ...(projectName !== undefined ? { name: projectName } : {}),
         ...(orderflowSpec !== undefined ? { orderflowSpec } : {}),
+        language: javascript ? 'javascript' : 'typescript',
       });
       process.stdout.write(renderInit(report, cwd));
     });

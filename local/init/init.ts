@@ -8,7 +8,8 @@ import path from 'node:path';
 
 import { ConfigError, UserError } from '../../shared/errors';
 import { packageNameFromFolder, packageNameProblem } from './package-name';
-import type { ProjectFile, ServerTool } from './template';
+import type { ProjectLanguage, ServerTool, ToolRanges } from './project';
+import type { ProjectFile } from './template';
 import { projectFiles } from './template';
 
 /** Thrown when the folder given to `orderflow init` cannot take a new project. */
@@ -27,11 +28,14 @@ export class ProjectFolderError extends UserError {
 /** What the project takes from the orderflow writing it. */
 export interface OrderflowPackage {
   readonly version: string;
-  /** orderflow's range of the Temporal SDK (`~1.24.0`). */
-  readonly temporalRange: string;
   /** orderflow's engines.node. */
   readonly nodeRange: string;
+  /** The TypeScript, tsx and Node types orderflow builds and tests with. */
+  readonly tools: ToolRanges;
+  /** The servers `orderflow dev` starts. */
   readonly servers: readonly ServerTool[];
+  /** The server the testing kit's pipeline tests run. */
+  readonly testServer: ServerTool;
 }
 
 export interface InitOptions {
@@ -41,6 +45,8 @@ export interface InitOptions {
   readonly name?: string;
   /** orderflow's dependency spec. Default: `^<this orderflow's version>`. */
   readonly orderflowSpec?: string;
+  /** Default: 'typescript'. */
+  readonly language?: ProjectLanguage;
   /** Where relative paths (`dir`, a tarball's) start. */
   readonly cwd: string;
 }
@@ -49,6 +55,7 @@ export interface InitReport {
   /** Absolute path of the project folder. */
   readonly dir: string;
   readonly name: string;
+  readonly language: ProjectLanguage;
   readonly orderflowSpec: string;
   readonly files: readonly ProjectFile[];
 }
@@ -65,16 +72,21 @@ interface ToolsModule {
   TOOLS: Record<string, { version: string; module: string; binary: string; envVar: string }>;
 }
 
-/** The servers `orderflow dev` starts, as scripts/tools.js pins them. */
-function serverTools(): ServerTool[] {
+/** A server binary as scripts/tools.js pins it. */
+function serverTool(name: string): ServerTool {
   // scripts/tools.js is plain CommonJS (it runs before dependencies are installed); dist/ ships it.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { TOOLS } = require('../../scripts/tools.js') as ToolsModule;
-  return ['nats-server', 'temporal'].map((name) => {
-    const tool = TOOLS[name];
-    if (!tool) throw new Error(`scripts/tools.js pins no ${name}`);
-    return { binary: tool.binary, envVar: tool.envVar, goInstall: `${tool.module}@${tool.version}` };
-  });
+  const tool = TOOLS[name];
+  if (!tool) throw new Error(`scripts/tools.js pins no ${name}`);
+  return { binary: tool.binary, envVar: tool.envVar, goInstall: `${tool.module}@${tool.version}` };
+}
+
+/** A range orderflow's package.json gives `name` (a dependency or, packed, a devDependency). */
+function rangeOf(pkg: PackageJson, name: string, file: string): string {
+  const range = pkg.dependencies?.[name] ?? pkg.devDependencies?.[name];
+  if (!range) throw new Error(`${file} names no ${name} version`);
+  return range;
 }
 
 /** This orderflow's package.json: the nearest one named orderflow above this file (source or dist/). */
@@ -84,11 +96,19 @@ export function ownPackage(from = __dirname): OrderflowPackage {
     if (fs.existsSync(file)) {
       const pkg = JSON.parse(fs.readFileSync(file, 'utf8')) as PackageJson;
       if (pkg.name === 'orderflow' && pkg.version) {
-        // A packed orderflow keeps its devDependencies in package.json; the runtime range is the fallback.
-        const temporalRange =
-          pkg.devDependencies?.['@temporalio/testing'] ?? pkg.dependencies?.['@temporalio/activity'];
-        if (!temporalRange) throw new Error(`${file} names no @temporalio/activity version`);
-        return { version: pkg.version, temporalRange, nodeRange: pkg.engines?.node ?? '>=20', servers: serverTools() };
+        // A packed orderflow keeps its devDependencies in package.json: the tools it was built with.
+        const tools = {
+          typescript: rangeOf(pkg, 'typescript', file),
+          tsx: rangeOf(pkg, 'tsx', file),
+          typesNode: rangeOf(pkg, '@types/node', file),
+        };
+        return {
+          version: pkg.version,
+          nodeRange: pkg.engines?.node ?? '>=20',
+          tools,
+          servers: [serverTool('nats-server'), serverTool('temporal')],
+          testServer: serverTool('temporal-time-skipping'),
+        };
       }
     }
     if (path.dirname(dir) === dir) throw new Error(`no package.json of orderflow above ${from}`);
@@ -132,6 +152,7 @@ function writeFiles(dir: string, files: readonly ProjectFile[]): void {
     fs.mkdirSync(dir, { recursive: true });
     for (const file of files) {
       current = path.join(dir, file.path);
+      fs.mkdirSync(path.dirname(current), { recursive: true });
       // 'wx': should a file appear in the folder meanwhile, fail rather than overwrite it.
       fs.writeFileSync(current, file.content, { flag: 'wx' });
     }
@@ -161,7 +182,8 @@ export function initProject(options: InitOptions, own: OrderflowPackage = ownPac
   const problem = folderProblem(dir);
   if (problem) throw new ProjectFolderError(dir, problem);
 
-  const files = projectFiles({ name, orderflowSpec, ...own });
+  const language = options.language ?? 'typescript';
+  const files = projectFiles({ name, orderflowSpec, language, ...own });
   writeFiles(dir, files);
-  return { dir, name, orderflowSpec, files };
+  return { dir, name, language, orderflowSpec, files };
 }

@@ -1,9 +1,10 @@
 /**
- * The code of the project `orderflow init` writes: `functions.js`, one function that charges an
- * order through an HTTP payments API with orderflow's idempotency key, and `functions.test.js`, its
- * unit test in Temporal's MockActivityEnvironment against a fake API served by the test. Kept as
- * strings here because the package ships only what TypeScript compiles (dist/). Plain JavaScript
- * (ES modules, `// @ts-check` with orderflow's types) so the project runs without a build step.
+ * The code of the JavaScript project `orderflow init --javascript` writes: `functions.js`, one
+ * function that charges an order through an HTTP payments API with orderflow's idempotency key,
+ * and `functions.test.js`, its unit test with orderflow's testing kit (runFunction) against a fake
+ * API served by the test. Kept as strings here because the package ships only what TypeScript
+ * compiles (dist/). Plain JavaScript (ES modules, `// @ts-check` with orderflow's types) so the
+ * project runs without a build step. The default, TypeScript, project is template-typescript.ts.
  * Template literals of the written code are escaped (`\${`, `` \` ``).
  */
 
@@ -106,17 +107,16 @@ export default definePipeline({ process: [chargeCard], dispatch: [] });
 
 export const FUNCTIONS_TEST_JS = `// @ts-check
 /**
- * chargeCard's unit test (\`npm test\`): the function runs as the activity orderflow's worker
- * hosts (activityOf) in Temporal's MockActivityEnvironment, against a fake payments API served
- * here on a free port. No NATS or Temporal server needed.
+ * chargeCard's unit test (\`npm test\`): runFunction, from orderflow's testing kit, runs it as
+ * orderflow's worker would (its idempotency key, attempt, signal and log), against a fake
+ * payments API served here on a free port. No NATS or Temporal server needed.
  */
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { after, before, test } from 'node:test';
 
-import { ApplicationFailure } from '@temporalio/activity';
-import { MockActivityEnvironment } from '@temporalio/testing';
-import { activityOf } from 'orderflow';
+import { NonRetryableError } from 'orderflow';
+import { runFunction } from 'orderflow/testing';
 
 import { chargeCard } from './functions.js';
 
@@ -168,37 +168,7 @@ after(async () => {
   await new Promise((resolve) => server.close(resolve));
 });
 
-/**
- * What the function logs (ctx.log, with the order, stage and function on every line), kept here
- * rather than printed, so the test's output is its results. Print \`logs\` to see them.
- * @type {{ level: string, message: string, meta?: Record<string, unknown> }[]}
- */
-const logs = [];
-/** Temporal's Logger interface, recording. */
-const logger = {
-  /** @param {string} level @param {string} message @param {Record<string, unknown>} [meta] */
-  log: (level, message, meta) => void logs.push({ level, message, meta }),
-  /** @param {string} message @param {Record<string, unknown>} [meta] */
-  trace: (message, meta) => logger.log('TRACE', message, meta),
-  /** @param {string} message @param {Record<string, unknown>} [meta] */
-  debug: (message, meta) => logger.log('DEBUG', message, meta),
-  /** @param {string} message @param {Record<string, unknown>} [meta] */
-  info: (message, meta) => logger.log('INFO', message, meta),
-  /** @param {string} message @param {Record<string, unknown>} [meta] */
-  warn: (message, meta) => logger.log('WARN', message, meta),
-  /** @param {string} message @param {Record<string, unknown>} [meta] */
-  error: (message, meta) => logger.log('ERROR', message, meta),
-};
-
-/**
- * What orderflow hands the activity: the order and where it stands. \`revision\` is a digest of the
- * order's content in a real run; any fixed string will do here.
- * @param {import('orderflow').Order} order
- * @returns {import('orderflow').FunctionInput}
- */
-const inputFor = (order) => ({ stage: 'process', order, revision: 'test', previous: {} });
-
-/** @param {string} orderId @param {number} unitPrice @returns {import('orderflow').Order} */
+/** @param {string} orderId @param {number} unitPrice */
 const orderOf = (orderId, unitPrice) => ({
   orderId,
   customerId: 'C-1',
@@ -209,32 +179,23 @@ const orderOf = (orderId, unitPrice) => ({
   ],
 });
 
-/**
- * Runs chargeCard as Temporal would on \`attempt\`. The environment holds no connection or timer
- * (nothing to close); a new one per run, as each attempt of a real activity gets its own context.
- * @param {import('orderflow').Order} order
- */
-function charge(order, attempt = 1) {
-  return new MockActivityEnvironment({ attempt }, { logger }).run(activityOf(chargeCard), inputFor(order));
-}
-
 test('chargeCard - posts the order total with the idempotency key and returns the charge', async () => {
-  const step = await charge(orderOf('A-1', 12.5));
+  const run = await runFunction(chargeCard, orderOf('A-1', 12.5));
 
   const sent = requests.filter((r) => r.body.orderId === 'A-1');
   assert.equal(sent.length, 1);
-  assert.equal(sent[0].key, step.idempotencyKey);
-  assert.match(step.idempotencyKey, /A-1/); // made from the order ID: stable across attempts
+  assert.equal(sent[0].key, run.idempotencyKey);
+  assert.match(run.idempotencyKey, /A-1/); // made from the order ID: stable across attempts
   // 2 × 12.50 + 3 × 0.10, summed in cents: exactly 25.3.
   assert.deepEqual(sent[0].body, { orderId: 'A-1', amount: 25.3, currency: 'EUR' });
-  assert.deepEqual(step.result, { chargeId: charged.get(step.idempotencyKey).chargeId, amount: 25.3 });
-  const line = logs.find((l) => l.message === 'card charged' && l.meta?.orderId === 'A-1');
-  assert.equal(line?.meta?.chargeId, charged.get(step.idempotencyKey).chargeId);
+  assert.deepEqual(run.result, { chargeId: charged.get(run.idempotencyKey).chargeId, amount: 25.3 });
+  const line = run.logs.find((l) => l.message === 'card charged');
+  assert.equal(line?.attrs.chargeId, charged.get(run.idempotencyKey).chargeId);
 });
 
-test('chargeCard - a second run of the same order sends the same key and gets the same charge', async () => {
-  const first = await charge(orderOf('A-2', 5));
-  const second = await charge(orderOf('A-2', 5), 2);
+test('chargeCard - a second attempt for the same order sends the same key and gets the same charge', async () => {
+  const first = await runFunction(chargeCard, orderOf('A-2', 5));
+  const second = await runFunction(chargeCard, orderOf('A-2', 5), { attempt: 2 });
 
   assert.equal(second.idempotencyKey, first.idempotencyKey);
   assert.equal(requestsWith(first.idempotencyKey), 2);
@@ -243,11 +204,8 @@ test('chargeCard - a second run of the same order sends the same key and gets th
 });
 
 test('chargeCard - a declined card fails at once (non-retryable) with the reason', async () => {
-  const order = orderOf('A-3', 600); // 1200.30: over the fake API's limit
-
-  await assert.rejects(charge(order), (err) => {
-    assert.ok(err instanceof ApplicationFailure, \`expected an ApplicationFailure, got \${err}\`);
-    assert.equal(err.nonRetryable, true);
+  await assert.rejects(runFunction(chargeCard, orderOf('A-3', 600)), (err) => {
+    assert.ok(err instanceof NonRetryableError, \`expected a NonRetryableError, got \${err}\`);
     assert.equal(err.type, 'PaymentRefused');
     assert.match(err.message, /402.*card declined/);
     return true;
@@ -257,15 +215,15 @@ test('chargeCard - a declined card fails at once (non-retryable) with the reason
 test('chargeCard - a server error is retried, and the retry sends the same key', async () => {
   const order = orderOf('flaky-1', 5);
 
-  await assert.rejects(charge(order), (err) => {
-    // A plain Error: Temporal retries it under chargeCard's retry policy.
-    assert.ok(!(err instanceof ApplicationFailure && err.nonRetryable), \`expected a retryable error, got \${err}\`);
+  await assert.rejects(runFunction(chargeCard, order), (err) => {
+    // A plain Error: orderflow retries it under chargeCard's retry policy.
+    assert.ok(!(err instanceof NonRetryableError), \`expected a retryable error, got \${err}\`);
     assert.match(String(err), /503/);
     return true;
   });
-  const retried = await charge(order, 2);
+  const retried = await runFunction(chargeCard, order, { attempt: 2 });
 
   assert.equal(requestsWith(retried.idempotencyKey), 2);
-  assert.equal(/** @type {{ amount: number }} */ (retried.result).amount, 10.3);
+  assert.equal(retried.result.amount, 10.3);
 });
 `;

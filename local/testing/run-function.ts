@@ -30,11 +30,15 @@ export interface RunFunctionOptions<Results = AnyResults> {
   readonly signal?: AbortSignal;
 }
 
-/** One line the function logged through `ctx.log`. */
+/**
+ * One line the function logged through `ctx.log`. Its own types rather than the SDK's, which would
+ * make a consumer's compiler read Temporal's (and need `skipLibCheck`).
+ */
 export interface LogLine {
-  readonly level: LogLevel;
+  readonly level: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   readonly message: string;
-  readonly attrs: LogMetadata;
+  /** The order, stage and function, and what the function gave. */
+  readonly attrs: Readonly<Record<string, unknown>>;
 }
 
 /** What one run of a function gave and reported. */

@@ -11,6 +11,7 @@ import path from 'node:path';
 
 import type { ConnectionLike } from '@temporalio/client';
 import { msToTs } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
 
 import { openConnection } from '../../shared/temporal/connect';
 import { LaunchedServer } from '../servers/launched-server';
@@ -34,11 +35,17 @@ const RETENTION = '1 day';
 /**
  * The server's dynamic config. The timer queue may fire a timer up to `timerProcessorMaxTimeShift`
  * late (1 s by default), and every skip waits for it: 50 ms makes a skip take tens of milliseconds.
+ * One partition per task queue: with the default four, a test's few pollers leave a new task
+ * where none waits for seconds (local/servers/temporal-server.ts says more).
  */
 const DYNAMIC_CONFIG = `frontend.WorkflowTimeSkippingEnabled:
   - value: true
 history.timerProcessorMaxTimeShift:
   - value: 50ms
+matching.numTaskqueueWritePartitions:
+  - value: 1
+matching.numTaskqueueReadPartitions:
+  - value: 1
 `;
 
 function sqliteStore(): string {
@@ -165,7 +172,6 @@ export class TimeSkippingServer extends LaunchedServer {
       return await connection.withDeadline(Date.now() + READY_CHECK_TIMEOUT_MS, async () => {
         try {
           await connection.workflowService.describeNamespace({ namespace: NAMESPACE });
-          return true;
         } catch {
           await connection.workflowService.registerNamespace({
             namespace: NAMESPACE,
@@ -173,6 +179,15 @@ export class TimeSkippingServer extends LaunchedServer {
           });
           return false; // checked again on the next poll
         }
+        // The frontend knows a new namespace at once; matching only once its cache refreshes, and a
+        // worker polling before then waits seconds for its first task. Matching answering for the
+        // namespace is the sign.
+        await connection.workflowService.describeTaskQueue({
+          namespace: NAMESPACE,
+          taskQueue: { name: 'orderflow-readiness' },
+          taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+        });
+        return true;
       });
     } catch {
       return false;

@@ -45,6 +45,14 @@ export const LOCAL_OPTIONS = {
     defaultLabel: '^ this version',
     readme: { default: '`^` the running version' },
   }),
+  /** Write a JavaScript project instead of a TypeScript one. Default: off. */
+  javascript: option({
+    flag: '--javascript',
+    commands: ['init'],
+    ...onOff(),
+    help: 'write a JavaScript project (functions.js, node --test) instead of a TypeScript one',
+    defaultLabel: 'off',
+  }),
   /** The project's npm package name. Default: the folder's name, made valid. */
   projectName: option({
     flag: '--name <name>',

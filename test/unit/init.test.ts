@@ -47,15 +47,20 @@ describe('init - package names', () => {
 });
 
 describe('init - what the project takes from orderflow', () => {
-  it("init - reads orderflow's version and Temporal range from its package.json", () => {
+  it("init - reads orderflow's version and its tools' ranges from its package.json", () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
     const own = ownPackage();
     expect(own).toMatchObject({
       version: pkg.version,
-      temporalRange: pkg.devDependencies['@temporalio/testing'],
       nodeRange: pkg.engines.node,
+      tools: {
+        typescript: pkg.devDependencies.typescript,
+        tsx: pkg.dependencies.tsx,
+        typesNode: pkg.devDependencies['@types/node'],
+      },
     });
     expect(own.servers.map((s) => s.binary)).toEqual(['nats-server', 'temporal']);
+    expect(own.testServer.goInstall).toMatch(/^go\.temporal\.io\/server\/cmd\/server@v/);
   });
 
   it('init - a version range is written as given; a local path is made absolute', () => {
@@ -74,8 +79,39 @@ describe('init - writing the project', () => {
   beforeEach(() => (tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'orderflow-init-unit-'))));
   afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-  it('init - writes every file into a new folder, named after it, with orderflow at ^ its version', () => {
+  it('init - writes a TypeScript project by default: functions and tests under src/, tsconfig, typecheck script', () => {
     const report = initProject({ dir: 'Shop', cwd: tmp });
+
+    expect(report.language).toBe('typescript');
+    expect(fs.readdirSync(report.dir).sort()).toEqual([
+      '.gitignore',
+      'README.md',
+      'package.json',
+      'src',
+      'tsconfig.json',
+    ]);
+    expect(fs.readdirSync(path.join(report.dir, 'src')).sort()).toEqual([
+      'fake-payments.ts',
+      'functions.test.ts',
+      'functions.ts',
+      'pipeline.test.ts',
+    ]);
+    const pkg = JSON.parse(fs.readFileSync(path.join(report.dir, 'package.json'), 'utf8'));
+    expect(pkg.scripts).toEqual({
+      test: 'node --import tsx --test src/*.test.ts',
+      typecheck: 'tsc',
+      dev: 'orderflow dev --functions src/functions.ts --watch',
+      worker: 'orderflow worker --functions src/functions.ts',
+    });
+    const readme = fs.readFileSync(path.join(report.dir, 'README.md'), 'utf8');
+    expect(readme).toContain(
+      'npm install\nnpm test\nnpx orderflow dev --functions src/functions.ts\nnpm run typecheck\n',
+    );
+    expect(readme).toContain('go install go.temporal.io/server/cmd/server@');
+  });
+
+  it('init - with javascript, writes every file into a new folder, named after it, with orderflow at ^ its version', () => {
+    const report = initProject({ dir: 'Shop', cwd: tmp, language: 'javascript' });
 
     expect(report.dir).toBe(path.join(tmp, 'Shop'));
     expect(fs.readdirSync(report.dir).sort()).toEqual(
@@ -89,7 +125,7 @@ describe('init - writing the project', () => {
       scripts: {
         test: 'node --test',
         worker: 'orderflow worker --functions ./functions.js',
-        dev: 'orderflow dev --functions ./functions.js',
+        dev: 'orderflow dev --functions ./functions.js --watch',
       },
     });
     const readme = fs.readFileSync(path.join(report.dir, 'README.md'), 'utf8');
@@ -100,7 +136,7 @@ describe('init - writing the project', () => {
   it('init - writes into an empty folder, with the name given', () => {
     const report = initProject({ dir: tmp, cwd: '/', name: '@acme/orders' });
     expect(JSON.parse(fs.readFileSync(path.join(tmp, 'package.json'), 'utf8')).name).toBe('@acme/orders');
-    expect(report.files.map((f) => f.path)).toContain('functions.js');
+    expect(report.files.map((f) => f.path)).toContain('src/functions.ts');
   });
 
   it('init - refuses a folder with files and a file in its place, changing nothing', () => {
