@@ -6,9 +6,9 @@
  * The rule for a function the module no longer defines: the new workers keep hosting it (as
  * `retired` would) while a running run's plan still calls it, so no run waits for ever on a
  * function nobody hosts; refusing the reload instead would lose the user's edit. A function
- * removed by this very reload is kept whatever the runs say: a run that the old workers plan
- * between the check and their shutdown would be missed, and hosting a function one generation
- * too long costs nothing.
+ * removed by this very reload is kept whatever the runs say: a run that the old build plans
+ * between the check and the switch to the new one would be missed, and hosting a function one
+ * build too long costs nothing.
  */
 
 /** What one load of the module gave. */

@@ -4,6 +4,7 @@
  * on (source-watch.ts), and a build derived over those files' content as well as the pipeline, so
  * that an edit of a helper the functions call is a new build too.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 
 import type { Pipeline } from '../../../activities/define';
@@ -43,8 +44,10 @@ export class WatchedModule {
 
   /** Loads a fresh copy. Rejects as loadPipeline does (a FunctionsModuleError), the copy let go. */
   async load(): Promise<FreshLoad> {
-    // Watched before it loads: a module that does not compile may never be reported as read.
-    this.watch.add(path.resolve(this.modulePath));
+    // Watched before it loads: a module that does not compile may never be reported as read. One
+    // that is not there is loadPipeline's to report.
+    const file = path.resolve(this.modulePath);
+    if (fs.existsSync(file)) this.watch.add(file);
     const before = this.watch.snapshot();
     const copy = freshCopy((file) => this.watch.add(file));
     try {
