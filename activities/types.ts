@@ -51,15 +51,17 @@ type NotJson =
  * strings, numbers, booleans and null. `undefined` is allowed where JSON drops it without a
  * trace (an optional property; the whole result, which becomes null), not inside a list.
  */
-export type JsonSafe<T> = T extends string | number | boolean | null | undefined | void
-  ? T
-  : T extends NotJson
-    ? never
-    : T extends readonly unknown[]
-      ? { [K in keyof T]: JsonSafe<Exclude<T[K], undefined>> }
-      : T extends object
-        ? { [K in keyof T]: K extends symbol ? never : JsonSafe<T[K]> }
-        : never;
+export type JsonSafe<T> = [T] extends [JsonValue]
+  ? T // already JSON (JsonValue itself among them: mapping its recursion would never end)
+  : T extends string | number | boolean | null | undefined | void
+    ? T
+    : T extends NotJson
+      ? never
+      : T extends readonly unknown[]
+        ? { [K in keyof T]: JsonSafe<Exclude<T[K], undefined>> }
+        : T extends object
+          ? { [K in keyof T]: K extends symbol ? never : JsonSafe<T[K]> }
+          : never;
 
 /** A result as later functions read it: JSON's copy, `undefined` (a function returning nothing) as null. */
 export type Stored<R> = [R] extends [void] ? null : R extends undefined ? null : R;
@@ -76,6 +78,29 @@ export interface RetryOptions {
   readonly maximumInterval?: Duration;
   /** Error types (an ApplicationFailure's type, or an Error's name) never retried. Default: none. */
   readonly nonRetryableErrorTypes?: readonly string[];
+}
+
+/**
+ * How often all workers together may call a function: at most `limit` calls per `period`
+ * (`{ limit: 50, period: '1s' }`). Calls beyond it wait (README: Rate and concurrency limits).
+ */
+export interface RateLimit {
+  /** Calls per period, a whole number ≥ 1. */
+  readonly limit: number;
+  /** The period, at least 1 ms. Default: '1s'. */
+  readonly period?: Duration;
+}
+
+/**
+ * How many calls of a function may run at once across all workers: at most `limit`, or with
+ * `key`, at most `limit` per key (`key: (order) => order.customerId`). Permits are leases in the
+ * effects bucket, renewed while the call runs, so a killed worker's come back after a TTL.
+ */
+export interface ConcurrencyLimit {
+  /** Calls at once, a whole number ≥ 1. */
+  readonly limit: number;
+  /** The order's key: calls with different keys do not wait for each other. Default: one key. */
+  readonly key?: (order: Order) => string;
 }
 
 /** A logger bound to the order, stage and function: every line carries them. */
