@@ -12,7 +12,7 @@ import type { Registry } from 'prom-client';
 
 import type { BridgeOptions } from '../shared/config/run-options';
 import { STAGES, STREAM } from '../workflows/names';
-import type { Stage } from '../workflows/names';
+import type { Stage, StageName } from '../workflows/names';
 import { trackConnection } from '../shared/nats/connection-state';
 import type { ServerFeatures } from '../shared/nats/server-features';
 import { featuresOf } from '../shared/nats/server-features';
@@ -27,6 +27,9 @@ import { newCounters } from './counters';
 import { BrokerPause } from './gates/broker-pause';
 import { watchTemporal, watchWorkers } from './gates/fault-watches';
 import { IntakeGate } from './gates/intake-gate';
+import { OperatorPauses } from './gates/operator-pause';
+import { describePause, serverDeadline } from '../shared/pause/stage-pause';
+import type { StagePause } from '../shared/pause/stage-pause';
 import { ACK_METRICS_SUBJECT, systemEvent } from '../shared/observability/monitor-events';
 import { BridgeMetrics } from './metrics';
 import { componentRegistry } from '../shared/observability/registry';
@@ -58,6 +61,9 @@ export interface BridgeDeps {
   readonly identity?: BridgeIdentity;
 }
 
+/** Gate key of an operator's pause. */
+const OPERATOR_KEY = 'operator';
+
 export class Bridge {
   private readonly js: JetStreamClient;
   private readonly health: TemporalHealth;
@@ -75,6 +81,8 @@ export class Bridge {
   /** Whether runs carry orderflow's search attributes: only when registered on the namespace (checked at start). */
   private searchAttributes = false;
   private standby: { close(): void } | undefined;
+  /** Operators' pauses of the stages (`orderflow pause`), watched in ORDERFLOW_PAUSES. */
+  private readonly operatorPauses: OperatorPauses;
 
   constructor(
     private readonly deps: BridgeDeps,
@@ -103,7 +111,19 @@ export class Bridge {
       gates: this.gates,
       ...(deps.pipeline ? { pipeline: deps.pipeline } : {}),
     });
+    this.operatorPauses = new OperatorPauses(options.stages, (stage, pause) => this.honour(stage, pause), deps.logger);
     this.consumers = options.stages.map((name, i) => this.stageConsumer(STAGES[name], this.gates[i]!));
+  }
+
+  /**
+   * An operator's pause of `stage` began, changed or ended: its gate closes (or opens) under the
+   * operator's key, and the pause at the server is brought to the deadline of either that holds.
+   */
+  private honour(stage: StageName, pause: StagePause | undefined): void {
+    const i = this.options.stages.indexOf(stage);
+    if (pause) this.gates[i]?.close(OPERATOR_KEY, describePause(pause), 'operator');
+    else this.gates[i]?.open(OPERATOR_KEY);
+    void this.pauses[i]?.refresh();
   }
 
   /** The consumer of one stage, behind its gate, over the bridge's connections. */
@@ -120,6 +140,7 @@ export class Bridge {
         logger: deps.logger,
         histograms: this.metricSet.stage(stage),
         searchAttributes: () => this.searchAttributes,
+        operatorPause: () => this.operatorPauses.current(stage.name),
       },
       { ...options, stuck: { afterMs: options.stuckAfterMs, checkEveryMs: options.stuckCheckMs } },
     );
@@ -141,7 +162,8 @@ export class Bridge {
     if (this.closing) reasons.push('shutting down');
     if (this.deps.nc.isClosed() || !this.nats.connected) reasons.push('NATS disconnected');
     for (const [i, gate] of this.gates.entries()) {
-      for (const reason of gate.reasons) reasons.push(`${this.options.stages[i]}: ${reason}`);
+      // An operator's pause is no fault: the bridge is ready, and told to take nothing of the stage.
+      for (const reason of gate.faultReasons) reasons.push(`${this.options.stages[i]}: ${reason}`);
     }
     return reasons;
   }
@@ -179,6 +201,8 @@ export class Bridge {
     if (this.options.standby)
       this.standby = startStandby(this.deps.nc, this.features, this.consumers, this.deps.identity);
     this.watchAckSamples();
+    // Before the first pull: a stage an operator paused is not pulled at all.
+    await this.operatorPauses.start(this.deps.nc);
     // Before the first pull: a bridge started against a Temporal that cannot take work takes nothing.
     await this.health.start();
     await this.pauseAtBrokerWithGates();
@@ -224,10 +248,16 @@ export class Bridge {
         features: this.features,
         logger: this.deps.logger,
         leaseMs: this.options.pauseLeaseMs,
+        operatorUntil: () => {
+          const held = this.operatorPauses.current(name);
+          return held && serverDeadline(held);
+        },
       });
       this.pauses.push(pause);
-      this.gates[i]!.onChange((reasons) => {
-        if (reasons.length > 0) void pause.hold(reasons.join('; '));
+      const gate = this.gates[i]!;
+      // Held for the system's faults only; an operator's pause is the operator's command's at the server.
+      gate.onChange(() => {
+        if (gate.faulted) void pause.hold(gate.faultReasons.join('; '));
         else void pause.release();
       });
     }
@@ -246,6 +276,7 @@ export class Bridge {
       await Promise.all(this.consumers.map((c) => c.stop(this.options.shutdownGraceMs)));
       this.standby?.close();
       await Promise.all([this.health.stop(), ...this.presence.map((p) => p.stop())]);
+      this.operatorPauses.stop();
       // Not released: a pause this bridge holds lapses with its lease, as if the bridge had died.
       await Promise.all(this.pauses.map((p) => p.stop()));
       this.deps.logger.info('bridge stopped', { ...this.counters });

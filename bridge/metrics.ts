@@ -10,6 +10,7 @@ import { Counter, Gauge, Histogram } from 'prom-client';
 import { BUCKETS, liveGauge } from '../shared/observability/registry';
 import type { Stage } from '../workflows/names';
 import type { BridgeCounters } from './counters';
+import type { StagePause } from '../shared/pause/stage-pause';
 import type { StageHistograms } from './consumer/stage-consumer';
 
 export interface BridgeHealth {
@@ -27,6 +28,8 @@ export interface StageState {
   readonly intakePaused: boolean;
   /** Whether this bridge takes the stage's work: always, or as a warm standby while it holds the pin. */
   readonly active: boolean;
+  /** The operator's pause this bridge honours now (`orderflow pause`), if any. */
+  readonly operatorPause: StagePause | undefined;
 }
 
 export interface BridgeState {
@@ -99,6 +102,34 @@ function registerStageGauges(registry: Registry, state: () => BridgeState): void
   }
 }
 
+/**
+ * Operators' pauses: `orderflow_stage_paused{stage, by, reason}` 1 while this bridge honours one
+ * (0 with empty labels otherwise), and its deadline as `orderflow_stage_paused_until_seconds`.
+ */
+function registerPauseGauges(registry: Registry, state: () => BridgeState): void {
+  new Gauge({
+    name: 'orderflow_stage_paused',
+    help: "1 while an operator's pause (orderflow pause) stops this bridge taking the stage's orders: who and why as labels.",
+    labelNames: ['stage', 'by', 'reason'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const { stage, operatorPause: p } of state().stages)
+        this.set({ stage: stage.name, by: p?.by ?? '', reason: p?.reason ?? '' }, p ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'orderflow_stage_paused_until_seconds',
+    help: "When the operator's pause of the stage ends by itself, in Unix seconds; 0 when none or until resumed.",
+    labelNames: ['stage'],
+    registers: [registry],
+    collect() {
+      for (const { stage, operatorPause: p } of state().stages)
+        this.set({ stage: stage.name }, p?.until ? Date.parse(p.until) / 1000 : 0);
+    },
+  });
+}
+
 /** The bridge's health as gauges, read at each scrape. */
 function registerHealthGauges(registry: Registry, state: () => BridgeState): void {
   liveGauge(
@@ -125,6 +156,7 @@ export class BridgeMetrics {
   constructor(registry: Registry, state: () => BridgeState) {
     registerStageCounters(registry, state);
     registerStageGauges(registry, state);
+    registerPauseGauges(registry, state);
     this.workflowStart = new Histogram({
       name: 'orderflow_workflow_start_seconds',
       help: 'Time to start a workflow or attach to it.',

@@ -15,8 +15,10 @@ import { registerDlq } from './commands/dlq';
 import { registerInit } from './commands/init';
 import { registerMonitor } from './commands/monitor';
 import { registerProvision } from './commands/provision';
+import { registerPause } from './commands/pause';
 import { registerPublish } from './commands/publish';
 import { registerReplay } from './commands/replay';
+import { registerResume } from './commands/resume';
 import { registerRerun } from './commands/rerun';
 import { registerPlan } from './commands/plan';
 import { registerStatus } from './commands/status';
@@ -45,6 +47,8 @@ export function buildProgram(): Command {
   registerRerun(program);
   registerMonitor(program);
   registerDashboard(program);
+  registerPause(program);
+  registerResume(program);
   const exitOverride = (command: Command): void => {
     command.exitOverride();
     command.commands.forEach(exitOverride);

@@ -89,7 +89,7 @@ async function watchStuck(
       if (done.aborted) break;
       const run = await call(() => ctx.client.workflow.getHandle(workflowId, runId).describe()).catch(() => undefined);
       const attempt = run?.raw.pendingWorkflowTask?.attempt ?? 0;
-      if (attempt >= 2 && ctx.gate.isOpen) {
+      if (attempt >= 2 && !ctx.gate.faulted) {
         if (failingSince === undefined) {
           failingSince = Date.now();
           ctx.onStuckChange?.(true);

@@ -32,6 +32,8 @@ export interface FetchPullDeps {
 export class FetchPull {
   /** The pull waiting for messages now, if any. */
   private current: { stop(): void } | undefined;
+  /** Whether a pull request is out (sent, not yet ended). */
+  pulling = false;
 
   constructor(private readonly deps: FetchPullDeps) {}
 
@@ -55,6 +57,7 @@ export class FetchPull {
 
   /** One fetch for the free slots, each message taken as it arrives. */
   private async pullOnce(stopping: AbortSignal): Promise<void> {
+    this.pulling = true;
     try {
       const batch = await this.deps.consumer.fetch({
         max_messages: this.deps.slots.free,
@@ -68,6 +71,7 @@ export class FetchPull {
       await sleep(RETRY_MS, stopping);
     } finally {
       this.current = undefined;
+      this.pulling = false;
     }
   }
 

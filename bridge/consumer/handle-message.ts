@@ -165,7 +165,8 @@ async function handleOne(msg: JsMsg, ctx: HandlerContext, abort: AbortSignal, lo
   };
   try {
     for (;;) {
-      await ctx.gate.whenOpen(scope.signal);
+      // Only a fault holds a message taken already: an operator's pause stops pulling, not runs.
+      await ctx.gate.whenOpen(scope.signal, 'faults');
       const outcome: Outcome = scope.signal.aborted ? { type: 'interrupted', workflowId } : await attempt(ctx, at);
       const decision = decide(outcome, ctx.policy);
       // `hold` (a system fault): back to the gate, uncharged, the ticker keeping the message alive.

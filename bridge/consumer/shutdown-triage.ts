@@ -74,10 +74,10 @@ export async function whyRunCannotFinish(
 export async function handBackWhatCannotFinish(inFlight: InFlight, until: AbortSignal): Promise<void> {
   const { held, gate, logger } = inFlight;
   while (!until.aborted && held.size > 0) {
-    if (!gate.isOpen) {
+    if (gate.faulted) {
       logger.info('intake closed by a system fault; handing every order in flight back now', {
         inFlight: held.size,
-        reasons: gate.reasons.join('; '),
+        reasons: gate.faultReasons.join('; '),
       });
       for (const own of held.values()) own.abort();
       return;

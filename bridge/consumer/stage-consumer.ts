@@ -18,6 +18,7 @@ import type { ServerFeatures } from '../../shared/nats/server-features';
 import { Pulse } from './pulse';
 import { childSignal } from '../../shared/waits';
 import type { Stage } from '../../workflows/names';
+import type { StagePause } from '../../shared/pause/stage-pause';
 import type { ApplyContext } from '../decision/apply-decision';
 import { applyDecision, settle } from '../decision/apply-decision';
 import type { DecisionPolicy, Outcome } from '../decision/decision';
@@ -60,6 +61,8 @@ export interface StageConsumerDeps {
   readonly histograms: StageHistograms;
   /** Whether runs are started with orderflow's search attributes (the bridge knows once started). Default: never. */
   readonly searchAttributes?: () => boolean;
+  /** The operator's pause of the stage in force now (`orderflow pause`), if any. Default: never paused. */
+  readonly operatorPause?: () => StagePause | undefined;
 }
 
 /** A stage's histograms, in seconds: labelled children of the bridge's prom-client histograms. */
@@ -96,6 +99,8 @@ export class StageConsumer {
   private loop: Promise<void> | undefined;
   /** Whether this bridge holds the consumer's pin (warm standby); logged when it changes. */
   readonly role: StandbyRole;
+  /** The pull running now, which tells whether a pull request is out. */
+  private puller: { readonly pulling: boolean } | undefined;
 
   constructor(
     readonly stage: Stage,
@@ -140,7 +145,17 @@ export class StageConsumer {
   }
 
   get intakePaused(): boolean {
-    return !this.deps.gate.isOpen;
+    return this.deps.gate.faulted;
+  }
+
+  /**
+   * The operator's pause this bridge honours now: in force, and no pull request of the stage out
+   * (one sent before the pause may still bring orders until it expires, on a server without
+   * consumer pause). Undefined otherwise.
+   */
+  get operatorPause(): StagePause | undefined {
+    const pause = this.deps.operatorPause?.();
+    return pause && !this.puller?.pulling ? pause : undefined;
   }
 
   /** Binds to the durable consumer and starts pulling. */
@@ -152,14 +167,14 @@ export class StageConsumer {
   }
 
   private pull({ consumer }: BoundConsumer): Promise<void> {
-    const pull = new FetchPull({
+    const pull = (this.puller = new FetchPull({
       consumer,
       slots: this.slots,
       gate: this.deps.gate,
       logger: this.log,
       expiresMs: this.options.fetchExpiresMs,
       take: (msg) => this.run(msg, true),
-    });
+    }));
     return pull.run(this.stopping.signal);
   }
 
@@ -167,7 +182,7 @@ export class StageConsumer {
     const ttlNs = config.priority_timeout ?? 0;
     const sizes = pinnedPullSizes(this.options.maxInFlight, ttlNs / 1e6);
     this.log.info('warm standby: pulling in the priority group', { ...sizes, takeoverMs: ttlNs / 1e6 });
-    const pull = new PinnedPull(
+    const pull = (this.puller = new PinnedPull(
       {
         consumer,
         consumerName: this.stage.consumer,
@@ -182,7 +197,7 @@ export class StageConsumer {
         handBack: (msg) => void settle(msg, NOT_STARTED, this.applying, this.log),
       },
       sizes,
-    );
+    ));
     await pull.run(this.stopping.signal);
   }
 

@@ -5,6 +5,10 @@
  * the deadline is pushed forward every `renewEveryMs` while held, so a bridge that dies or stops
  * cannot leave the pipeline paused for longer than one lease; the server resumes by itself.
  *
+ * An operator's pause of the stage (`orderflow pause`, with its deadline at the server) composes
+ * with it: paused while either holds. Each deadline this sends reaches at least to the operator's,
+ * and a release while the operator's pause holds pauses to its deadline instead of resuming.
+ *
  * On a server without consumer pause this does nothing (and says so once): the bridge's own
  * client-side pause is all there is. Failures (NATS may be away too) are logged once per change
  * of state and never thrown into the caller; every timer ends on stop().
@@ -33,6 +37,11 @@ export interface BrokerPauseOptions {
    * renewal or two may fail (NATS briefly away) before the lease lapses. Default: leaseMs / 3.
    */
   readonly renewEveryMs?: number;
+  /**
+   * The deadline of an operator's pause of these consumers now in force, if any: never shortened,
+   * never lifted here. Default: none.
+   */
+  readonly operatorUntil?: () => Date | undefined;
 }
 
 export const DEFAULT_PAUSE_LEASE_MS = 30_000;
@@ -105,6 +114,16 @@ export class BrokerPause {
     return this.enqueue();
   }
 
+  /**
+   * An operator's pause began, changed or ended: while held, the deadline is sent again at once
+   * (the operator's resume lifted it at the server, say). Not held: nothing (the operator's
+   * command paused or resumed the server itself).
+   */
+  refresh(): Promise<void> {
+    if (this.stopped || !this.paused) return this.chain;
+    return this.enqueue();
+  }
+
   /** Resumes the consumers and stops renewing. Not held: nothing. Resolves once the server was asked. */
   release(): Promise<void> {
     if (this.stopped || !this.paused) return this.chain;
@@ -135,10 +154,15 @@ export class BrokerPause {
   /** Brings the server to what is wanted now (held or released), then schedules the next turn. */
   private async apply(): Promise<void> {
     if (this.stopped) return;
+    const operatorUntil = this.options.operatorUntil?.();
     if (this.paused) {
-      const until = new Date(Date.now() + this.leaseMs);
+      const until = new Date(Math.max(Date.now() + this.leaseMs, operatorUntil?.getTime() ?? 0));
       this.latestSent = Math.max(this.latestSent, until.getTime());
       if (await this.onEveryConsumer('pause', until)) this.confirmedUntil = until;
+    } else if (this.resumeOwed && operatorUntil) {
+      // The operator's pause outlives the fault: left at the server with its own deadline.
+      if (await this.onEveryConsumer('pause', operatorUntil)) this.resumeOwed = false;
+      if (!this.resumeOwed) this.confirmedUntil = undefined;
     } else if (this.resumeOwed) {
       if (await this.onEveryConsumer('resume')) this.resumeOwed = false;
       // Past every deadline sent, the server has resumed them by itself.

@@ -81,6 +81,11 @@ export class PinnedPull {
     });
   }
 
+  /** Whether a pull is running (its session not ended). */
+  get pulling(): boolean {
+    return this.session !== undefined;
+  }
+
   /** Pulls until `stopping` aborts, pausing while intake is closed. */
   async run(stopping: AbortSignal): Promise<void> {
     while (!stopping.aborted) {

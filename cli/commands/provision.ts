@@ -125,6 +125,7 @@ function supportLines(support: SupportReport, dryRun: boolean): string[] {
     `stream    ORDERS_DLQ         ${state(support.deadLetters)} (dead letters)`,
     `kv        ORDERFLOW_EFFECTS  ${state(support.effects)} (side effects of the functions)`,
     `obj       ORDERFLOW_DLQ_PAYLOADS ${state(support.deadLetterPayloads)} (dead letters too large for one message)`,
+    `kv        ORDERFLOW_PAUSES   ${state(support.pauses)} (operators' stage pauses)`,
   ];
 }
 

@@ -12,6 +12,7 @@ import type { OrderTimeline, RunView, StageTimeline } from '../../operate/status
 import { orderTimeline } from '../../operate/status/order-timeline';
 import type { PipelineSummary } from '../../operate/status/pipeline-summary';
 import { pipelineSummary } from '../../operate/status/pipeline-summary';
+import { describePause } from '../../shared/pause/stage-pause';
 import { renderStandby, standbyBridges } from '../../operate/status/standby-bridges';
 import { connectTemporal } from '../../shared/temporal/connect';
 import type { Client } from '@temporalio/client';
@@ -152,8 +153,19 @@ function renderSummary(s: PipelineSummary): string {
     table(workflows),
     '',
     `dead letters: ${s.deadLetters.total} (${dl})`,
+    ...pauseLines(s.pauses),
     `recent ack delays: ${acks}`,
   ].join('\n');
+}
+
+/** Each stage an operator paused: who, why, until when; a pause whose --until passed, as ended. */
+function pauseLines(pauses: PipelineSummary['pauses']): string[] {
+  if (pauses.length === 0) return ['paused: no stage'];
+  return pauses.map((p) =>
+    p.inForce
+      ? `stage ${p.stage} PAUSED: ${describePause(p)} (since ${p.since})`
+      : `stage ${p.stage}: the pause by ${p.by} ended by itself at ${p.until}`,
+  );
 }
 
 /** Prints `value` as JSON, or as `render` writes it. */

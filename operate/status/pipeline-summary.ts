@@ -1,4 +1,7 @@
-/** The pipeline at a glance: each work queue's backlog, workflows per stage and status, dead letters. */
+/**
+ * The pipeline at a glance: each work queue's backlog, workflows per stage and status, dead letters,
+ * and operators' pauses of the stages (ORDERFLOW_PAUSES).
+ */
 import type { JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import type { Client } from '@temporalio/client';
@@ -7,6 +10,8 @@ import { STAGES, STREAM } from '../../workflows/names';
 import { ACK_METRICS_SUBJECT, systemEvent } from '../../shared/observability/monitor-events';
 import type { StageName } from '../../workflows/names';
 import { countDeadLetters } from '../dlq/dead-letter-store';
+import type { StagePause } from '../../shared/pause/stage-pause';
+import { inForce, openPauses, readPauses } from '../../shared/pause/stage-pause';
 
 const STATUSES = ['Running', 'Completed', 'Failed', 'TimedOut', 'Terminated', 'Canceled'] as const;
 
@@ -28,6 +33,16 @@ export interface PipelineSummary {
     p50Ms: number;
     p99Ms: number;
   }>;
+  /** Each stage's operator's pause on record: in force, or ended by its --until (kept until the next pause or resume). */
+  readonly pauses: ReadonlyArray<StagePause & { readonly inForce: boolean }>;
+}
+
+/** The operators' pauses on record; none where the bucket does not exist. */
+async function pausesOnRecord(nc: NatsConnection): Promise<PipelineSummary['pauses']> {
+  const kv = await openPauses(nc);
+  if (!kv) return [];
+  const now = Date.now();
+  return [...(await readPauses(kv)).values()].map((pause) => ({ ...pause, inForce: inForce(pause, now) }));
 }
 
 function percentile(sorted: readonly number[], p: number): number {
@@ -93,5 +108,6 @@ export async function pipelineSummary(
     jsm,
     Object.values(STAGES).map((stage) => stage.consumer),
   ).catch(() => ({ total: 0, byConsumer: {} }));
-  return { consumers, workflows, deadLetters, recentAcks: await recentAcks };
+  const pauses = await pausesOnRecord(nc);
+  return { consumers, workflows, deadLetters, pauses, recentAcks: await recentAcks };
 }

@@ -40,6 +40,27 @@ export function pointInTime(): OptionKind<PointInTime> {
   };
 }
 
+/** A deadline: that long from now, in ms, or a time (`orderflow pause --until`). */
+export type Deadline = { readonly inMs: number } | { readonly at: Date };
+
+/** The time a deadline names, `now` being when the command started. */
+export function deadlineAt(deadline: Deadline, now: number): Date {
+  return 'at' in deadline ? deadline.at : new Date(now + deadline.inMs);
+}
+
+/** "<n><unit>" (that long from now: 30m, 2h, 1d) or an ISO 8601 date-time; written as pointInTime is. */
+export function deadline(): OptionKind<Deadline> {
+  return {
+    schema: z.string().transform((raw, ctx) => {
+      const point = readPoint(raw);
+      if (point) return 'at' in point ? point : { inMs: point.agoMs };
+      ctx.issues.push({ code: 'custom', input: raw, message: `"${raw}" is neither a duration nor a time` });
+      return z.NEVER;
+    }),
+    advice: 'use a duration from now such as 30m, 2h, 1d, or an ISO 8601 time such as 2026-11-25T10:00:00Z',
+  };
+}
+
 /** One subject of the ORDERS stream, without wildcards: `ORDERS.received`. */
 export function ordersSubject(): OptionKind<string> {
   return {

@@ -25,6 +25,8 @@ export const COMMAND_NAMES = [
   'dashboard',
   'replay',
   'rerun',
+  'pause',
+  'resume',
 ] as const;
 
 export type CommandName = (typeof COMMAND_NAMES)[number];

@@ -4,6 +4,7 @@
  */
 import { STAGE_NAMES } from '../../workflows/names';
 import type { DeadLetterKind } from '../dead-letters/dead-letters';
+import { deadline } from './history-kinds';
 import { choice, httpUrl, onOff, streamSequence, text, texts, wholeNumber } from './option-kinds';
 import { option } from './option-spec';
 import { CHOSEN } from './topology';
@@ -169,6 +170,29 @@ export const OPERATE_OPTIONS = {
     ...choice(STAGE_NAMES, 'stage', `use ${STAGE_NAMES.join(', ')}`),
     help: "only dead letters of this stage's consumer (process: NEW, dispatch: DISPATCH)",
     defaultLabel: 'every stage',
+  }),
+  /** When an operator's pause of a stage ends by itself: that long from now, or a time. Default: until `orderflow resume`. */
+  pauseUntil: option({
+    flag: '--until <duration|time>',
+    commands: ['pause'],
+    ...deadline(),
+    help: 'resume by itself this long from now (30m, 2h, 1d) or at this ISO 8601 time',
+    defaultLabel: 'until `orderflow resume`',
+  }),
+  /** Why the stage is paused, shown by status, the bridges' metric and logs. Default: none. */
+  pauseReason: option({
+    flag: '--reason <text>',
+    commands: ['pause'],
+    ...text('say why, in a few words'),
+    help: 'why, shown with the pause by status and the bridges',
+  }),
+  /** Who pauses or resumes, recorded with the pause. Default: your OS user. */
+  pauseBy: option({
+    flag: '--by <name>',
+    commands: ['pause', 'resume'],
+    ...text('give a name'),
+    help: { pause: 'who pauses, recorded with the pause', resume: 'who resumes, in the reply and the logs' },
+    defaultLabel: 'your OS user',
   }),
   /** Address the dashboard listens on; any but a loopback one needs ORDERFLOW_DASHBOARD_TOKEN. Default: 127.0.0.1. */
   dashboardHost: option({

@@ -1,7 +1,7 @@
 /**
  * The objects orderflow adds beside the seed's topology: the dead-letter stream, the object store
- * of dead letters too large for one message, and the effects bucket. Created when missing; never
- * changed or removed here.
+ * of dead letters too large for one message, the effects bucket and the bucket of operators' stage
+ * pauses. Created when missing; never changed or removed here.
  */
 import type { JetStreamManager } from '@nats-io/jetstream';
 import { StorageType } from '@nats-io/jetstream';
@@ -10,13 +10,14 @@ import { Kvm } from '@nats-io/kv';
 import { Objm } from '@nats-io/obj';
 
 import { CHOSEN, deadLetterStreamConfig } from '../config/topology';
-import { DLQ_PAYLOADS_BUCKET, DLQ_STREAM, EFFECTS_BUCKET } from '../../workflows/names';
+import { DLQ_PAYLOADS_BUCKET, DLQ_STREAM, EFFECTS_BUCKET, PAUSES_BUCKET } from '../../workflows/names';
 import { isJsApiError } from '../../activities/nats/api-codes';
 
 export interface SupportReport {
   readonly deadLetters: 'created' | 'exists';
   readonly deadLetterPayloads: 'created' | 'exists';
   readonly effects: 'created' | 'exists';
+  readonly pauses: 'created' | 'exists';
 }
 
 /** Creates the stream `stream` with `create` unless it exists (or only says it would, on a dry run). */
@@ -53,6 +54,13 @@ export async function ensureSupportObjects(
     ),
     effects: await ensureStream(jsm, `KV_${EFFECTS_BUCKET}`, dryRun, () =>
       new Kvm(nc).create(EFFECTS_BUCKET, { ...bucketOptions, history: 1 }),
+    ),
+    pauses: await ensureStream(jsm, `KV_${PAUSES_BUCKET}`, dryRun, () =>
+      new Kvm(nc).create(PAUSES_BUCKET, {
+        ...bucketOptions,
+        history: 1,
+        description: "orderflow: operators' stage pauses (orderflow pause), watched by every bridge",
+      }),
     ),
   };
 }

@@ -13,14 +13,21 @@ import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 
 import { connectNats, jetStreamManagerFor } from '../../shared/nats/connect';
-import { DLQ_PAYLOADS_BUCKET, DLQ_STREAM, EFFECTS_BUCKET, STREAM, SUBJECTS } from '../../workflows/names';
+import {
+  DLQ_PAYLOADS_BUCKET,
+  DLQ_STREAM,
+  EFFECTS_BUCKET,
+  PAUSES_BUCKET,
+  STREAM,
+  SUBJECTS,
+} from '../../workflows/names';
 import { expectNoStackTrace, runCli } from '../harness/cli';
 import type { NatsCluster } from './nats-cluster';
 import { startNatsCluster } from './nats-cluster';
 import { waitForNewLeader, waitForWholeStream } from './stream-health';
 
 /** The streams behind the buckets, named by the KV and object store conventions. */
-const STREAMS = [STREAM, DLQ_STREAM, `KV_${EFFECTS_BUCKET}`, `OBJ_${DLQ_PAYLOADS_BUCKET}`];
+const STREAMS = [STREAM, DLQ_STREAM, `KV_${EFFECTS_BUCKET}`, `OBJ_${DLQ_PAYLOADS_BUCKET}`, `KV_${PAUSES_BUCKET}`];
 
 describe('cluster - provision on a 3-node NATS cluster', () => {
   let dataDir: string;

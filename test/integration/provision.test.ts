@@ -49,6 +49,7 @@ describe.each(natsServerVersions())('provision - on nats-server $version', ({ pa
       deadLetters: 'created',
       effects: 'created',
       deadLetterPayloads: 'created',
+      pauses: 'created',
     });
     const before = await jsm.streams.info('ORDERS');
 

@@ -57,6 +57,7 @@ function stageState(name: 'process' | 'dispatch', over: Partial<StageState> = {}
     stuckRuns: 0,
     intakePaused: false,
     active: true,
+    operatorPause: undefined,
     ...over,
   };
 }
@@ -77,6 +78,13 @@ describe('metrics - the bridge, rendered by prom-client', () => {
           counters: { received: 5, acked: 4, naked: 2, terminated: 0 },
           stuckRuns: 1,
           active: false,
+          operatorPause: {
+            stage: 'dispatch',
+            by: 'alice',
+            reason: 'ERP deploy',
+            since: '2026-12-01T10:00:00.000Z',
+            until: '2026-12-01T11:00:00.000Z',
+          },
         }),
       ],
       health: { ready: false, natsConnected: true, temporalReachable: false },
@@ -96,6 +104,8 @@ describe('metrics - the bridge, rendered by prom-client', () => {
       orderflow_stuck_runs: 'gauge',
       orderflow_intake_paused: 'gauge',
       orderflow_bridge_active: 'gauge',
+      orderflow_stage_paused: 'gauge',
+      orderflow_stage_paused_until_seconds: 'gauge',
       orderflow_workflow_start_seconds: 'histogram',
       orderflow_stage_end_to_end_seconds: 'histogram',
       orderflow_ack_delay_seconds: 'histogram',
@@ -116,6 +126,15 @@ describe('metrics - the bridge, rendered by prom-client', () => {
     // A warm standby of dispatch (0), pulling process (1).
     expect(valueOf(samples, 'orderflow_bridge_active', { stage: 'process' })).toBe(1);
     expect(valueOf(samples, 'orderflow_bridge_active', { stage: 'dispatch' })).toBe(0);
+    // An operator's pause of dispatch: who and why as labels, its deadline in Unix seconds.
+    expect(samples.filter((s) => s.name === 'orderflow_stage_paused')).toEqual([
+      { name: 'orderflow_stage_paused', labels: { stage: 'process', by: '', reason: '' }, value: 0 },
+      { name: 'orderflow_stage_paused', labels: { stage: 'dispatch', by: 'alice', reason: 'ERP deploy' }, value: 1 },
+    ]);
+    expect(valueOf(samples, 'orderflow_stage_paused_until_seconds', { stage: 'dispatch' })).toBe(
+      Date.parse('2026-12-01T11:00:00.000Z') / 1000,
+    );
+    expect(valueOf(samples, 'orderflow_stage_paused_until_seconds', { stage: 'process' })).toBe(0);
     expect(valueOf(samples, 'orderflow_ready')).toBe(0);
     expect(valueOf(samples, 'orderflow_nats_connected')).toBe(1);
     expect(valueOf(samples, 'orderflow_temporal_reachable')).toBe(0);

@@ -41,3 +41,9 @@ export const DLQ_PAYLOADS_BUCKET = 'ORDERFLOW_DLQ_PAYLOADS';
  * revision) and of each stage output's intent and result (keys.ts).
  */
 export const EFFECTS_BUCKET = 'ORDERFLOW_EFFECTS';
+
+/**
+ * Key/value bucket of operators' stage pauses (`orderflow pause`): one key per paused stage (its
+ * name), holding who paused it, why and until when; every bridge watches it.
+ */
+export const PAUSES_BUCKET = 'ORDERFLOW_PAUSES';
