@@ -145,6 +145,7 @@ async function provision(flags: ProvisionOptions, command: Command): Promise<voi
       apply: flags.apply ?? false,
       dryRun,
       ...replicas,
+      ...(flags.maxAckPending !== undefined ? { maxAckPending: flags.maxAckPending } : {}),
       ...(standbyTakeoverNs !== undefined ? { standbyTakeoverNs } : {}),
     });
     const support = await ensureSupportObjects(nc, jsm, { ...replicas, dryRun });

@@ -52,6 +52,16 @@ export const OPERATE_OPTIONS = {
     // Not a default of its own: without the flag, replicas are what topology.ts chooses.
     defaultLabel: String(CHOSEN.replicas),
   }),
+  /** NEW's and DISPATCH's max ack pending: orders in flight across all bridges. Default: 1000. */
+  maxAckPending: option({
+    flag: '--max-ack-pending <n>',
+    commands: ['provision'],
+    ...wholeNumber(1, 1_000_000),
+    unit: 'count',
+    help: "orders in flight at once across all bridges, per stage (the work-queue consumers' max ack pending)",
+    // Not a default of its own: without the flag, it is what topology.ts chooses.
+    defaultLabel: String(CHOSEN.maxAckPending),
+  }),
   /** Register orderflow's search attributes on the namespace (or not). Default: when Temporal is configured. */
   searchAttributes: option({
     flag: '--search-attributes',

@@ -58,6 +58,8 @@ export const CHOSEN = {
   /**
    * Work-queue consumers' max ack pending: 1000 (server default). The cap on orders in flight
    * across every bridge sharing a consumer; each bridge's own in-flight bound must stay below it.
+   * Opt-in above it (`orderflow provision --max-ack-pending 10000`, like `--replicas`): functions
+   * that wait minutes hold that many orders in flight, and a plain provision then reports drift.
    */
   maxAckPending: 1000,
   /** Pull requests that may wait at once: 512 (server default), ample for many bridges. */
@@ -108,6 +110,8 @@ export interface ConsumerOptions {
    * Default: none, the seed's consumers (no priority group).
    */
   readonly standbyTakeoverNs?: number;
+  /** NEW's and DISPATCH's max ack pending. Default: CHOSEN.maxAckPending. */
+  readonly maxAckPending?: number;
 }
 
 /**
@@ -133,7 +137,7 @@ function workQueueConsumer(name: string, filterSubject: string, options: Consume
     ack_wait: CHOSEN.ackWaitNs,
     deliver_policy: DeliverPolicy.All,
     max_deliver: -1,
-    max_ack_pending: CHOSEN.maxAckPending,
+    max_ack_pending: options.maxAckPending ?? CHOSEN.maxAckPending,
     max_waiting: CHOSEN.maxWaiting,
     replay_policy: ReplayPolicy.Instant,
     sample_freq: '100',

@@ -35,6 +35,8 @@ export interface ProvisionOptions {
   readonly dryRun?: boolean;
   /** Stream replicas. Default: `CHOSEN.replicas` (1). */
   readonly replicas?: number;
+  /** NEW's and DISPATCH's max ack pending. Default: `CHOSEN.maxAckPending` (1000). */
+  readonly maxAckPending?: number;
   /**
    * Warm standby: NEW and DISPATCH pinned to one bridge at a time, with this takeover time (the
    * pin's TTL), in ns. Default: none (the seed's consumers; a standby consumer is reported as drift).
@@ -79,7 +81,7 @@ function planObject(
 async function planTopology(
   jsm: JetStreamManager,
   serverVersion: string,
-  options: Pick<ProvisionOptions, 'replicas' | 'standbyTakeoverNs'> = {},
+  options: Pick<ProvisionOptions, 'replicas' | 'standbyTakeoverNs' | 'maxAckPending'> = {},
 ): Promise<ObjectPlan[]> {
   const features = serverFeatures(serverVersion);
   const stream = await loadOrUndefined(() => jsm.streams.info(STREAM));
@@ -109,7 +111,7 @@ async function execute(
   jsm: JetStreamManager,
   plan: ObjectPlan,
   action: ObjectAction,
-  options: Pick<ProvisionOptions, 'replicas' | 'standbyTakeoverNs'>,
+  options: Pick<ProvisionOptions, 'replicas' | 'standbyTakeoverNs' | 'maxAckPending'>,
 ): Promise<void> {
   const desiredConsumer = consumerConfigs(options).find((c) => c.durable_name === plan.name);
   if (action === 'create') {

@@ -86,6 +86,23 @@ describe.each(natsServerVersions())('provision - on nats-server $version', ({ pa
     expect((await provision(url)).out).toContain('Nothing to change');
   });
 
+  it('--max-ack-pending is opt-in: applied to NEW and DISPATCH, reported as drift by a provision without it', async () => {
+    const raised = await provision(url, '--max-ack-pending', '10000', '--apply');
+    expect(raised.code).toBe(0);
+    for (const name of ['NEW', 'DISPATCH']) {
+      expect((await jsm.consumers.info('ORDERS', name)).config.max_ack_pending).toBe(10_000);
+    }
+    expect((await provision(url, '--max-ack-pending', '10000')).out).toContain('Nothing to change');
+
+    const plain = await provision(url);
+    expect(plain.code).toBe(1);
+    expect(plain.out).toMatch(/max_ack_pending\s+10000 -> 1000/);
+    expect((await jsm.consumers.info('ORDERS', 'NEW')).config.max_ack_pending).toBe(10_000);
+
+    expect((await provision(url, '--apply')).code).toBe(0);
+    expect((await jsm.consumers.info('ORDERS', 'NEW')).config.max_ack_pending).toBe(CHOSEN.maxAckPending);
+  });
+
   it('names a field JetStream cannot change in place and how to fix it', async () => {
     await jsm.consumers.delete('ORDERS', 'MONITOR');
     await jsm.consumers.add('ORDERS', {
@@ -140,6 +157,13 @@ describe('provision - errors a user can act on', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/^orderflow: NATS_URL: "http:\/\/example:4222" is not valid .*nats:\/\/host:port/);
     expectNoStackTrace(result);
+  });
+
+  it('a bad --max-ack-pending value is refused before connecting, exit 2', async () => {
+    const result = await runCli(['provision', '--max-ack-pending', '0'], { env: { NATS_URL: 'nats://127.0.0.1:1' } });
+    expect(result.code).toBe(2);
+    expectNoStackTrace(result);
+    expect(result.stderr).toContain('--max-ack-pending: "0" is not a whole number from 1 to 1000000');
   });
 
   it('a bad --replicas value is refused before connecting, exit 2', async () => {
