@@ -16,7 +16,10 @@ import {
   refuseUnknown,
   whole,
 } from './define-checks';
+import type { CheckedConcurrency, CheckedRateLimit } from './limit-checks';
+import { concurrencyOf, rateLimitOf } from './limit-checks';
 import type {
+  ConcurrencyLimit,
   Duration,
   FunctionContext,
   FunctionShape,
@@ -24,6 +27,7 @@ import type {
   Needs,
   NoNeeds,
   Order,
+  RateLimit,
   ResultsFor,
   RetryOptions,
 } from './types';
@@ -70,6 +74,17 @@ export interface FunctionOptions<Name extends string = string, R = unknown, N = 
    * first try together in one local activity (activities/local-stage.ts). Default: false.
    */
   readonly local?: boolean;
+  /**
+   * At most `limit` calls per `period` by all workers together; calls beyond it wait. The function
+   * runs on a task queue of its own (`<pipeline queue>:<name>` unless `taskQueue` names one, which
+   * no other function may share). Default: none.
+   */
+  readonly rateLimit?: RateLimit;
+  /**
+   * At most `limit` calls at once by all workers together (with `key`, per key of the order);
+   * calls beyond it wait for a permit. Default: none.
+   */
+  readonly concurrency?: ConcurrencyLimit;
 }
 
 const FUNCTION_BRAND = Symbol.for('orderflow.function');
@@ -97,6 +112,9 @@ export interface FunctionDefinition {
   };
   readonly recordResult: boolean;
   readonly local: boolean;
+  /** Present only when given, so a function without limits stays as it was. */
+  readonly rateLimit?: CheckedRateLimit;
+  readonly concurrency?: CheckedConcurrency;
 }
 
 /** A function as defineFunction returns it: its name and result type known to later functions' `needs`. */
@@ -124,6 +142,8 @@ const FUNCTION_OPTIONS = Object.keys({
   taskQueue: true,
   recordResult: true,
   local: true,
+  rateLimit: true,
+  concurrency: true,
 } satisfies Record<keyof FunctionOptions, true>);
 const RETRY_OPTIONS = Object.keys({
   maximumAttempts: true,
@@ -216,6 +236,8 @@ export function defineFunction<const Name extends string, R, const N extends Nee
   checkKnownOptions(what, options);
   checkIdentity(what, name, options);
   const needs = neededNames(what, options.needs);
+  const rateLimit = rateLimitOf(what, options.rateLimit, options.local);
+  const concurrency = concurrencyOf(what, options.concurrency, options.local);
   const definition: FunctionDefinition = {
     [FUNCTION_BRAND]: true as const,
     name,
@@ -232,6 +254,8 @@ export function defineFunction<const Name extends string, R, const N extends Nee
     retry: retryPolicy(what, options.retry ?? {}),
     recordResult: flag(`${what} recordResult`, options.recordResult),
     local: flag(`${what} local`, options.local),
+    ...(rateLimit ? { rateLimit } : {}),
+    ...(concurrency ? { concurrency } : {}),
   };
   return Object.freeze(definition) as OrderflowFunction<Name, R, N>;
 }

@@ -43,9 +43,20 @@ export interface FunctionDone {
   readonly seconds: number;
 }
 
+/** An attempt that starts or stops waiting for its function's limit (activities/limited.ts). */
+export interface FunctionWaiting {
+  readonly function: string;
+  readonly taskQueue: string;
+  readonly reason: 'concurrency' | 'rate';
+  /** True as it starts waiting, false as it stops (a permit, or none within its wait). */
+  readonly waiting: boolean;
+}
+
 /** Told when each attempt of a function ends: an interface, so activities/ needs no metrics library. */
 export interface FunctionObserver {
   onFunctionDone(done: FunctionDone): void;
+  /** Told when an attempt starts and stops waiting for its function's limit. */
+  onWaiting?(waiting: FunctionWaiting): void;
 }
 
 /** How often orderflow heartbeats for a running function: a fifth of its heartbeat timeout. */

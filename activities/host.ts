@@ -24,8 +24,10 @@ import type { FunctionDefinition, Pipeline } from './define';
 import type { EffectStore } from './effects';
 import type { FunctionObserver, TryCall } from './function-activity';
 import { functionTry } from './function-activity';
+import { limitedTry } from './limited';
 import { runStageLocally } from './local-stage';
-import { functionQueues, stagePlans } from './plan';
+import type { PermitStore } from './permits';
+import { functionQueue, functionsOnQueue, stagePlans } from './plan';
 import { publishStageOutputOnce } from './stage-output';
 
 export interface ActivityDeps {
@@ -40,6 +42,8 @@ export interface ActivityDeps {
   readonly heartbeatEveryMs?: number;
   /** Told how each attempt of a hosted function ended (the worker's metrics). Default: none. */
   readonly observer?: FunctionObserver;
+  /** Where the concurrency permits of functions with a limit live. Required for those only. */
+  readonly permits?: PermitStore;
 }
 
 export interface HostedPipeline {
@@ -58,15 +62,14 @@ export interface HostedPipeline {
 export type WorkerRole = 'pipeline' | 'functions';
 
 export function workerRole(pipeline: Pipeline, taskQueue: string): WorkerRole {
-  return functionQueues(pipeline).includes(taskQueue) ? 'functions' : 'pipeline';
+  return functionsOnQueue(pipeline, taskQueue).length > 0 ? 'functions' : 'pipeline';
 }
 
 /** The functions a worker on `taskQueue` hosts. */
 export function hostedFunctions(pipeline: Pipeline, taskQueue: string): FunctionDefinition[] {
-  const role = workerRole(pipeline, taskQueue);
-  return pipeline.functions.filter((fn) =>
-    role === 'pipeline' ? fn.taskQueue === undefined : fn.taskQueue === taskQueue,
-  );
+  const on = functionsOnQueue(pipeline, taskQueue);
+  if (on.length > 0) return on;
+  return pipeline.functions.filter((fn) => functionQueue(fn, taskQueue) === taskQueue);
 }
 
 /** Heartbeats while `work` runs, so a long publish is not timed out and a dead worker is noticed. */
@@ -104,7 +107,8 @@ export function createActivities(deps: ActivityDeps, hosting: HostedPipeline): R
   for (const fn of hostedFunctions(pipeline, taskQueue)) {
     const tryFn = functionTry(fn, { effects: deps.effects, build, observer: deps.observer });
     tries.set(fn.name, tryFn);
-    activities[fn.name] = (input: FunctionInput) => tryFn(input);
+    const limited = limitedTry(fn, (input) => tryFn(input), deps);
+    activities[fn.name] = (input: FunctionInput) => limited(input);
   }
   // Temporal's fallback for an activity type not registered here (a name reserved from functions).
   activities.default = () => {

@@ -85,6 +85,24 @@ function checkNeeds(stages: Readonly<Record<StageName, readonly FunctionDefiniti
   }
 }
 
+/**
+ * Refuses a rate-limited function that shares the task queue it names: Temporal limits a whole
+ * queue, so every function on it would be held to that function's rate.
+ */
+function checkRateQueues(functions: readonly FunctionDefinition[]): void {
+  for (const fn of functions) {
+    if (!fn.rateLimit || fn.taskQueue === undefined) continue;
+    const other = functions.find((f) => f !== fn && f.taskQueue === fn.taskQueue);
+    if (other) {
+      fail(
+        `pipeline: function ${fn.name}`,
+        `is rate limited on task queue ${fn.taskQueue}, which ${other.name} shares (the limit holds for the whole queue)`,
+        `give ${other.name} another queue, or drop ${fn.name}'s taskQueue to have one derived`,
+      );
+    }
+  }
+}
+
 /** Defines the pipeline. Throws PipelineDefinitionError when a function is named twice or is not one. */
 export function definePipeline<const P extends PipelineOptions>(options: P): Pipeline<P> {
   const seen = new Map<string, string>();
@@ -107,11 +125,13 @@ export function definePipeline<const P extends PipelineOptions>(options: P): Pip
   const stages = Object.fromEntries(STAGE_NAMES.map((stage) => [stage, Object.freeze(list(stage, options?.[stage]))]));
   const retired = Object.freeze(list('retired', options?.retired));
   checkNeeds(stages as Pipeline['stages']);
+  const functions = Object.freeze([...STAGE_NAMES.flatMap((s) => stages[s]!), ...retired]);
+  checkRateQueues(functions);
   return Object.freeze({
     [PIPELINE_BRAND]: true as const,
     stages: Object.freeze(stages) as Pipeline['stages'],
     retired,
-    functions: Object.freeze([...STAGE_NAMES.flatMap((s) => stages[s]!), ...retired]),
+    functions,
     publishLocally: flag('pipeline publishLocally', options?.publishLocally),
   });
 }

@@ -10,11 +10,35 @@ import { STAGE_NAMES } from '../workflows/names';
 import type { PlannedFunction, StagePlan } from '../workflows/types';
 import type { FunctionDefinition, Pipeline } from './define';
 
+/**
+ * The queue a rate-limited function without one of its own runs on: Temporal limits a whole task
+ * queue's rate (for all its workers), so such a function needs a queue no other function shares.
+ * ':' cannot appear in a function name, so the name is the part after the last ':'.
+ */
+export function rateLimitedQueue(pipelineQueue: string, fnName: string): string {
+  return `${pipelineQueue}:${fnName}`;
+}
+
+/** The queue `fn` runs on: its own, the one its rate limit needs, or the pipeline's. */
+export function functionQueue(fn: FunctionDefinition, pipelineQueue: string): string {
+  return fn.taskQueue ?? (fn.rateLimit ? rateLimitedQueue(pipelineQueue, fn.name) : pipelineQueue);
+}
+
+/** The limits as the plan records them: present only when set, so other plans keep their digests. */
+function plannedLimits(fn: FunctionDefinition): Pick<PlannedFunction, 'rateLimit' | 'concurrency'> {
+  return {
+    ...(fn.rateLimit ? { rateLimit: { limit: fn.rateLimit.limit, periodMs: fn.rateLimit.periodMs } } : {}),
+    ...(fn.concurrency
+      ? { concurrency: { limit: fn.concurrency.limit, keyed: fn.concurrency.key !== undefined } }
+      : {}),
+  };
+}
+
 /** How one function is called; a function without a queue runs on the pipeline's. */
 export function plannedFunction(fn: FunctionDefinition, pipelineQueue: string): PlannedFunction {
   return {
     name: fn.name,
-    taskQueue: fn.taskQueue ?? pipelineQueue,
+    taskQueue: functionQueue(fn, pipelineQueue),
     startToCloseTimeoutMs: fn.timeoutMs,
     heartbeatTimeoutMs: fn.heartbeatTimeoutMs,
     retry: {
@@ -26,6 +50,7 @@ export function plannedFunction(fn: FunctionDefinition, pipelineQueue: string): 
     },
     // Only when set: plans made before local functions existed keep their digests.
     ...(fn.local ? { local: true as const } : {}),
+    ...plannedLimits(fn),
   };
 }
 
@@ -45,7 +70,32 @@ export function stagePlans(pipeline: Pipeline, pipelineQueue: string, build: str
   ) as unknown as Record<StageName, StagePlan>;
 }
 
-/** The queues a pipeline's functions name besides the pipeline's own (each needs its workers). */
-export function functionQueues(pipeline: Pipeline): string[] {
-  return [...new Set(pipeline.functions.flatMap((fn) => (fn.taskQueue ? [fn.taskQueue] : [])))];
+/**
+ * The queues a pipeline's functions run on besides the pipeline's own `pipelineQueue` (each needs
+ * its workers): those they name, and one per rate-limited function without one.
+ */
+export function functionQueues(pipeline: Pipeline, pipelineQueue: string): string[] {
+  const queues = pipeline.functions.map((fn) => functionQueue(fn, pipelineQueue));
+  return [...new Set(queues.filter((queue) => queue !== pipelineQueue))];
+}
+
+/**
+ * The functions whose queue `taskQueue` is, when it is not a pipeline's queue: a queue they name,
+ * or the one a rate-limited function's name derives (of any pipeline queue). Empty otherwise.
+ */
+export function functionsOnQueue(pipeline: Pipeline, taskQueue: string): FunctionDefinition[] {
+  return pipeline.functions.filter((fn) =>
+    fn.taskQueue !== undefined
+      ? fn.taskQueue === taskQueue
+      : fn.rateLimit !== undefined && taskQueue.endsWith(rateLimitedQueue('', fn.name)),
+  );
+}
+
+/**
+ * Calls per second that Temporal lets all workers of `taskQueue` start: the rate limit of the one
+ * function on it (limit / period), undefined for a queue without one.
+ */
+export function queueRatePerSecond(pipeline: Pipeline, taskQueue: string): number | undefined {
+  const limited = functionsOnQueue(pipeline, taskQueue).find((fn) => fn.rateLimit);
+  return limited?.rateLimit && (limited.rateLimit.limit * 1000) / limited.rateLimit.periodMs;
 }

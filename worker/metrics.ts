@@ -4,9 +4,9 @@
  * process's gauges. Names and labels are documented in the README's "Metrics and health".
  */
 import type { Registry } from 'prom-client';
-import { Counter, Histogram } from 'prom-client';
+import { Counter, Gauge, Histogram } from 'prom-client';
 
-import type { FunctionDone, FunctionObserver, FunctionOutcome } from '../activities/function-activity';
+import type { FunctionDone, FunctionObserver, FunctionOutcome, FunctionWaiting } from '../activities/function-activity';
 import { BUCKETS, liveGauge } from '../shared/observability/registry';
 
 const OUTCOMES: readonly FunctionOutcome[] = ['completed', 'failed', 'rejected', 'cancelled'];
@@ -15,6 +15,7 @@ export class FunctionMetrics implements FunctionObserver {
   private static readonly byRegistry = new WeakMap<Registry, FunctionMetrics>();
   private readonly calls: Counter<'function' | 'task_queue' | 'outcome'>;
   private readonly durations: Histogram<'function' | 'task_queue'>;
+  private readonly waiting: Gauge<'function' | 'task_queue' | 'reason'>;
 
   /**
    * The function metrics of `registry`, registered on first use: workers of one process sharing a
@@ -40,6 +41,12 @@ export class FunctionMetrics implements FunctionObserver {
       buckets: [...BUCKETS.functionDuration],
       registers: [registry],
     });
+    this.waiting = new Gauge({
+      name: 'orderflow_function_waiting',
+      help: 'Attempts of each function waiting in this worker for its limit (reason: concurrency or rate) before they run.',
+      labelNames: ['function', 'task_queue', 'reason'],
+      registers: [registry],
+    });
   }
 
   /** Shows every outcome of the functions hosted on `taskQueue` at 0 before their first attempt. */
@@ -53,6 +60,10 @@ export class FunctionMetrics implements FunctionObserver {
     const labels = { function: done.function, task_queue: done.taskQueue };
     this.calls.inc({ ...labels, outcome: done.outcome });
     this.durations.observe(labels, done.seconds);
+  }
+
+  onWaiting(w: FunctionWaiting): void {
+    this.waiting.inc({ function: w.function, task_queue: w.taskQueue, reason: w.reason }, w.waiting ? 1 : -1);
   }
 }
 

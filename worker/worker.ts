@@ -17,8 +17,10 @@ import type { Pipeline } from '../activities/define';
 import demoPipeline from '../activities/demo';
 import type { EffectStore } from '../activities/effects';
 import { kvEffectStore } from '../activities/effects';
+import { kvPermitStore } from '../activities/permits';
 import type { WorkerRole } from '../activities/host';
 import { createActivities, hostedFunctions, workerRole } from '../activities/host';
+import { queueRatePerSecond } from '../activities/plan';
 import type { WorkerOptions } from '../shared/config/run-options';
 import type { TemporalSettings } from '../shared/config/temporal';
 import { EFFECTS_BUCKET } from '../workflows/names';
@@ -108,6 +110,16 @@ function workflowsFor(role: WorkerRole, bundlePath: string | undefined): Partial
 }
 
 /**
+ * A rate-limited function's queue: the server starts at most its rate of tasks a second for all
+ * the queue's workers together (each poll carries it; the last poller's value wins, and every
+ * worker of one pipeline sends the same).
+ */
+function queueRateLimit(pipeline: Pipeline, taskQueue: string): Partial<WorkerCreateOptions> {
+  const perSecond = queueRatePerSecond(pipeline, taskQueue);
+  return perSecond === undefined ? {} : { maxTaskQueueActivitiesPerSecond: perSecond };
+}
+
+/**
  * The activities of the pipeline's functions (and, on the pipeline's queue, of its stages) on the
  * worker's queue, reporting `deps.build`, their metrics in `registry`.
  */
@@ -115,7 +127,8 @@ export async function buildActivities(
   deps: Pick<OrderflowWorkerDeps, 'nc' | 'options' | 'pipeline' | 'build' | 'wrapEffects'>,
   registry: Registry,
 ): Promise<ActivityTable> {
-  const store = kvEffectStore(await new Kvm(deps.nc).open(EFFECTS_BUCKET));
+  const bucket = await new Kvm(deps.nc).open(EFFECTS_BUCKET);
+  const store = kvEffectStore(bucket);
   const pipeline = deps.pipeline ?? demoPipeline;
   const taskQueue = deps.options.taskQueue;
   const observer = FunctionMetrics.in(registry);
@@ -125,7 +138,8 @@ export async function buildActivities(
   );
   const effects = deps.wrapEffects ? deps.wrapEffects(store) : store;
   const build = deps.build ?? buildIdFor(pipeline, undefined);
-  return createActivities({ effects, js: jetstream(deps.nc), observer }, { pipeline, taskQueue, build });
+  const permits = kvPermitStore(bucket);
+  return createActivities({ effects, js: jetstream(deps.nc), observer, permits }, { pipeline, taskQueue, build });
 }
 
 export async function createOrderflowWorker(deps: OrderflowWorkerDeps): Promise<OrderflowWorker> {
@@ -150,6 +164,7 @@ export async function createOrderflowWorker(deps: OrderflowWorkerDeps): Promise<
     maxConcurrentWorkflowTaskExecutions: deps.options.maxConcurrentWorkflowTasks,
     // The SDK's default of 0 would cancel running activities at once on shutdown.
     shutdownGraceTime: deps.options.shutdownGraceMs,
+    ...queueRateLimit(pipeline, taskQueue),
   });
   let running: Promise<void> | undefined;
   return {

@@ -12,13 +12,26 @@ import {
 } from '@temporalio/workflow';
 
 import { FAILURE_TYPES } from './names';
-import type { FunctionInput, PlannedFunction, StepResult } from './types';
+import type { FunctionInput, LimitedDetails, PlannedFunction, StepResult } from './types';
 
 type FunctionActivity = (input: FunctionInput) => Promise<StepResult>;
+
+/**
+ * How long a run waits before scheduling again a function whose attempt found its limit reached
+ * (after that attempt waited inside its worker): short, as a permit may come back at any time.
+ */
+const LIMITED_WAIT_MS = 1_000;
 
 /** How long a run waits before asking again for a function no worker hosts: doubling up to 5 minutes. */
 const NOT_HOSTED_FIRST_WAIT_MS = 5_000;
 const NOT_HOSTED_MAX_WAIT_MS = 300_000;
+
+/** The details of a `functionLimited` failure (activities/limited.ts), undefined for any other. */
+function limitedDetails(err: unknown): LimitedDetails | undefined {
+  if (!(err instanceof ActivityFailure) || !(err.cause instanceof ApplicationFailure)) return undefined;
+  if (err.cause.type !== FAILURE_TYPES.functionLimited) return undefined;
+  return err.cause.details?.[0] as LimitedDetails | undefined;
+}
 
 function failureType(err: unknown): string | undefined {
   return err instanceof ActivityFailure && err.cause instanceof ApplicationFailure
@@ -61,24 +74,37 @@ function functionActivity(fn: PlannedFunction, priorAttempts = 0): FunctionActiv
 /**
  * Runs one function. A function that no worker on its queue hosts (removed from a pipeline while
  * this run still needs it) is the deployment's fault, not the order's: the run waits for a worker
- * that hosts it, visibly, instead of failing the order.
+ * that hosts it, visibly, instead of failing the order. A function whose limit is reached waits
+ * too, and is scheduled again with the attempts it made, so none counts against its policy.
  */
 export async function runFunction(
   fn: PlannedFunction,
-  input: FunctionInput,
+  first: FunctionInput,
   onWaiting: (waiting: string | undefined) => void,
 ): Promise<StepResult> {
-  const call = functionActivity(fn, input.priorAttempts);
-  for (let waitMs = NOT_HOSTED_FIRST_WAIT_MS; ; waitMs = Math.min(NOT_HOSTED_MAX_WAIT_MS, waitMs * 2)) {
+  let input = first;
+  let call = functionActivity(fn, input.priorAttempts);
+  let waitMs = NOT_HOSTED_FIRST_WAIT_MS;
+  for (;;) {
     try {
       const result = await call(input);
       onWaiting(undefined);
       return result;
     } catch (err) {
+      const limited = limitedDetails(err);
+      if (limited) {
+        // Only runs of functions with limits ever see this failure: other runs' commands are unchanged.
+        onWaiting(`function ${fn.name} waits for ${limited.waitingFor}`);
+        await sleep(LIMITED_WAIT_MS);
+        input = { ...first, priorAttempts: limited.attemptsMade };
+        call = functionActivity(fn, limited.attemptsMade);
+        continue;
+      }
       const type = failureType(err);
       if (type !== FAILURE_TYPES.functionNotHosted && type !== 'NotFoundError') throw err;
       onWaiting(`no worker on task queue ${fn.taskQueue} hosts function ${fn.name}; deploy one that does`);
       await sleep(waitMs);
+      waitMs = Math.min(NOT_HOSTED_MAX_WAIT_MS, waitMs * 2);
     }
   }
 }

@@ -61,6 +61,10 @@ export interface PlannedFunction {
   readonly retry: PlannedRetry;
   /** Run as a local activity (absent: a regular one on `taskQueue`). */
   readonly local?: true;
+  /** At most `limit` calls per `periodMs` by all workers (absent: no limit). */
+  readonly rateLimit?: { readonly limit: number; readonly periodMs: number };
+  /** At most `limit` calls at once by all workers, per key of the order when `keyed` (absent: no limit). */
+  readonly concurrency?: { readonly limit: number; readonly keyed: boolean };
 }
 
 /**
@@ -127,6 +131,14 @@ export interface FunctionInput {
    * Default: 0.
    */
   readonly priorAttempts?: number;
+}
+
+/** The details of a `functionLimited` failure: why the attempt did not run, and how many did. */
+export interface LimitedDetails {
+  /** What it waited for, as status shows it ("a concurrency permit (3 at once)"). */
+  readonly waitingFor: string;
+  /** Attempts of the function that ran, this run's so far: the next one is this plus 1. */
+  readonly attemptsMade: number;
 }
 
 /** What the workflow asks the stage's local run (INTERNAL_ACTIVITIES.runLocally). */

@@ -7,8 +7,8 @@
  */
 import type { Client } from '@temporalio/client';
 
-import type { Pipeline } from '../../activities/define';
-import { functionQueues } from '../../activities/plan';
+import type { FunctionDefinition, Pipeline } from '../../activities/define';
+import { functionQueue, functionQueues } from '../../activities/plan';
 import type { Logger } from '../../shared/log';
 import { namespaceScopedError } from '../../shared/temporal/faults';
 import { TemporalHealth } from '../../shared/temporal/health';
@@ -79,10 +79,11 @@ export function watchWorkers(options: WorkerWatchOptions): WorkerPresence[] {
     new WorkerPresence({ ...common, taskQueue: options.taskQueue, onChange: closeWhile(gates, NO_WORKER_KEY) }),
   ];
   // A queue the functions name pauses only the stages whose functions use it.
-  for (const queue of pipeline ? functionQueues(pipeline) : []) {
-    const users = stages.filter((stage) => pipeline!.stages[stage].some((fn) => fn.taskQueue === queue));
+  for (const queue of pipeline ? functionQueues(pipeline, options.taskQueue) : []) {
+    const onQueue = (fn: FunctionDefinition): boolean => functionQueue(fn, options.taskQueue) === queue;
+    const users = stages.filter((stage) => pipeline!.stages[stage].some(onQueue));
     if (users.length === 0) continue;
-    const functions = pipeline!.functions.filter((fn) => fn.taskQueue === queue).map((fn) => fn.name);
+    const functions = pipeline!.functions.filter(onQueue).map((fn) => fn.name);
     const usersGates = users.map((stage) => gates[stages.indexOf(stage)]!);
     watches.push(
       new WorkerPresence({

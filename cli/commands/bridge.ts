@@ -46,7 +46,7 @@ async function startBridge(options: BridgeOptions, command: Command, logger: Log
   await bridge.start();
   logger.info('pipeline', {
     taskQueue: options.taskQueue,
-    functionQueues: functionQueues(pipeline).join(',') || 'none',
+    functionQueues: functionQueues(pipeline, options.taskQueue).join(',') || 'none',
     ...(options.functions ? { functions: options.functions } : {}),
   });
   const closeConnections = async (): Promise<void> => {

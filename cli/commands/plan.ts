@@ -24,7 +24,7 @@ export function registerPlan(program: Command): void {
       const { pipeline, modulePath } = await loadPipeline(options.functions);
       const build = buildIdFor(pipeline, modulePath, options.buildId);
       const plans = stagePlans(pipeline, options.taskQueue, build);
-      const queues = [options.taskQueue, ...functionQueues(pipeline)];
+      const queues = [options.taskQueue, ...functionQueues(pipeline, options.taskQueue)];
       if (json) {
         process.stdout.write(
           `${JSON.stringify({ build, plans, queues, retired: pipeline.retired.map((f) => f.name) }, null, 2)}\n`,

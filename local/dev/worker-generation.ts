@@ -34,7 +34,7 @@ export interface WorkerGeneration {
 
 /** The queues a pipeline's workers serve: the pipeline's own first. */
 export function queuesOf(pipeline: Pipeline, pipelineQueue: string): string[] {
-  return [pipelineQueue, ...functionQueues(pipeline)];
+  return [pipelineQueue, ...functionQueues(pipeline, pipelineQueue)];
 }
 
 export async function buildGeneration(

@@ -95,7 +95,7 @@ async function provisioned(natsUrl: string, steps: StopSteps): Promise<NatsConne
 async function startWorkers(nc: NatsConnection, temporal: TemporalSettings, pipeline: Pipeline, steps: StopSteps) {
   installRuntimeWithoutSignalHandlers({ quiet: true });
   const options = workerOptions({ shutdownGraceMs: '2000' }, {});
-  for (const taskQueue of new Set([options.taskQueue, ...functionQueues(pipeline)])) {
+  for (const taskQueue of new Set([options.taskQueue, ...functionQueues(pipeline, options.taskQueue)])) {
     const worker = await createOrderflowWorker({
       nc,
       temporal,

@@ -23,6 +23,10 @@ export interface ChargeRequest {
   readonly pid: number | undefined;
   /** open: not answered yet; answered; cut: the caller went away before the answer. */
   state: 'open' | 'answered' | 'cut';
+  /** When it arrived (performance.now() of this process, in ms). */
+  readonly at: number;
+  /** When it was answered or cut, once it was. */
+  endedAt?: number;
 }
 
 export interface PaymentApi {
@@ -88,6 +92,8 @@ export async function startPaymentApi(options: PaymentApiOptions = {}): Promise<
         body: fields,
         pid: Number.isInteger(pidHeader) ? pidHeader : undefined,
         state: 'open',
+        // When the body arrived: what the API's limits are about.
+        at: performance.now(),
       };
       requests.push(request);
       // The charge is made when the request arrives, answered or not: a retry must find it.
@@ -99,6 +105,7 @@ export async function startPaymentApi(options: PaymentApiOptions = {}): Promise<
       // A caller gone while its body was read: the answer has nowhere to go.
       if (res.destroyed || req.socket.destroyed) {
         request.state = 'cut';
+        request.endedAt = performance.now();
         return;
       }
       const answer = JSON.stringify({ chargeId, orderId });
@@ -106,6 +113,7 @@ export async function startPaymentApi(options: PaymentApiOptions = {}): Promise<
         () => {
           if (request.state !== 'open') return;
           request.state = 'answered';
+          request.endedAt = performance.now();
           res.writeHead(200, { 'content-type': 'application/json' }).end(answer);
         },
         minDelayMs + Math.random() * (maxDelayMs - minDelayMs),
@@ -114,6 +122,7 @@ export async function startPaymentApi(options: PaymentApiOptions = {}): Promise<
         if (request.state !== 'open') return;
         clearTimeout(timer);
         request.state = 'cut';
+        request.endedAt = performance.now();
       });
     })();
   });

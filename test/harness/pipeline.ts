@@ -59,6 +59,8 @@ export interface PipelineOptions {
   readonly natsBinary?: string;
   /** Ack wait of NEW and DISPATCH, in milliseconds. Default: the topology's (production) value. */
   readonly ackWaitMs?: number;
+  /** Dynamic config values of the Temporal server, beside the dev server's own. Default: none. */
+  readonly temporalDynamicConfig?: Record<string, string | number | boolean>;
 }
 
 /** Bridges, workers and processes: stopped after each test (stopComponents). */
@@ -84,7 +86,9 @@ export async function stopPipelines(): Promise<void> {
 
 export async function startPipeline(options: PipelineOptions = {}): Promise<Pipeline> {
   const nats = await startNats(options.natsBinary ? { binary: options.natsBinary } : {});
-  const temporal = await startTemporal();
+  const temporal = await startTemporal(
+    options.temporalDynamicConfig ? { dynamicConfig: options.temporalDynamicConfig } : {},
+  );
   const own: Array<() => Promise<unknown>> = [];
   const nc = await connectNats({ servers: [nats.url] }, { reconnectForever: true });
   own.push(() => nc.close());

@@ -28,17 +28,17 @@ describe('define options - an option orderflow does not know stops the module at
       `import { defineFunction, definePipeline } from ${API};\n` +
         `const charge = defineFunction({ name: 'charge', retries: 3, run: async () => 1 });\n` +
         'export default definePipeline({ process: [charge], dispatch: [] });\n',
-      'function "charge": unknown option retries (did you mean retry?); the options are name, run, timeout, heartbeatTimeout, retry, taskQueue, recordResult, local; fix the definition',
+      'function "charge": unknown option retries (did you mean retry?); the options are name, needs, run, timeout, heartbeatTimeout, retry, taskQueue, recordResult, local, rateLimit, concurrency; fix the definition',
       // Where the module called defineFunction or definePipeline: the line the user must fix.
       '2:16',
     ],
     [
-      'rateLimit, which orderflow has not (CommonJS)',
+      'throttle, which orderflow has not (CommonJS)',
       'rate.cjs',
       `const { defineFunction, definePipeline } = require(${API});\n` +
-        `const charge = defineFunction({ name: 'charge', rateLimit: 10, run: async () => 1 });\n` +
+        `const charge = defineFunction({ name: 'charge', throttle: 10, run: async () => 1 });\n` +
         'module.exports = definePipeline({ process: [charge], dispatch: [] });\n',
-      'function "charge": unknown option rateLimit; the options are name, run, timeout, heartbeatTimeout, retry, taskQueue, recordResult, local; fix the definition',
+      'function "charge": unknown option throttle; the options are name, needs, run, timeout, heartbeatTimeout, retry, taskQueue, recordResult, local, rateLimit, concurrency; fix the definition',
       // Where the module called defineFunction or definePipeline: the line the user must fix.
       '2:16',
     ],

@@ -68,10 +68,10 @@ describe('define - functions', () => {
     ],
     // An option orderflow does not know is refused, not dropped: the user believes it took effect.
     [
-      { name: 'ok', rateLimit: 10 },
-      /^function "ok": unknown option rateLimit; the options are name, needs, run, timeout, /,
+      { name: 'ok', throttle: 10 },
+      /^function "ok": unknown option throttle; the options are name, needs, run, timeout, /,
     ],
-    [{ name: 'ok', concurrency: 4 }, /^function "ok": unknown option concurrency; the options are /],
+    [{ name: 'ok', debounce: 4 }, /^function "ok": unknown option debounce; the options are /],
     [{ name: 'ok', retries: 3 }, /^function "ok": unknown option retries \(did you mean retry\?\); /],
     [{ name: 'ok', timout: '30s' }, /^function "ok": unknown option timout \(did you mean timeout\?\); /],
     [{ nmae: 'ok' }, /^function "": unknown option nmae \(did you mean name\?\); /],
@@ -220,7 +220,7 @@ describe('define - plans and worker roles', () => {
   });
 
   it('define - a worker on a queue a function names hosts only those functions; any other queue is the pipeline one', () => {
-    expect(functionQueues(pipeline)).toEqual(['payments']);
+    expect(functionQueues(pipeline, 'orderflow')).toEqual(['payments']);
     expect(workerRole(pipeline, 'payments')).toBe('functions');
     expect(hostedFunctions(pipeline, 'payments').map((f) => f.name)).toEqual(['charge']);
     expect(workerRole(pipeline, 'orderflow')).toBe('pipeline');

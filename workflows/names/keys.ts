@@ -5,7 +5,10 @@
  * A key of the effects bucket is one of
  * - `effect.<stage>.<function>.<revision>.<orderId>`: a function's recorded result;
  * - `intent.<stage>.<revision>.<orderId>`: a stage is about to publish its output;
- * - `output.<stage>.<revision>.<orderId>`: a stage's output was published, with its stream sequence.
+ * - `output.<stage>.<revision>.<orderId>`: a stage's output was published, with its stream sequence;
+ * - `permit.<function>.<key>.<slot>`: one of a function's concurrency permits, leased by the attempt
+ *   holding it (`<key>` is `all` without a key, else `k` and the escaped key: never equal);
+ * - `rate.<function>.all.<slot>`: one of a function's rate slots, taken at most once a period.
  * The revision (a digest of the order's content) keeps a corrected order from ever finding the
  * old content's effects.
  *
@@ -126,6 +129,21 @@ export function outputIntentKey(stage: string, orderId: string, revision: string
 /** Key of the record of a stage's published output (its stream sequence). */
 export function outputKey(stage: string, orderId: string, revision: string): string {
   return buildKey('output', [stage], revision, orderId);
+}
+
+/**
+ * Key of permit `slot` (0-based) of function `fn`'s concurrency limit, for the order key `key`
+ * (undefined: the function's one limit). The prefix of every permit of one key is the key up to
+ * its last '.'.
+ */
+export function permitKey(
+  fn: string,
+  key: string | undefined,
+  slot: number,
+  kind: 'permit' | 'rate' = 'permit',
+): string {
+  if (!PLAIN_TOKEN.test(fn)) throw new InvalidKeyPartError('name', fn);
+  return `${kind}.${fn}.${key === undefined ? 'all' : `k${escapeKeyToken(key)}`}.${slot}`;
 }
 
 /** The parts of a key this module built; undefined for any other key. */

@@ -107,4 +107,9 @@ export const FAILURE_TYPES = {
   invalidResult: 'OrderflowInvalidResult',
   /** A function needs an earlier function's result that the order's earlier runs do not hold. */
   missingResult: 'OrderflowMissingResult',
+  /**
+   * A function's attempt found its limit reached (no concurrency permit within its wait): not a
+   * failure of the function; the run waits and schedules it again, its attempts unchanged.
+   */
+  functionLimited: 'OrderflowFunctionLimited',
 } as const;
