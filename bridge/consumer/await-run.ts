@@ -5,10 +5,11 @@
  */
 import { WorkflowFailedError } from '@temporalio/client';
 import type { Client } from '@temporalio/client';
-import { CancelledFailure, TerminatedFailure, TimeoutFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure, TerminatedFailure, TimeoutFailure } from '@temporalio/common';
 
 import type { Logger } from '../../shared/log';
 import { childSignal } from '../../shared/waits';
+import { FAILURE_TYPES } from '../../workflows/names';
 import type { StageInput } from '../../workflows/types';
 import type { Outcome, ParkKind } from '../decision/decision';
 import type { IntakeGate } from '../gates/intake-gate';
@@ -56,6 +57,11 @@ function failureReason(err: WorkflowFailedError): string {
   const parts: string[] = [];
   for (let e: unknown = err; e instanceof Error && parts.length < 4; e = e.cause) parts.push(e.message);
   return parts.join(': ');
+}
+
+/** Whether a function rejected the order (the stage workflow's OrderflowFunctionRejected): final. */
+function isRejection(err: WorkflowFailedError): boolean {
+  return err.cause instanceof ApplicationFailure && err.cause.type === FAILURE_TYPES.functionRejected;
 }
 
 /** The kind an operator's action gives a run's failure, or undefined when the order failed on its own. */
@@ -141,7 +147,15 @@ export async function awaitRun(ctx: RunWaitContext, at: OrderAtHand, runId: stri
       };
     }
     const failures = await failedRunsOf(run, workflowId, at.input.source.streamSeq, runId);
-    return { type: 'failed', workflowId, runId, failures, reason: failureReason(err) };
+    const rejected = isRejection(err);
+    return {
+      type: 'failed',
+      workflowId,
+      runId,
+      failures,
+      reason: failureReason(err),
+      ...(rejected ? { rejected } : {}),
+    };
   } finally {
     done.abort(RUN_SETTLED);
     done.dispose();

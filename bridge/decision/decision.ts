@@ -29,8 +29,9 @@ export type Outcome =
   /** The message can never succeed: not JSON, fails the schema, too large, empty. */
   | { readonly type: 'poison'; readonly reason: string }
   /**
-   * The order's own run failed (a function failed for good or ran out of attempts). `failures`
-   * counts the failed runs this stream message started, this one included.
+   * The order's own run failed: a function ran out of attempts, or `rejected` it (a
+   * NonRetryableError, a result JSON would change, a needed result missing), which no later run
+   * would change. `failures` counts the failed runs this stream message started, this one included.
    */
   | {
       readonly type: 'failed';
@@ -38,6 +39,7 @@ export type Outcome =
       readonly runId: string;
       readonly failures: number;
       readonly reason: string;
+      readonly rejected?: boolean;
     }
   /**
    * Not run, and not to be retried by itself: a conflicting second version of the order, a run
@@ -124,6 +126,11 @@ export function decide(outcome: Outcome, policy: DecisionPolicy): Decision {
     case 'poison':
       return { verb: 'term', deadLetter: { kind: 'poison', reason: outcome.reason } };
     case 'failed':
+      // A rejection is final: another run would call the same functions again (a declined card
+      // charged again under its key) only to be rejected again.
+      if (outcome.rejected) {
+        return { verb: 'term', deadLetter: { kind: 'failed', reason: `${outcome.reason} (rejected: not run again)` } };
+      }
       return outcome.failures >= policy.maxDeliveries
         ? {
             verb: 'term',

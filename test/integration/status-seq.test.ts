@@ -5,7 +5,7 @@
  * after a redelivery too; the order's timeline tells each run's message. Visibility is eventually
  * consistent, so every read of it is polled within a bound.
  */
-import { NonRetryableError, defineFunction, definePipeline } from '../../activities';
+import { defineFunction, definePipeline } from '../../activities';
 import type { MessageRuns } from '../../operate/status/message-runs';
 import type { OrderTimeline } from '../../operate/status/order-timeline';
 import { expectNoStackTrace, runCli } from '../harness/cli';
@@ -88,16 +88,18 @@ describe('status --seq - the runs of a stream message, found by their search att
   }, 120_000);
 
   it('a run that failed for good once: the redelivery starts a second run with delivery 2, and --seq finds both', async () => {
-    // Fails each order's first call for good (a failed run), succeeds from then on.
+    // Fails each order's first call with its only attempt (a failed run, which the bridge runs
+    // again; a NonRetryableError would be a rejection, dead-lettered at once), succeeds from then on.
     const called = new Set<string>();
     const pipeline = definePipeline({
       process: [
         defineFunction({
           name: 'validateOnce',
+          retry: { maximumAttempts: 1 },
           run: (order) => {
             if (called.has(order.orderId)) return { ok: true };
             called.add(order.orderId);
-            throw new NonRetryableError(`first call for ${order.orderId} refused`);
+            throw new Error(`first call for ${order.orderId} failed`);
           },
         }),
       ],

@@ -107,10 +107,11 @@ describe('temporal faults - hole 8: Temporal errors are classified, not guessed 
 
   it("temporal faults - only the order's own failed runs count toward --max-deliveries", async () => {
     // Run 1 of `mdc-` orders exhausts the activity's 5 attempts; the worker's count per key then
-    // lets run 2 succeed. `mdf-` orders fail every run, for good.
+    // lets run 2 succeed. `mdf-` orders exhaust every run's attempts (a rejection, failForGood,
+    // would be dead-lettered at its first run: it is no failure another run could mend).
     await startWorker(p, [
       { orderPrefix: 'mdc-', step: 'reserveStock', slowMs: 500, failTimes: 5 },
-      { orderPrefix: 'mdf-', step: 'reserveStock', failForGood: true },
+      { orderPrefix: 'mdf-', step: 'reserveStock', failTimes: 1000 },
     ]);
     const env = { ORDERFLOW_MAX_DELIVERIES: '2' };
     const crashed = await spawnBridge(p, env);

@@ -68,11 +68,13 @@ describe('testing kit - startPipelineTest', () => {
     ]);
   });
 
-  it('testing kit - an order whose function rejects it is dead-lettered with the reason, and its next stage never runs', async () => {
+  it('testing kit - an order whose function rejects it is dead-lettered at once with the reason: the function called once, the next stage never', async () => {
     const outcome = await env.runOrder(order('kit-2', { decline: 'yes' }));
     expect(outcome).toMatchObject({ status: 'dead-lettered', orderId: 'kit-2', stage: 'process', kind: 'failed' });
-    if (outcome.status === 'dead-lettered') expect(outcome.reason).toMatch(/card declined/);
-    expect(calls.filter((c) => c.orderId === 'kit-2' && c.fn === 'ship')).toEqual([]);
+    if (outcome.status === 'dead-lettered')
+      expect(outcome.reason).toMatch(/card declined.*\(rejected: not run again\)$/);
+    // maxDeliveries is 2: a rejection is not run again by the bridge (no second charge under the key).
+    expect(calls.filter((c) => c.orderId === 'kit-2')).toEqual([{ fn: 'charge', orderId: 'kit-2', attempt: 1 }]);
   });
 
   it('testing kit - an order the bridge would refuse, and an option the kit does not know, are one clear KitError', async () => {

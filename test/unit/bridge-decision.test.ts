@@ -32,6 +32,21 @@ describe('bridge decision - one outcome, one verb', () => {
     });
   });
 
+  it('dead-letters a run a function rejected at its first failure: no later run would change it', () => {
+    const rejected = {
+      type: 'failed',
+      workflowId: 'w',
+      runId: 'r',
+      failures: 1,
+      reason: 'declined',
+      rejected: true,
+    } as const;
+    expect(decide(rejected, policy)).toEqual({
+      verb: 'term',
+      deadLetter: { kind: 'failed', reason: 'declined (rejected: not run again)' },
+    });
+  });
+
   it('naks a failed run with a doubling, capped delay until the bound of failed runs, then dead-letters it', () => {
     const failed = (failures: number) =>
       ({ type: 'failed', workflowId: 'w', runId: 'r', failures, reason: 'boom' }) as const;
