@@ -1,8 +1,7 @@
 /** `orderflow resume <stage>`: ends an operator's pause of the stage (operate/pause/pause.ts); exit 1 when not paused. */
 import type { Command } from 'commander';
 
-import { resumeStage, stageNamed } from '../../operate/pause/pause';
-import { describePause } from '../../shared/pause/stage-pause';
+import { resumeLine, resumeStage, stageNamed } from '../../operate/pause/pause';
 import { jetStreamManagerFor } from '../../shared/nats/connect';
 import { serversFrom } from '../options';
 import { optionsFrom, tableCommand } from '../table-flags';
@@ -19,7 +18,7 @@ export function registerResume(program: Command): void {
       const nc = await serversFrom(command, 'nats').connectNats({ name: 'orderflow resume' });
       try {
         const { pause } = await resumeStage(nc, await jetStreamManagerFor(nc), stage, Date.now());
-        process.stdout.write(`stage ${stage} resumed by ${by} (was ${describePause(pause)})\n`);
+        process.stdout.write(`${resumeLine(stage, by, pause)}\n`);
       } finally {
         await nc.close();
       }

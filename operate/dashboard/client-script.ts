@@ -94,7 +94,7 @@ export const CLIENT_SCRIPT = String.raw`'use strict';
       tbody.replaceChildren.apply(tbody, system.stages.map(function (s) {
         return el('tr', { 'data-stage': s.stage, 'data-in-flight': s.inFlight === undefined ? '' : s.inFlight }, [
           cell(s.stage), cell(s.consumer), cell(s.inFlight), cell(s.pending), cell(s.ackPending), cell(s.redelivered),
-          cell(s.paused === undefined ? undefined : s.paused ? 'paused' : 'no'),
+          cell(s.operatorPause && s.operatorPause.inForce ? 'by ' + s.operatorPause.by : s.paused === undefined ? undefined : s.paused ? 'paused' : 'no'),
         ]);
       }));
     }
@@ -156,6 +156,8 @@ export const CLIENT_SCRIPT = String.raw`'use strict';
     drawOrders(data.orders);
     drawDeadLetters(data.system);
     $('updated').textContent = 'updated ' + time(data.monitor.time);
+    // The pause panel (pause-script.ts) draws from the same state.
+    document.dispatchEvent(new CustomEvent('orderflow:state', { detail: { state: data, config: config } }));
   }
 
   function runLink(workflowId, runId) {
@@ -215,6 +217,18 @@ export const CLIENT_SCRIPT = String.raw`'use strict';
     });
   }
 
+  /** An action: POST with a JSON body and the token, if any, as a Bearer header; the answer, or an Error with the server's one line. */
+  function postAction(url, secret, body) {
+    var headers = { 'Content-Type': 'application/json' };
+    if (secret) headers.Authorization = 'Bearer ' + secret;
+    return fetch(url, { method: 'POST', headers: headers, body: JSON.stringify(body) }).then(function (res) {
+      return res.json().then(function (answer) {
+        if (!res.ok) throw new Error(answer.error || res.statusText);
+        return answer;
+      });
+    });
+  }
+
   var redriving = null;
   function openRedrive(letter) {
     redriving = letter;
@@ -233,23 +247,19 @@ export const CLIENT_SCRIPT = String.raw`'use strict';
     if (!letter) return;
     token = $('redrive-token').value;
     var payload = $('redrive-payload').value;
-    var headers = { 'Content-Type': 'application/json' };
-    if (token) headers.Authorization = 'Bearer ' + token;
     var body = payload === letter.payloadText ? {} : { payload: payload };
     $('redrive-confirm').disabled = true;
-    fetch('/api/dead-letters/' + encodeURIComponent(letter.id) + '/redrive', {
-      method: 'POST', headers: headers, body: JSON.stringify(body),
-    }).then(function (res) {
-      return res.json().then(function (answer) {
-        if (!res.ok) throw new Error(answer.error || res.statusText);
-        $('redrive-dialog').close();
-        redriving = null;
-        $('action-result').textContent = 'dead letter ' + letter.id + ' (' + (answer.orderId || 'no order id') + ') redriven as ORDERS seq ' + answer.seq;
-      });
+    postAction('/api/dead-letters/' + encodeURIComponent(letter.id) + '/redrive', token, body).then(function (answer) {
+      $('redrive-dialog').close();
+      redriving = null;
+      $('action-result').textContent = 'dead letter ' + letter.id + ' (' + (answer.orderId || 'no order id') + ') redriven as ORDERS seq ' + answer.seq;
     }).catch(function (err) {
       $('redrive-error').textContent = String(err.message || err);
     }).finally(function () { $('redrive-confirm').disabled = false; });
   }
+
+  // Shared with the pause panel's script (/pause.js), loaded after this one.
+  window.orderflowPage = { $: $, el: el, cell: cell, changed: changed, postAction: postAction };
 
   function connect() {
     var events = new EventSource('/events');

@@ -12,6 +12,7 @@ import type { Logger } from '../../shared/log';
 import { MonitorAggregator } from '../monitor/aggregator';
 import { watchPipeline } from '../monitor/watch';
 import { jetStreamManagerFor } from '../../shared/nats/connect';
+import { pausesOnRecord } from '../../shared/pause/stage-pause';
 import type { DashboardAccess } from './auth';
 import { DashboardServer } from './server';
 import { SystemStateWatch } from './system-state';
@@ -64,10 +65,12 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
     ...(options.taskQueue ? { taskQueue: options.taskQueue } : {}),
     ...(options.pollEveryMs ? { pollEveryMs: options.pollEveryMs } : {}),
     recentOrders: () => monitor.snapshot().recentOrders,
+    pauses: () => pausesOnRecord(nc),
   });
   const server = new DashboardServer({
     access: options.access,
     client,
+    nc,
     js: jetstream(nc),
     jsm,
     logger: logger.child({ component: 'dashboard' }),

@@ -12,6 +12,7 @@ export const PAGE_HTML = `<!doctype html>
 <title>orderflow dashboard</title>
 <link rel="stylesheet" href="/app.css">
 <script src="/app.js" defer></script>
+<script src="/pause.js" defer></script>
 </head>
 <body>
 <header>
@@ -34,6 +35,11 @@ export const PAGE_HTML = `<!doctype html>
     <h2>Stages</h2>
     <table id="stages"><thead><tr><th>stage</th><th>consumer</th><th>in flight</th><th>pending</th><th>ack pending</th><th>redelivered</th><th>paused</th></tr></thead><tbody></tbody></table>
     <p id="acks" class="muted"></p>
+  </section>
+  <section id="pauses-section" class="wide">
+    <h2>Operators’ pauses</h2>
+    <table id="pauses"><thead><tr><th>stage</th><th>pause</th><th>reason</th><th>since</th><th>until</th><th></th></tr></thead><tbody></tbody></table>
+    <p id="pause-result" role="status"></p>
   </section>
   <section>
     <h2>Ack delay</h2>
@@ -67,6 +73,22 @@ export const PAGE_HTML = `<!doctype html>
     </menu>
   </form>
 </dialog>
+<dialog id="stage-dialog">
+  <form method="dialog" id="stage-form">
+    <h2><span id="stage-verb"></span> stage <span id="stage-name"></span>?</h2>
+    <p id="stage-explain"></p>
+    <div id="stage-pause-fields">
+      <label>Reason <input id="stage-reason" type="text" maxlength="500" size="50"></label>
+      <label>Until (optional: 30m, 2h, 1d or an ISO 8601 time; empty: until resumed) <input id="stage-until" type="text" size="30"></label>
+    </div>
+    <label id="stage-token-label">Dashboard token <input id="stage-token" type="password" autocomplete="off"></label>
+    <p id="stage-error" class="error" role="alert"></p>
+    <menu>
+      <button id="stage-cancel" value="cancel" type="button">Cancel</button>
+      <button id="stage-confirm" value="confirm" type="submit">Confirm</button>
+    </menu>
+  </form>
+</dialog>
 </body>
 </html>
 `;
@@ -74,6 +96,8 @@ export const PAGE_HTML = `<!doctype html>
 export const PAGE_CSS = `
 :root { color-scheme: light dark; font-family: system-ui, sans-serif; font-size: 14px; }
 body { margin: 0 1.5rem 2rem; }
+/* Above the rules that set display (dialog labels): a hidden element stays hidden. */
+[hidden] { display: none !important; }
 header { display: flex; gap: 1rem; align-items: baseline; }
 h1 { font-size: 1.4rem; margin: 0.8rem 0; }
 h2 { font-size: 1.05rem; margin: 1rem 0 0.4rem; }
@@ -101,7 +125,10 @@ svg rect.bar { fill: #36c; }
 .state-completed { color: #2a4; }
 .state-received, .state-processed { color: #e80; }
 .state-dead-lettered { color: #c33; }
+.pause-paused { color: #e80; font-weight: 600; }
+#pauses button { margin-right: 0.4rem; }
 dialog textarea { display: block; width: 100%; font-family: ui-monospace, monospace; }
+dialog input[type="text"] { display: block; }
 dialog label { display: block; margin: 0.5rem 0; }
 .stage { margin-bottom: 0.8rem; }
 .stage h3 { font-size: 0.95rem; margin: 0.3rem 0; }

@@ -1,14 +1,16 @@
 /**
  * The dashboard's HTTP server: the page and its script, the live state as server-sent events
  * (one reader of the monitor events and one poller for every open page), an order's timeline,
- * and the one action, redriving a dead letter. Every response forbids anything but its own origin
- * (Content-Security-Policy: default-src 'self'); actions are POST with a JSON body and the token
- * header (auth.ts), and each is logged with who and what.
+ * and the actions: redriving a dead letter, and pausing or resuming a stage (stage-actions.ts). Every
+ * response forbids anything but its own origin (Content-Security-Policy: default-src 'self');
+ * actions are POST with a JSON body and the token header (auth.ts, http.ts), and each is logged
+ * with who and what.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/nats-core';
 import type { Client } from '@temporalio/client';
 
 import { redriveOne } from '../dlq/redrive';
@@ -17,15 +19,20 @@ import type { Logger } from '../../shared/log';
 import type { MonitorSnapshot } from '../monitor/aggregator';
 import { orderTimeline } from '../status/order-timeline';
 import type { DashboardAccess } from './auth';
-import { authorizeAction, hostAllowed } from './auth';
+import { hostAllowed } from './auth';
 import { CLIENT_SCRIPT } from './client-script';
+import { HttpError, SECURITY_HEADERS, guardAction, pathSegment, readJson, send, sendJson } from './http';
 import { PAGE_CSS, PAGE_HTML } from './page';
+import { PAUSE_SCRIPT } from './pause-script';
+import type { StageActionDeps } from './stage-actions';
+import { stageAction, stageActionPath } from './stage-actions';
 import type { OrderView } from './order-states';
 import type { SystemState } from './system-state';
 
 export interface DashboardServerDeps {
   readonly access: DashboardAccess;
   readonly client: Client;
+  readonly nc: NatsConnection;
   readonly js: JetStreamClient;
   readonly jsm: JetStreamManager;
   readonly logger: Logger;
@@ -42,54 +49,6 @@ export interface DashboardServerDeps {
   readonly namespace: string;
   /** Between two states sent to each page, in ms. Default: 1000. */
   readonly pushEveryMs?: number;
-}
-
-const SECURITY_HEADERS = {
-  'Content-Security-Policy': "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
-  'X-Content-Type-Options': 'nosniff',
-  'Referrer-Policy': 'no-referrer',
-  'Cache-Control': 'no-store',
-} as const;
-
-/** Largest JSON body an action takes, in bytes (a corrected payload fits one NATS message). */
-const MAX_BODY_BYTES = 8 * 1024 * 1024;
-
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-function send(res: http.ServerResponse, status: number, type: string, body: string): void {
-  res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': type });
-  res.end(body);
-}
-
-function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
-  send(res, status, 'application/json; charset=utf-8', JSON.stringify(body));
-}
-
-async function readJson(req: http.IncomingMessage): Promise<Record<string, unknown>> {
-  if (!/^application\/json\b/i.test(req.headers['content-type'] ?? ''))
-    throw new HttpError(415, 'actions take a JSON body (Content-Type: application/json)');
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new HttpError(413, 'the body is too large');
-    chunks.push(chunk as Buffer);
-  }
-  const text = Buffer.concat(chunks).toString('utf8');
-  try {
-    const body = JSON.parse(text || '{}') as unknown;
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new Error('not an object');
-    return body as Record<string, unknown>;
-  } catch {
-    throw new HttpError(400, 'the body is not a JSON object');
-  }
 }
 
 export class DashboardServer {
@@ -157,6 +116,7 @@ export class DashboardServer {
     if (req.method === 'GET' || req.method === 'HEAD') {
       if (path === '/') return send(res, 200, 'text/html; charset=utf-8', PAGE_HTML);
       if (path === '/app.js') return send(res, 200, 'text/javascript; charset=utf-8', CLIENT_SCRIPT);
+      if (path === '/pause.js') return send(res, 200, 'text/javascript; charset=utf-8', PAUSE_SCRIPT);
       if (path === '/app.css') return send(res, 200, 'text/css; charset=utf-8', PAGE_CSS);
       if (path === '/events') return this.openStream(res);
       if (path === '/api/config')
@@ -168,20 +128,27 @@ export class DashboardServer {
       if (path === '/api/state') return sendJson(res, 200, this.deps.state());
       const order = /^\/api\/orders\/([^/]+)$/.exec(path);
       if (order) {
-        let orderId: string;
-        try {
-          orderId = decodeURIComponent(order[1]!);
-        } catch {
-          throw new HttpError(400, 'the order ID is not a valid URL component');
-        }
-        const timeline = await orderTimeline(this.deps.client, this.deps.jsm, orderId);
-        return sendJson(res, 200, timeline);
+        const orderId = pathSegment(order[1]!, 'order ID');
+        return sendJson(res, 200, await orderTimeline(this.deps.client, this.deps.jsm, orderId));
       }
       throw new HttpError(404, 'not found');
     }
     const redrive = /^\/api\/dead-letters\/(\d+)\/redrive$/.exec(path);
     if (req.method === 'POST' && redrive) return this.redrive(req, res, Number(redrive[1]));
+    const stage = stageActionPath(path);
+    if (req.method === 'POST' && stage) return stageAction(this.stageActions, req, res, stage);
     throw new HttpError(405, 'method not allowed');
+  }
+
+  private get stageActions(): StageActionDeps {
+    const { access, nc, jsm, logger } = this.deps;
+    return { access, nc, jsm, logger, settled: () => this.settled() };
+  }
+
+  /** After an action: polls again and sends the new state to every page at once. */
+  private async settled(): Promise<void> {
+    await this.deps.refresh();
+    this.push();
   }
 
   private openStream(res: http.ServerResponse): void {
@@ -192,12 +159,8 @@ export class DashboardServer {
   }
 
   private async redrive(req: http.IncomingMessage, res: http.ServerResponse, id: number): Promise<void> {
-    const auth = authorizeAction(this.deps.access, req.headers.authorization);
     const log = { action: 'redrive', deadLetter: id, remote: req.socket.remoteAddress };
-    if (!auth.ok) {
-      this.deps.logger.warn('dashboard action refused', { ...log, status: auth.status, reason: auth.reason });
-      throw new HttpError(auth.status, auth.reason);
-    }
+    const who = guardAction(this.deps.access, this.deps.logger, req, log);
     const body = await readJson(req);
     if (body.payload !== undefined && typeof body.payload !== 'string')
       throw new HttpError(400, 'payload must be a string (the corrected message body)');
@@ -205,21 +168,20 @@ export class DashboardServer {
       typeof body.payload === 'string'
         ? { payload: new TextEncoder().encode(body.payload), source: 'the corrected payload' }
         : undefined;
-    const who = { ...log, who: auth.who, corrected: Boolean(corrected) };
+    const acted = { ...log, who, corrected: Boolean(corrected) };
     try {
       const outcome = await redriveOne(this.deps.js, this.deps.jsm, id, corrected);
       this.deps.logger.info('dashboard action', {
-        ...who,
+        ...acted,
         orderId: outcome.orderId,
         subject: outcome.record.subject,
         streamSeq: outcome.seq,
         duplicate: outcome.duplicate,
       });
-      await this.deps.refresh().catch(() => undefined);
-      this.push();
+      await this.settled().catch(() => undefined);
       sendJson(res, 200, { seq: outcome.seq, duplicate: outcome.duplicate, orderId: outcome.orderId ?? null });
     } catch (err) {
-      this.deps.logger.warn('dashboard action failed', { ...who, error: messageOf(err) });
+      this.deps.logger.warn('dashboard action failed', { ...acted, error: messageOf(err) });
       throw err;
     }
   }

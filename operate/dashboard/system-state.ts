@@ -5,8 +5,9 @@
  * pollers are watched with the bridge's own TemporalHealth and WorkerPresence.
  *
  * Alerts shown: Temporal unreachable (or throttling, or the namespace refused); intake paused (a
- * stage's consumer paused at the server, nats-server 2.11+); no worker polling the stage
- * workflows' task queue (a poller counts as gone after WorkerPresence's 2 minutes); stuck
+ * stage's consumer paused at the server, nats-server 2.11+, while no operator's pause of the stage
+ * is in force: an operator's pause is no fault, and shows with its stage instead); no worker
+ * polling the stage workflows' task queue (a poller counts as gone after WorkerPresence's 2 minutes); stuck
  * workflows: dead letters of kind `stuck`, and running workflows older than a minute whose
  * workflow task keeps failing (attempt 2 or more; ten of them are described per poll).
  *
@@ -25,6 +26,7 @@ import { silentLogger } from '../../shared/log';
 import { namespaceScopedError } from '../../shared/temporal/faults';
 import { TemporalHealth } from '../../shared/temporal/health';
 import { WorkerPresence } from '../../shared/temporal/worker-presence';
+import type { PauseOnRecord } from '../../shared/pause/stage-pause';
 import type { RecentOrder } from '../monitor/aggregator';
 import type { OrderView } from './order-states';
 import { DeadLetteredOrders } from './order-states';
@@ -38,6 +40,8 @@ export interface StageView {
   readonly ackPending?: number;
   readonly redelivered?: number;
   readonly paused?: boolean;
+  /** An operator's pause of the stage on record (`orderflow pause`, the page's button): in force, or ended by its --until. */
+  readonly operatorPause?: PauseOnRecord;
 }
 
 export type DeadLetterView = Omit<DeadLetterRecord, 'payload'> & { readonly payloadText: string };
@@ -68,6 +72,8 @@ export interface SystemStateOptions {
   readonly deadLetterLimit?: number;
   /** The orders the page lists, whose latest messages' dead letters each poll looks up. Default: none. */
   readonly recentOrders?: () => readonly RecentOrder[];
+  /** The operators' pauses on record (ORDERFLOW_PAUSES). Default: none. */
+  readonly pauses?: () => Promise<readonly PauseOnRecord[]>;
 }
 
 const STUCK_AFTER_MS = 60_000;
@@ -156,13 +162,15 @@ export class SystemStateWatch {
     const alerts: Alert[] = [];
     const stages: StageView[] = [];
     const temporalUp = this.temporalFault === undefined;
+    const pauses = (await this.options.pauses?.().catch(() => undefined)) ?? [];
     for (const spec of Object.values(STAGES)) {
+      const operatorPause = pauses.find((p) => p.stage === spec.name);
       const info = await this.options.jsm.consumers.info(STREAM, spec.consumer).catch((err: unknown) => {
         alerts.push({ kind: 'nats', message: `cannot read consumer ${spec.consumer}: ${messageOf(err)}` });
         return undefined;
       });
       const inFlight = temporalUp ? await this.running(spec.workflowType) : undefined;
-      if (info?.paused)
+      if (info?.paused && !operatorPause?.inForce)
         alerts.push({
           kind: 'paused',
           message: `intake paused: consumer ${spec.consumer} (stage ${spec.name}) is paused at the server`,
@@ -171,6 +179,7 @@ export class SystemStateWatch {
         stage: spec.name,
         consumer: spec.consumer,
         ...(inFlight !== undefined ? { inFlight } : {}),
+        ...(operatorPause ? { operatorPause } : {}),
         ...(info
           ? {
               pending: info.num_pending,

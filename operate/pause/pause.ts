@@ -130,6 +130,11 @@ export function pauseLine(result: PauseResult): string {
   return `stage ${pause.stage} ${replaced ? 'pause updated' : 'paused'}: ${describePause(pause)}; ${where}`;
 }
 
+/** The end of a pause in one line: `stage process resumed by bob (was paused by alice until resumed: deploy)`. */
+export function resumeLine(stage: StageName, by: string, ended: StagePause): string {
+  return `stage ${stage} resumed by ${by} (was ${describePause(ended)})`;
+}
+
 /** The stage an argument names; one line naming it and the stages there are when it is none. */
 export function stageNamed(arg: string): StageName {
   return parseValue(choice(STAGE_NAMES, 'stage', `use ${STAGE_NAMES.join(' or ')}`), 'stage', arg);

@@ -10,8 +10,8 @@ import { STAGES, STREAM } from '../../workflows/names';
 import { ACK_METRICS_SUBJECT, systemEvent } from '../../shared/observability/monitor-events';
 import type { StageName } from '../../workflows/names';
 import { countDeadLetters } from '../dlq/dead-letter-store';
-import type { StagePause } from '../../shared/pause/stage-pause';
-import { inForce, openPauses, readPauses } from '../../shared/pause/stage-pause';
+import type { PauseOnRecord } from '../../shared/pause/stage-pause';
+import { pausesOnRecord } from '../../shared/pause/stage-pause';
 
 const STATUSES = ['Running', 'Completed', 'Failed', 'TimedOut', 'Terminated', 'Canceled'] as const;
 
@@ -34,15 +34,7 @@ export interface PipelineSummary {
     p99Ms: number;
   }>;
   /** Each stage's operator's pause on record: in force, or ended by its --until (kept until the next pause or resume). */
-  readonly pauses: ReadonlyArray<StagePause & { readonly inForce: boolean }>;
-}
-
-/** The operators' pauses on record; none where the bucket does not exist. */
-async function pausesOnRecord(nc: NatsConnection): Promise<PipelineSummary['pauses']> {
-  const kv = await openPauses(nc);
-  if (!kv) return [];
-  const now = Date.now();
-  return [...(await readPauses(kv)).values()].map((pause) => ({ ...pause, inForce: inForce(pause, now) }));
+  readonly pauses: readonly PauseOnRecord[];
 }
 
 function percentile(sorted: readonly number[], p: number): number {

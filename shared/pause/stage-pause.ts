@@ -82,6 +82,16 @@ export async function openPauses(nc: NatsConnection): Promise<KV | undefined> {
   }
 }
 
+/** A stage's pause on record, and whether it is in force (one whose --until passed stays until the next pause or resume). */
+export type PauseOnRecord = StagePause & { readonly inForce: boolean };
+
+/** The operators' pauses on record at `now` (for `status` and the dashboard); none where the bucket does not exist. */
+export async function pausesOnRecord(nc: NatsConnection, now = Date.now()): Promise<PauseOnRecord[]> {
+  const kv = await openPauses(nc);
+  if (!kv) return [];
+  return [...(await readPauses(kv)).values()].map((pause) => ({ ...pause, inForce: inForce(pause, now) }));
+}
+
 /** Each stage's pause record now (in force or expired); stages without one are absent. */
 export async function readPauses(kv: KV): Promise<Map<StageName, StagePause>> {
   const found = new Map<StageName, StagePause>();

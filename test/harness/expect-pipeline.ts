@@ -1,7 +1,8 @@
 /** Invariants of a finished pipeline, checked against the servers' state only. */
-import { parseEffectKey } from '../../workflows/names';
+import type { Order } from '../../shared/orders/schema';
+import { parseEffectKey, STREAM } from '../../workflows/names';
 import type { Pipeline } from './pipeline';
-import { backlog, effectKeys, orderIdsOn, runsOf, waitFor } from './pipeline';
+import { backlog, deliveries, effectKeys, orderIdsOn, orders, publish, runsOf, waitFor } from './pipeline';
 
 /** What the checks read: the stream, the effects bucket and Temporal, on any deployment. */
 type Observed = Pick<Pipeline, 'jsm' | 'kv' | 'client'>;
@@ -83,4 +84,25 @@ export async function expectDrained(p: Observed, timeoutMs = 60_000): Promise<vo
     },
     timeoutMs,
   );
+}
+
+/**
+ * Publishes `count` orders while the process stage is paused and checks that no bridge takes any:
+ * NEW delivers nothing more and holds them all as pending. A bounded look of `observeMs` (longer
+ * than two pulls of the test bridges), not a synchronisation: a bridge pulling would have taken them
+ * by then. Returns the orders and NEW's deliveries before them.
+ */
+export async function publishWhilePaused(
+  p: Pipeline,
+  count: number,
+  prefix: string,
+  observeMs = 2500,
+): Promise<{ meanwhile: Order[]; before: number }> {
+  const before = await deliveries(p);
+  const meanwhile = orders(count, prefix);
+  await publish(p, meanwhile);
+  await new Promise((r) => setTimeout(r, observeMs));
+  expect(await deliveries(p)).toBe(before);
+  expect((await p.jsm.consumers.info(STREAM, 'NEW')).num_pending).toBe(meanwhile.length);
+  return { meanwhile, before };
 }

@@ -11,23 +11,16 @@ import os from 'node:os';
 import path from 'node:path';
 
 import type { Browser, Page } from 'playwright-core';
-import { chromium } from 'playwright-core';
 
 import type { RunningDashboard } from '../../operate/dashboard';
 import { dashboardAccess, startDashboard } from '../../operate/dashboard';
 import { createLogger } from '../../shared/log';
+import { attrOf, describeInBrowser, launchChromium, textOf } from '../harness/browser';
 import { CLI, cleanEnv, expectNoStackTrace, runCli } from '../harness/cli';
 import { ROOT } from '../harness/paths';
 import type { Pipeline } from '../harness/pipeline';
 import { orders, publish, startBridge, startPipeline, startWorker, waitFor } from '../harness/pipeline';
 
-const CHROMIUM = '/usr/bin/chromium';
-const missing = fs.existsSync(CHROMIUM)
-  ? undefined
-  : `${CHROMIUM} is missing (\`node scripts/ensure.js test\` installs it when run as root with apt-get)`;
-// Decided at run time: without the browser there is nothing to drive, and the test says why.
-if (missing) console.warn(`dashboard browser test skipped: ${missing}`);
-const describeInBrowser = missing ? describe.skip : describe;
 /**
  * The README's screenshots are taken on every run; they replace the committed ones only with
  * UPDATE_SCREENSHOTS=1, so a test run leaves the checkout clean.
@@ -37,7 +30,7 @@ const SCREENSHOTS =
     ? path.join(ROOT, 'test', 'screenshots')
     : fs.mkdtempSync(path.join(os.tmpdir(), 'orderflow-screenshots-'));
 
-describeInBrowser(`dashboard - the live page in Chromium${missing ? ` (skipped: ${missing})` : ''}`, () => {
+describeInBrowser('dashboard - the live page in Chromium', () => {
   let p: Pipeline;
   let browser: Browser;
   let page: Page;
@@ -48,21 +41,8 @@ describeInBrowser(`dashboard - the live page in Chromium${missing ? ` (skipped: 
     write: (line) => void logLines.push(JSON.parse(line) as Record<string, unknown>),
   });
 
-  /** The page's text of a selector, or '' when it is not there (yet). */
-  const text = (selector: string): Promise<string> =>
-    page
-      .locator(selector)
-      .first()
-      .textContent({ timeout: 1000 })
-      .then((t) => t ?? '')
-      .catch(() => '');
-  const attr = (selector: string, name: string): Promise<string> =>
-    page
-      .locator(selector)
-      .first()
-      .getAttribute(name, { timeout: 1000 })
-      .then((v) => v ?? '')
-      .catch(() => '');
+  const text = (selector: string): Promise<string> => textOf(page, selector);
+  const attr = (selector: string, name: string): Promise<string> => attrOf(page, selector, name);
   const count = (selector: string): Promise<number> => page.locator(selector).count();
 
   beforeAll(async () => {
@@ -77,18 +57,7 @@ describeInBrowser(`dashboard - the live page in Chromium${missing ? ` (skipped: 
       pollEveryMs: 1000,
       logger,
     });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        '--disable-quic',
-      ],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
     await page.goto(dashboard.url);
     await waitFor('the page live', async () => (await text('#connection')) === 'live');

@@ -10,7 +10,7 @@ import type { Bridge } from '../../bridge/bridge';
 import { STREAM } from '../../workflows/names';
 import { featuresOf } from '../../shared/nats/server-features';
 import { runCli, expectNoStackTrace } from '../harness/cli';
-import { expectCompletedOnce, expectDrained } from '../harness/expect-pipeline';
+import { expectCompletedOnce, expectDrained, publishWhilePaused } from '../harness/expect-pipeline';
 import { metric } from '../harness/metrics';
 import type { Pipeline } from '../harness/pipeline';
 import {
@@ -75,13 +75,7 @@ forEachNatsServer('stage pause', (server) => {
     );
     expect(await statusOf(p, `process-${started[0]!.orderId}`)).toBe('COMPLETED');
 
-    const before = await deliveries(p);
-    const meanwhile = orders(4, 'sp-meanwhile-');
-    await publish(p, meanwhile);
-    // A bounded look, not a synchronisation: a bridge pulling would have taken them by now.
-    await new Promise((r) => setTimeout(r, OBSERVE_MS));
-    expect(await deliveries(p)).toBe(before);
-    expect((await p.jsm.consumers.info(STREAM, 'NEW')).num_pending).toBe(meanwhile.length);
+    const { meanwhile, before } = await publishWhilePaused(p, 4, 'sp-meanwhile-', OBSERVE_MS);
     const status = await cli('status', '--sample-seconds', '0');
     expect(status.stdout).toMatch(/^stage process PAUSED: paused by alice until resumed: ERP deploy \(since \S+\)$/m);
 
