@@ -17,8 +17,13 @@ export interface FaultPlan {
   readonly slowMs?: number;
   /** Fail this many times per key before succeeding (a transient fault). */
   readonly failTimes?: number;
-  /** Fail every time, non-retryably (a permanent fault). */
+  /** Fail every time, non-retryably (a permanent fault: a rejection, dead-lettered at its first run). */
   readonly failForGood?: boolean;
+  /**
+   * Fail every attempt, retryably but retried at once (Temporal's nextRetryDelay), so that each run
+   * runs out of its attempts in milliseconds: a failed run the bridge runs again.
+   */
+  readonly failEveryAttempt?: boolean;
   /**
    * Stage (process, dispatch) whose output, once published, is never recorded: the process
    * SIGKILLs itself right before. Only for worker processes (test/fixtures/faulty-worker.ts).
@@ -57,6 +62,13 @@ export function withFaults(plans: FaultPlan | readonly FaultPlan[]): (store: Eff
         if (plan.slowMs) await Context.current().sleep(plan.slowMs);
         if (plan.failForGood)
           throw ApplicationFailure.nonRetryable(`injected permanent failure at ${key}`, 'InjectedFault');
+        if (plan.failEveryAttempt) {
+          throw ApplicationFailure.create({
+            message: `injected failure of every attempt at ${key}`,
+            type: 'InjectedFault',
+            nextRetryDelay: '10ms',
+          });
+        }
         const failed = failures.get(key) ?? 0;
         if (failed < (plan.failTimes ?? 0)) {
           failures.set(key, failed + 1);

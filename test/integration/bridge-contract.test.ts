@@ -95,8 +95,8 @@ forEachNatsServer('bridge - the delivery contract', (server) => {
     expect(result.steps.chargePayment.attempt).toBe(3);
   }, 90_000);
 
-  it('a workflow failing for good is nak-ed with backoff, then dead-lettered; other orders flow', async () => {
-    await startWorker(p, { orderPrefix: 'doomed-', step: 'reserveStock', failForGood: true });
+  it('a workflow that runs out of attempts is nak-ed with backoff, then dead-lettered; other orders flow', async () => {
+    await startWorker(p, { orderPrefix: 'doomed-', step: 'reserveStock', failEveryAttempt: true });
     await startBridge(p, { maxDeliveries: '3' });
     const [doomed] = orders(1, 'doomed-');
     const fine = orders(5, 'fine-');
@@ -113,7 +113,7 @@ forEachNatsServer('bridge - the delivery contract', (server) => {
     expect(letter.headers[DLQ_HEADERS.kind]).toBe('failed');
     expect(letter.headers[DLQ_HEADERS.deliveries]).toBe('3');
     expect(letter.headers[DLQ_HEADERS.consumer]).toBe('NEW');
-    expect(letter.headers[DLQ_HEADERS.reason]).toContain('injected permanent failure');
+    expect(letter.headers[DLQ_HEADERS.reason]).toContain('injected failure of every attempt');
     expect(JSON.parse(letter.data)).toEqual(doomed);
     // Each delivery ran the (failed) workflow anew, later each time: 200 ms, then 400 ms of backoff.
     const runs: Date[] = [];

@@ -65,9 +65,10 @@ describe('status - one timeline per order, and the pipeline at a glance', () => 
 
     const failed = await timeline(doomed!.orderId);
     expect(failed.stages[0]!.status).toBe('FAILED');
-    expect(failed.stages[0]!.runs.map((r) => r.status)).toEqual(['FAILED', 'FAILED']);
+    // A rejection (failing for good) is dead-lettered at its first run, whatever --max-deliveries.
+    expect(failed.stages[0]!.runs.map((r) => r.status)).toEqual(['FAILED']);
     expect(failed.stages[0]!.failure).toContain('injected permanent failure');
-    expect(failed.deadLetters[0]).toMatchObject({ kind: 'failed', consumer: 'NEW', deliveries: 2 });
+    expect(failed.deadLetters[0]).toMatchObject({ kind: 'failed', consumer: 'NEW', deliveries: 1 });
 
     const poison = await timeline('poison-1');
     expect(poison.known).toBe(true);
@@ -83,7 +84,7 @@ describe('status - one timeline per order, and the pipeline at a glance', () => 
     const summary = JSON.parse((await status('--json')).stdout) as PipelineSummary;
     expect(summary.workflows.process.Completed).toBe(2);
     expect(summary.workflows.process.Running).toBe(1);
-    expect(summary.workflows.process.Failed).toBe(2);
+    expect(summary.workflows.process.Failed).toBe(1); // the rejected order's one run
     expect(summary.workflows.dispatch.Completed).toBe(2);
     expect(summary.deadLetters).toEqual({ total: 2, byConsumer: { NEW: 2, DISPATCH: 0 } });
     expect(summary.consumers.find((c) => c.name === 'NEW')).toMatchObject({ pending: 0, ackPending: 1 });

@@ -111,7 +111,7 @@ describe('temporal faults - hole 8: Temporal errors are classified, not guessed 
     // would be dead-lettered at its first run: it is no failure another run could mend).
     await startWorker(p, [
       { orderPrefix: 'mdc-', step: 'reserveStock', slowMs: 500, failTimes: 5 },
-      { orderPrefix: 'mdf-', step: 'reserveStock', failTimes: 1000 },
+      { orderPrefix: 'mdf-', step: 'reserveStock', failEveryAttempt: true },
     ]);
     const env = { ORDERFLOW_MAX_DELIVERIES: '2' };
     const crashed = await spawnBridge(p, env);
