@@ -52,12 +52,24 @@ const READY_CHECK_TIMEOUT_MS = 1000;
  * machine's workers, 4 partitions leave a task where no poller waits for a while, and the
  * server's rate falls into runs at about 60% of its rate (the bench's machine: slices at 26
  * workflows/s between runs at 42, at the same CPU per workflow; more pollers did not help). Reads
- * keep the default 4, so a data file written before drains its other partitions. A cluster
+ * too, on a data file this server created (readPartitionsConfig). A cluster
  * serving many workers sizes its partitions in its own dynamic config. Options override these.
  */
 const DEV_SERVER_DYNAMIC_CONFIG: Readonly<Record<string, number>> = {
   'matching.numTaskqueueWritePartitions': 1,
 };
+
+/**
+ * A data file this server created reads one partition too: with one written and four read, the
+ * server divides a queue's rate limit (a function's `rateLimit`) among the four and the queue runs
+ * at a quarter of it. The marker beside the data file says the file never held tasks in other
+ * partitions; a file written before it existed keeps the four reads that drain them.
+ */
+export function readPartitionsConfig(dbFile: string): Readonly<Record<string, number>> {
+  const marker = `${dbFile}.one-partition`;
+  if (!fs.existsSync(dbFile)) fs.writeFileSync(marker, 'written and read: task queue partition 0 only\n');
+  return fs.existsSync(marker) ? { 'matching.numTaskqueueReadPartitions': 1 } : {};
+}
 
 /** The `temporal` CLI's arguments for a dev server with these options. */
 export function devServerArgs(o: TemporalServerOptions): string[] {
@@ -105,7 +117,7 @@ export class TemporalServer extends LaunchedServer {
     const o = this.options;
     fs.mkdirSync(path.dirname(o.dbFile), { recursive: true });
     if (o.logFile) fs.mkdirSync(path.dirname(o.logFile), { recursive: true });
-    const args = devServerArgs(o);
+    const args = devServerArgs({ ...o, dynamicConfig: { ...readPartitionsConfig(o.dbFile), ...o.dynamicConfig } });
     const proc = new ManagedProcess({
       name: 'temporal',
       binary: o.binary,

@@ -3,13 +3,37 @@
  * to one partition unless told otherwise, and a caller's dynamic config replaces that default
  * rather than being given twice.
  */
-import { devServerArgs } from '../../local/servers/temporal-server';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+import { devServerArgs, readPartitionsConfig } from '../../local/servers/temporal-server';
 
 const base = { binary: 'temporal', port: 7233, dbFile: '/tmp/x/temporal.db' };
 
 function dynamicValues(args: readonly string[]): string[] {
   return args.flatMap((arg, i) => (args[i - 1] === '--dynamic-config-value' ? [arg] : []));
 }
+
+describe('readPartitionsConfig', () => {
+  let dir: string;
+  beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orderflow-partitions-'))));
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('reads one partition on a data file it creates, and again when it starts on it later', () => {
+    const db = path.join(dir, 'temporal.db');
+    expect(readPartitionsConfig(db)).toEqual({ 'matching.numTaskqueueReadPartitions': 1 });
+    fs.writeFileSync(db, 'the server wrote it');
+    expect(readPartitionsConfig(db)).toEqual({ 'matching.numTaskqueueReadPartitions': 1 });
+  });
+
+  it('keeps the four reads that drain other partitions on a data file written before the marker', () => {
+    const db = path.join(dir, 'temporal.db');
+    fs.writeFileSync(db, 'an older orderflow wrote it');
+    expect(readPartitionsConfig(db)).toEqual({});
+    expect(fs.existsSync(`${db}.one-partition`)).toBe(false);
+  });
+});
 
 describe('devServerArgs', () => {
   it('writes tasks to one partition and leaves reads at the server default', () => {
