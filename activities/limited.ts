@@ -134,16 +134,37 @@ async function gate(
     deps.observer?.onWaiting?.({ ...waiting, waiting: false });
   }
   if (permit) return permit;
+  throw limitedFailure(fn, request, input);
+}
+
+/** The failure that hands an attempt that could not start back to its run, which waits and schedules it again. */
+function limitedFailure(fn: FunctionDefinition, request: PermitRequest, input: FunctionInput): ApplicationFailure {
   const details: LimitedDetails = {
     waitingFor: waitingFor(request),
-    attemptsMade: (input.priorAttempts ?? 0) + info.attempt - 1,
+    attemptsMade: (input.priorAttempts ?? 0) + Context.current().info.attempt - 1,
   };
-  throw ApplicationFailure.create({
+  return ApplicationFailure.create({
     type: FAILURE_TYPES.functionLimited,
     message: `function ${fn.name} waits for ${details.waitingFor}`,
     nonRetryable: true,
     details: [details],
   });
+}
+
+/** Writes of a rate slot tried for a start within its margin before the attempt is handed back. */
+const MAX_LATE_WRITES = 3;
+
+/**
+ * Whether the call may start now under `slot`: within the margin of its last write's send (the
+ * slot is free again at that send + ttl). A slot written too long ago is written again, a few
+ * times at most: a worker whose writes keep taking longer than the margin hands the attempt back.
+ */
+async function startsInTime(slot: Permit, margin: number, fail: () => ApplicationFailure): Promise<boolean> {
+  for (let writes = 0; Date.now() - slot.issuedAt > margin; writes++) {
+    if (writes === MAX_LATE_WRITES) throw fail();
+    if (!(await slot.renew())) return false;
+  }
+  return true;
 }
 
 /**
@@ -166,16 +187,25 @@ export function limitedTry(fn: FunctionDefinition, tryFn: Try, deps: LimitDeps):
     };
     const rated = async (): Promise<StepResult> => {
       if (!rateLimit) return tryFn(input);
-      // A slot is reusable a period after it was taken (plus a margin for the trip to the API).
+      // A slot is reusable a period after it was last written (plus a margin for the trip to the API).
       const ttl = rateLimit.periodMs + Math.max(RATE_MARGIN_MS, rateLimit.periodMs * RATE_MARGIN);
-      await gate(
-        fn,
-        { kind: 'rate', fn: fn.name, key: undefined, limit: rateLimit.limit, ttlMs: ttl, holder },
-        input,
-        deps,
-        waitMs,
-      );
-      return tryFn(input);
+      const request = {
+        kind: 'rate',
+        fn: fn.name,
+        key: undefined,
+        limit: rateLimit.limit,
+        ttlMs: ttl,
+        holder,
+      } as const;
+      const margin = ttl - rateLimit.periodMs;
+      for (;;) {
+        const slot = await gate(fn, request, input, deps, waitMs);
+        // The slot is free again at its write's send time + ttl, so the call must start within the
+        // margin of that send: a busy worker that took longer writes it again (taking a slot and
+        // starting at once let 11 calls start in one second, the write's answer delayed). Lost
+        // meanwhile (held past its TTL and taken): take another.
+        if (await startsInTime(slot, margin, () => limitedFailure(fn, request, input))) return tryFn(input);
+      }
     };
     if (!concurrency) return rated();
     const request: PermitRequest = { fn: fn.name, key: keyOf(fn, input), limit: concurrency.limit, ttlMs, holder };

@@ -14,6 +14,8 @@ import { isJsApiError } from './nats/api-codes';
 /** One permit held: renew it while the call runs, release it after. */
 export interface Permit {
   readonly key: string;
+  /** This worker's clock when the last write of the permit was sent (a rate slot is free `ttlMs` after it). */
+  readonly issuedAt: number;
   /** Renews the lease; false when it was lost (expired and taken by another attempt). */
   renew(): Promise<boolean>;
   /** Gives the permit back; one already lost is left to its new holder. */
@@ -44,9 +46,31 @@ function lostRace(err: unknown): boolean {
   return isJsApiError(err, 'wrongLastSequence');
 }
 
+/**
+ * Whether a slot may be taken: empty, or lapsed. A rate slot lapses at the time its value names
+ * (its writer's clock when it sent the write, plus the TTL), so that a call held up between the
+ * write and its start cannot make the slot free before a period has passed since the call began.
+ * A permit lapses a TTL after the server stored its last renewal.
+ */
 function isFree(entry: KvEntry | null, ttlMs: number, now: number): boolean {
   if (!entry || entry.operation !== 'PUT') return true;
-  return now - entry.created.getTime() > ttlMs;
+  const freeAt = freeAtOf(entry);
+  return freeAt !== undefined ? now >= freeAt : now - entry.created.getTime() > ttlMs;
+}
+
+function freeAtOf(entry: KvEntry): number | undefined {
+  try {
+    const { freeAt } = entry.json<{ freeAt?: unknown }>();
+    return typeof freeAt === 'number' ? freeAt : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The value written for `request` now: who holds it, and for a rate slot when it is free again. */
+function valueOf(request: PermitRequest, issuedAt: number): string {
+  const freeAt = request.kind === 'rate' ? { freeAt: issuedAt + request.ttlMs } : {};
+  return JSON.stringify({ ...request.holder, ttlMs: request.ttlMs, ...freeAt });
 }
 
 /** The slots in a random order, so that attempts racing for permits spread over them. */
@@ -59,15 +83,21 @@ function shuffled(count: number): number[] {
   return slots;
 }
 
-function heldPermit(kv: KV, key: string, value: string, revision: number): Permit {
+function heldPermit(kv: KV, key: string, request: PermitRequest, revision: number, issuedAt: number): Permit {
   let current = revision;
+  let issued = issuedAt;
   let lost = false;
   return {
     key,
+    get issuedAt() {
+      return issued;
+    },
     async renew() {
       if (lost) return false;
       try {
-        current = await kv.update(key, value, current);
+        const sent = Date.now();
+        current = await kv.update(key, valueOf(request, sent), current);
+        issued = sent;
         return true;
       } catch (err) {
         if (!lostRace(err)) throw err;
@@ -92,13 +122,14 @@ export function kvPermitStore(kv: KV): PermitStore {
       const keys = shuffled(request.limit).map((slot) => permitKey(request.fn, request.key, slot, request.kind));
       const entries = await Promise.all(keys.map((key) => kv.get(key)));
       const now = Date.now();
-      const value = JSON.stringify({ ...request.holder, ttlMs: request.ttlMs });
       for (const [i, key] of keys.entries()) {
         const entry = entries[i] ?? null;
         if (!isFree(entry, request.ttlMs, now)) continue;
+        const issuedAt = Date.now();
+        const value = valueOf(request, issuedAt);
         try {
           const revision = entry ? await kv.update(key, value, entry.revision) : await kv.create(key, value);
-          return heldPermit(kv, key, value, revision);
+          return heldPermit(kv, key, request, revision, issuedAt);
         } catch (err) {
           if (!lostRace(err)) throw err;
         }
