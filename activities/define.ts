@@ -98,7 +98,7 @@ export interface FunctionDefinition {
   readonly name: string;
   // The context's results are typed by each function's own `needs`; a pipeline holds them all.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  run(order: Order, ctx: FunctionContext<any>): unknown;
+  run(this: void, order: Order, ctx: FunctionContext<any>): unknown;
   readonly needs: NeededNames;
   readonly taskQueue?: string;
   readonly timeoutMs: number;
@@ -121,7 +121,7 @@ export interface FunctionDefinition {
 export interface OrderflowFunction<Name extends string = string, R = unknown, N = NoNeeds>
   extends FunctionDefinition, FunctionShape<Name, R> {
   readonly name: Name;
-  run(order: Order, ctx: FunctionContext<ResultsFor<N>>): Promise<R> | R;
+  run(this: void, order: Order, ctx: FunctionContext<ResultsFor<N>>): Promise<R> | R;
 }
 
 /** Defaults of every function option, in milliseconds where a duration. */
