@@ -46,9 +46,18 @@ export interface PipelineTestOptions {
   readonly orderTimeout?: Duration;
   /** Attempts of a failed stage before its order is dead-lettered (the bridge's --max-deliveries). Default: the bridge's. */
   readonly maxDeliveries?: number;
+  /**
+   * Told each line of progress while a server binary is missing and built with Go (once, minutes).
+   * Default: written to stderr, so that a first test run says why it waits.
+   */
+  readonly onProgress?: (line: string) => void;
 }
 
-const OPTIONS = ['orderTimeout', 'maxDeliveries'] satisfies Array<keyof PipelineTestOptions>;
+const OPTIONS = ['orderTimeout', 'maxDeliveries', 'onProgress'] satisfies Array<keyof PipelineTestOptions>;
+
+function progressToStderr(line: string): void {
+  process.stderr.write(`orderflow/testing: ${line}\n`);
+}
 const DEFAULT_ORDER_TIMEOUT_MS = 60_000;
 
 export interface PipelineTest<P extends Pipeline = Pipeline> {
@@ -66,10 +75,14 @@ export interface PipelineTest<P extends Pipeline = Pipeline> {
 }
 
 /** The servers: a nats-server and the time-skipping Temporal server, both with data under `dir`. */
-async function startServers(dir: string, steps: StopSteps): Promise<{ natsUrl: string; temporal: TemporalSettings }> {
+async function startServers(
+  dir: string,
+  steps: StopSteps,
+  onProgress: (line: string) => void,
+): Promise<{ natsUrl: string; temporal: TemporalSettings }> {
   const [natsBinary, temporalBinary] = await Promise.all([
-    ensureBinary('nats-server'),
-    ensureBinary('temporal-time-skipping'),
+    ensureBinary('nats-server', { onProgress }),
+    ensureBinary('temporal-time-skipping', { onProgress }),
   ]);
   const [nats, temporal] = await Promise.all([
     startWithPortRetry(async () =>
@@ -133,6 +146,9 @@ function checkOptions(pipeline: unknown, options: PipelineTestOptions): number {
   if (!isOptionsObject(options)) throw new KitError('startPipelineTest: options must be an object');
   try {
     refuseUnknown('startPipelineTest options', options, OPTIONS);
+    if (options.onProgress !== undefined && typeof options.onProgress !== 'function') {
+      throw new KitError('startPipelineTest onProgress: give a function of one line, (line) => ...');
+    }
     return durationMs('startPipelineTest orderTimeout', options.orderTimeout, DEFAULT_ORDER_TIMEOUT_MS, 1);
   } catch (err) {
     throw new KitError((err as Error).message);
@@ -149,7 +165,7 @@ export async function startPipelineTest<P extends Pipeline>(
   const steps = new StopSteps(silentLogger);
   steps.add('data folder', () => fs.rmSync(dir, { recursive: true, force: true }));
   try {
-    const { natsUrl, temporal } = await startServers(dir, steps);
+    const { natsUrl, temporal } = await startServers(dir, steps, options.onProgress ?? progressToStderr);
     const nc = await provisioned(natsUrl, steps);
     const outcomes = new OrderOutcomes(nc);
     steps.add('outcome watch', () => outcomes.close());

@@ -85,5 +85,8 @@ describe('testing kit - startPipelineTest', () => {
     await expect(startPipelineTest(pipeline, { orderTimout: '1s' } as never)).rejects.toThrow(
       /unknown option orderTimout \(did you mean orderTimeout\?\)/,
     );
+    await expect(startPipelineTest(pipeline, { onProgress: 'stderr' } as never)).rejects.toThrow(
+      'startPipelineTest onProgress: give a function of one line, (line) => ...',
+    );
   });
 });
