@@ -155,19 +155,6 @@ function limitedFailure(fn: FunctionDefinition, request: PermitRequest, input: F
 const MAX_LATE_WRITES = 3;
 
 /**
- * Whether the call may start now under `slot`: within the margin of its last write's send (the
- * slot is free again at that send + ttl). A slot written too long ago is written again, a few
- * times at most: a worker whose writes keep taking longer than the margin hands the attempt back.
- */
-async function startsInTime(slot: Permit, margin: number, fail: () => ApplicationFailure): Promise<boolean> {
-  for (let writes = 0; Date.now() - slot.issuedAt > margin; writes++) {
-    if (writes === MAX_LATE_WRITES) throw fail();
-    if (!(await slot.renew())) return false;
-  }
-  return true;
-}
-
-/**
  * `tryFn` held to `fn`'s limits, `tryFn` itself for a function without any: a concurrency permit
  * first (held while the call runs), then a rate slot (taken last, so that it is taken just before
  * the call; never given back: its time is the record).
@@ -204,7 +191,13 @@ export function limitedTry(fn: FunctionDefinition, tryFn: Try, deps: LimitDeps):
         // margin of that send: a busy worker that took longer writes it again (taking a slot and
         // starting at once let 11 calls start in one second, the write's answer delayed). Lost
         // meanwhile (held past its TTL and taken): take another.
-        if (await startsInTime(slot, margin, () => limitedFailure(fn, request, input))) return tryFn(input);
+        // The check and the call's start are one synchronous stretch: any await between them would
+        // let the worker's other activities run first, and the call start later than checked.
+        for (let writes = 0; ; writes++) {
+          if (Date.now() - slot.issuedAt <= margin) return tryFn(input);
+          if (writes === MAX_LATE_WRITES) throw limitedFailure(fn, request, input);
+          if (!(await slot.renew())) break;
+        }
       }
     };
     if (!concurrency) return rated();
