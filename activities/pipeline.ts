@@ -1,13 +1,16 @@
 /**
  * `definePipeline`: the functions of each stage, in order, checked when the module loads: each
- * function named once, each one's `needs` running before it.
+ * function named once, each one's `needs` running before it; and how orders take turns
+ * (`priority`, `fairness`: priority-checks.ts).
  */
 import type { StageName } from '../workflows/names';
 import { STAGE_NAMES } from '../workflows/names';
 import { fail, flag, isOptionsObject, refuseUnknown } from './define-checks';
 import type { FunctionDefinition } from './define';
-import type { FunctionShape, Stored } from './types';
+import type { FunctionShape, Order, Stored } from './types';
 import { isFunctionDefinition } from './define';
+import type { CheckedFairness, FairnessOptions } from './priority-checks';
+import { fairnessOf, priorityOf } from './priority-checks';
 
 const PIPELINE_BRAND = Symbol.for('orderflow.pipeline');
 
@@ -25,6 +28,19 @@ export interface PipelineOptions {
    * round trip and its history events fewer per stage. Default: false.
    */
   readonly publishLocally?: boolean;
+  /**
+   * The order's priority, 1 (first) to 5: the bridge takes lower numbers first and starts each
+   * stage's run with it as Temporal's priority key, which its functions inherit. An order whose
+   * priority is not a whole number from 1 to 5 (or throws) runs at 3. Applied by a bridge given
+   * the module (`--functions`). Default: every order at 3, in arrival order.
+   */
+  readonly priority?: (order: Order) => number;
+  /**
+   * Each key's share (`{ key: (order) => order.customerId }`): within a priority, the bridge
+   * takes orders round-robin across keys, by weight, and starts each run with Temporal's fairness
+   * key and weight. Applied by a bridge given the module (`--functions`). Default: one queue.
+   */
+  readonly fairness?: FairnessOptions;
 }
 
 /**
@@ -47,6 +63,10 @@ export interface Pipeline<P extends PipelineOptions = PipelineOptions> {
   /** Every function, once: the stages' then the retired ones. */
   readonly functions: readonly FunctionDefinition[];
   readonly publishLocally: boolean;
+  /** Present only when given. */
+  readonly priority?: (order: Order) => number;
+  /** Present only when given. */
+  readonly fairness?: CheckedFairness;
 }
 
 const PIPELINE_OPTIONS = Object.keys({
@@ -54,6 +74,8 @@ const PIPELINE_OPTIONS = Object.keys({
   dispatch: true,
   retired: true,
   publishLocally: true,
+  priority: true,
+  fairness: true,
 } satisfies Record<keyof PipelineOptions, true>);
 
 export function isPipeline(value: unknown): value is Pipeline {
@@ -127,11 +149,15 @@ export function definePipeline<const P extends PipelineOptions>(options: P): Pip
   checkNeeds(stages as Pipeline['stages']);
   const functions = Object.freeze([...STAGE_NAMES.flatMap((s) => stages[s]!), ...retired]);
   checkRateQueues(functions);
+  const priority = priorityOf(options?.priority);
+  const fairness = fairnessOf(options?.fairness);
   return Object.freeze({
     [PIPELINE_BRAND]: true as const,
     stages: Object.freeze(stages) as Pipeline['stages'],
     retired,
     functions,
     publishLocally: flag('pipeline publishLocally', options?.publishLocally),
+    ...(priority ? { priority } : {}),
+    ...(fairness ? { fairness } : {}),
   });
 }

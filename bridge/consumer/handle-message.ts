@@ -5,7 +5,9 @@
  * (apply-decision.ts), and keeping the message alive while it runs is the caller's too (one shared
  * ticker, not a timer per message). The one decision carried out here is `hold`: on a system fault
  * the order waits at the stage's intake gate and is tried again, with the input, span and signals
- * it already has.
+ * it already has. A pipeline with `priority` or `fairness` gives each order a lane: its run starts
+ * with Temporal's priority and fairness keys, after waiting its turn in the stage's intake
+ * (fair-intake.ts); without them, nothing of this is on the path.
  */
 import type { JsMsg } from '@nats-io/jetstream';
 
@@ -24,8 +26,10 @@ import type { StagePayload } from '../../shared/orders/decode';
 import { decodeStageMessage } from '../../shared/orders/decode';
 import type { OrderAtHand, RunWaitContext } from './await-run';
 import { awaitRun } from './await-run';
-import type { Call, RunContext } from './stage-run';
+import type { Call, RunContext, RunVerdict } from './stage-run';
 import { resolveRun } from './stage-run';
+import type { StageIntake } from './fair-intake';
+import type { Lane } from './order-lanes';
 
 /** What handling a stage's messages needs: one for the stage, made once. */
 export interface HandlerContext extends RunWaitContext {
@@ -37,8 +41,10 @@ export interface HandlerContext extends RunWaitContext {
   readonly reportFault: (err: unknown) => boolean;
   /** What decides each outcome. */
   readonly policy: DecisionPolicy;
-  /** Called with the seconds a workflow start (or attach) took. */
+  /** Called with the seconds a workflow start (or attach) took, its wait in the intake not counted. */
   readonly onStarted?: (seconds: number) => void;
+  /** The order each message's run starts in (the pipeline's `priority` and `fairness`). Default: as they come. */
+  readonly intake?: StageIntake;
 }
 
 /** An outcome reached, and what is to become of the message (never `hold`: that is carried out here). */
@@ -107,7 +113,7 @@ function stageInputOf(msg: JsMsg, payload: StagePayload, log: Logger): StageInpu
  * The message's way to Temporal. Calls are cancelled with `scope`, so none is left running against
  * a closed connection; each gets a signal of its own, so a long-watched run gathers no listeners.
  */
-function runContextOf(ctx: HandlerContext, scope: AbortSignal, aborted: Promise<never>): RunContext {
+function runContextOf(ctx: HandlerContext, scope: AbortSignal, aborted: Promise<never>, lane?: Lane): RunContext {
   const call: Call = (fn) => {
     const one = childSignal(scope);
     return Promise.race([ctx.client.withAbortSignal(one.signal, fn), aborted]).finally(() => one.dispose());
@@ -118,15 +124,28 @@ function runContextOf(ctx: HandlerContext, scope: AbortSignal, aborted: Promise<
     taskQueue: ctx.taskQueue,
     call,
     ...(ctx.searchAttributes?.() ? { searchAttributes: true } : {}),
+    ...(lane && ctx.intake ? { priority: ctx.intake.lanes.startPriority(lane) } : {}),
   };
 }
 
-/** One try at the order: find or start its run and wait for it. Never rejects. */
-async function attempt(ctx: HandlerContext, at: OrderAtHand): Promise<Outcome> {
+/** Finds or starts the run, after the order's turn in the intake when the stage has one. */
+async function resolveInTurn(ctx: HandlerContext, at: OrderAtHand, lane: Lane | undefined): Promise<RunVerdict> {
+  const release = lane && ctx.intake ? await ctx.intake.starts.admit(lane, at.scope) : undefined;
+  if (lane && !release) throw new Interrupted();
   try {
     const startedAt = performance.now();
     const verdict = await resolveRun(at.run, at.workflowId, at.input, at.redriven);
     ctx.onStarted?.((performance.now() - startedAt) / 1000);
+    return verdict;
+  } finally {
+    release?.();
+  }
+}
+
+/** One try at the order: find or start its run and wait for it. Never rejects. */
+async function attempt(ctx: HandlerContext, at: OrderAtHand, lane: Lane | undefined): Promise<Outcome> {
+  try {
+    const verdict = await resolveInTurn(ctx, at, lane);
     if (verdict.type !== 'await') return verdict;
     at.log.debug('waiting for the run', { runId: verdict.runId });
     return await awaitRun(ctx, at, verdict.runId);
@@ -150,6 +169,7 @@ async function handleOne(msg: JsMsg, ctx: HandlerContext, abort: AbortSignal, lo
   noteOrder(order.orderId, workflowId);
   const input = stageInputOf(msg, decoded.payload, log);
   const redriven = msg.headers?.has(REDRIVEN_FROM_HEADER) ?? false;
+  const lane = ctx.intake?.lanes.laneOf(order);
 
   // One signal per message: the Temporal client leaves a listener on every signal it is given,
   // so the bridge's own lives only as long as the message.
@@ -159,7 +179,7 @@ async function handleOne(msg: JsMsg, ctx: HandlerContext, abort: AbortSignal, lo
     workflowId,
     input,
     redriven,
-    run: runContextOf(ctx, scope.signal, aborted),
+    run: runContextOf(ctx, scope.signal, aborted, lane),
     scope: scope.signal,
     log,
   };
@@ -167,7 +187,9 @@ async function handleOne(msg: JsMsg, ctx: HandlerContext, abort: AbortSignal, lo
     for (;;) {
       // Only a fault holds a message taken already: an operator's pause stops pulling, not runs.
       await ctx.gate.whenOpen(scope.signal, 'faults');
-      const outcome: Outcome = scope.signal.aborted ? { type: 'interrupted', workflowId } : await attempt(ctx, at);
+      const outcome: Outcome = scope.signal.aborted
+        ? { type: 'interrupted', workflowId }
+        : await attempt(ctx, at, lane);
       const decision = decide(outcome, ctx.policy);
       // `hold` (a system fault): back to the gate, uncharged, the ticker keeping the message alive.
       if (decision.verb !== 'hold') return { outcome, decision };

@@ -4,6 +4,7 @@
  * operator's decision). Every call goes through the caller's `call`, which ends it at shutdown.
  */
 import type { Client, WorkflowExecutionDescription } from '@temporalio/client';
+import type { Priority } from '@temporalio/common';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import {
   WorkflowExecutionAlreadyStartedError,
@@ -27,6 +28,8 @@ export interface RunContext {
   readonly call: Call;
   /** Whether runs are started with orderflow's search attributes (only when registered). Default: false. */
   readonly searchAttributes?: boolean;
+  /** The order's priority and fairness key for a run started now (its functions inherit them). Default: Temporal's. */
+  readonly priority?: Priority;
 }
 
 /** What to do about the order's run: wait for this run, or an outcome already reached. */
@@ -57,6 +60,7 @@ async function startRun(ctx: RunContext, workflowId: string, input: StageInput):
         workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
         memo: runMemoFor(input),
         ...(ctx.searchAttributes ? { typedSearchAttributes: runAttributesFor(input) } : {}),
+        ...(ctx.priority ? { priority: ctx.priority } : {}),
       }),
     );
     return handle.firstExecutionRunId;

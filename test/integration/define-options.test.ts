@@ -58,7 +58,7 @@ describe('define options - an option orderflow does not know stops the module at
       `import { defineFunction, definePipeline } from ${API};\n` +
         `const charge = defineFunction({ name: 'charge', run: async () => 1 });\n` +
         'export default definePipeline({ process: [charge], dispatch: [], concurrency: 4 });\n',
-      'pipeline: unknown option concurrency; the options are process, dispatch, retired, publishLocally; fix the definition',
+      'pipeline: unknown option concurrency; the options are process, dispatch, retired, publishLocally, priority, fairness; fix the definition',
       // Where the module called defineFunction or definePipeline: the line the user must fix.
       '3:16',
     ],

@@ -147,7 +147,7 @@ describe('define - pipelines', () => {
     [() => definePipeline({ process: [] } as never), /pipeline dispatch: is not a list/],
     [
       () => definePipeline({ process: [], dispatch: [], ship: [] } as never),
-      /^pipeline: unknown option ship; the options are process, dispatch, retired, publishLocally$/,
+      /^pipeline: unknown option ship; the options are process, dispatch, retired, publishLocally, priority, fairness$/,
     ],
     [
       () => definePipeline({ process: [], dispatch: [], publishLocaly: true } as never),
