@@ -54,7 +54,10 @@ export function fairnessOf(value: unknown): CheckedFairness | undefined {
   if (value === undefined) return undefined;
   const what = 'pipeline fairness';
   const example = 'fairness: { key: (order) => order.customerId }';
-  if (!isOptionsObject(value)) fail(what, `${JSON.stringify(value)} is not an object`, `give ${example}`);
+  if (!isOptionsObject(value)) {
+    const given = typeof value === 'function' ? 'a function' : JSON.stringify(value);
+    fail(what, `${given} is not an object`, `give ${example}`);
+  }
   refuseUnknown(what, value, FAIRNESS_OPTIONS);
   const { key, weight } = value as { key?: unknown; weight?: unknown };
   if (key === undefined) fail(what, 'has no key', `give ${example}`);

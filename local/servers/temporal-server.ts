@@ -48,6 +48,17 @@ const SQLITE_PRAGMAS = ['journal_mode=WAL', 'synchronous=OFF'];
 const READY_CHECK_TIMEOUT_MS = 1000;
 
 /**
+ * Temporal's priority and fairness (server 1.29+; off by default there): the matcher that orders
+ * a queue's backlog by the priority key, then shares it across fairness keys by weight. Without
+ * them a run's priority and fairness key (a pipeline's `priority`, `fairness`) are stored and
+ * ignored. Exported for the cluster test's server, which enables the same.
+ */
+export const PRIORITY_AND_FAIRNESS: Readonly<Record<string, boolean>> = {
+  'matching.useNewMatcher': true,
+  'matching.enableFairness': true,
+};
+
+/**
  * Every task queue's new tasks go to one partition (the server's default writes to 4). With one
  * machine's workers, 4 partitions leave a task where no poller waits for a while, and the
  * server's rate falls into runs at about 60% of its rate (the bench's machine: slices at 26
@@ -55,8 +66,9 @@ const READY_CHECK_TIMEOUT_MS = 1000;
  * too, on a data file this server created (readPartitionsConfig). A cluster
  * serving many workers sizes its partitions in its own dynamic config. Options override these.
  */
-const DEV_SERVER_DYNAMIC_CONFIG: Readonly<Record<string, number>> = {
+const DEV_SERVER_DYNAMIC_CONFIG: Readonly<Record<string, number | boolean>> = {
   'matching.numTaskqueueWritePartitions': 1,
+  ...PRIORITY_AND_FAIRNESS,
 };
 
 /**

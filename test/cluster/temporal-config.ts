@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import { isPortFree } from '../../local/servers/ports';
+import { PRIORITY_AND_FAIRNESS } from '../../local/servers/temporal-server';
 import type { PostgresTarget } from './postgres';
 import { POSTGRES_PLUGIN } from './temporal-sql-tool';
 
@@ -58,9 +59,10 @@ export interface TemporalDatabases {
 /**
  * Dynamic config: search attributes registered a moment ago are usable at once (the cache is
  * bypassed), and visibility queries are not throttled below what status --seq and the checkers
- * ask (the dev server raises the same limit).
+ * ask (the dev server raises the same limit). Priority and fairness on, as on the dev server.
  */
 const DYNAMIC_CONFIG: Readonly<Record<string, unknown>> = {
+  ...PRIORITY_AND_FAIRNESS,
   'system.forceSearchAttributesCacheRefreshOnRead': true,
   'frontend.namespaceRPS.visibility': 100,
   'history.hostLevelCacheMaxSize': 8192,

@@ -43,11 +43,11 @@ describe('pipeline priority and fairness - definition', () => {
     expect('priority' in plain || 'fairness' in plain).toBe(false);
   });
 
-  it.each([
+  it.each<[Record<string, unknown>, RegExp]>([
     [{ priority: 1 }, /^pipeline priority: is not a function; give priority: \(order\) => /],
     [
       { fairness: (o: Order) => o.customerId },
-      /^pipeline fairness: undefined is not an object; give fairness: \{ key: /,
+      /^pipeline fairness: a function is not an object; give fairness: \{ key: /,
     ],
     [{ fairness: {} }, /^pipeline fairness: has no key; give fairness: \{ key: \(order\) => order.customerId \}$/],
     [{ fairness: { key: 'customerId' } }, /^pipeline fairness.key: is not a function; give key: \(order\) => /],

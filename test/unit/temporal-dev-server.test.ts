@@ -1,7 +1,7 @@
 /**
  * The dev server orderflow starts (npm start, the tests, the bench) writes each task queue's tasks
- * to one partition unless told otherwise, and a caller's dynamic config replaces that default
- * rather than being given twice.
+ * to one partition unless told otherwise and orders backlogs by priority and fairness, and a
+ * caller's dynamic config replaces those defaults rather than being given twice.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -36,9 +36,13 @@ describe('readPartitionsConfig', () => {
 });
 
 describe('devServerArgs', () => {
-  it('writes tasks to one partition and leaves reads at the server default', () => {
+  it('writes tasks to one partition, leaves reads at the server default, and turns priority and fairness on', () => {
     const values = dynamicValues(devServerArgs(base));
-    expect(values).toEqual(['matching.numTaskqueueWritePartitions=1']);
+    expect(values).toEqual([
+      'matching.numTaskqueueWritePartitions=1',
+      'matching.useNewMatcher=true',
+      'matching.enableFairness=true',
+    ]);
   });
 
   it("lets the caller's dynamic config override the default and add to it", () => {
@@ -48,7 +52,12 @@ describe('devServerArgs', () => {
         dynamicConfig: { 'matching.numTaskqueueWritePartitions': 4, 'frontend.namespaceRPS': 5 },
       }),
     );
-    expect(values).toEqual(['matching.numTaskqueueWritePartitions=4', 'frontend.namespaceRPS=5']);
+    expect(values).toEqual([
+      'matching.numTaskqueueWritePartitions=4',
+      'matching.useNewMatcher=true',
+      'matching.enableFairness=true',
+      'frontend.namespaceRPS=5',
+    ]);
   });
 
   it('starts headless on the given address and SQLite file', () => {
