@@ -25,6 +25,10 @@ export interface StageState {
   readonly counters: Readonly<BridgeCounters>;
   readonly inFlight: number;
   readonly stuckRuns: number;
+  /** Runs whose completion this bridge long-polls now. */
+  readonly longPolledRuns: number;
+  /** Runs this bridge finds closed by the stage's sweep (beyond the long polls). */
+  readonly sweptRuns: number;
   readonly intakePaused: boolean;
   /** Whether this bridge takes the stage's work: always, or as a warm standby while it holds the pin. */
   readonly active: boolean;
@@ -55,6 +59,14 @@ const STAGE_GAUGES = {
   stuckRuns: [
     'orderflow_stuck_runs',
     'Runs in flight whose workflow task keeps failing (parked as stuck after the bound).',
+  ],
+  longPolledRuns: [
+    'orderflow_runs_long_polled',
+    'Runs in flight whose completion is long-polled (at most --result-long-polls).',
+  ],
+  sweptRuns: [
+    'orderflow_runs_swept',
+    'Runs in flight beyond the long polls, found closed by one visibility query per sweep.',
   ],
   intakePaused: [
     'orderflow_intake_paused',

@@ -13,7 +13,9 @@ import { FAILURE_TYPES } from '../../workflows/names';
 import type { StageInput } from '../../workflows/types';
 import type { Outcome, ParkKind } from '../decision/decision';
 import type { IntakeGate } from '../gates/intake-gate';
+import type { CallBudget } from './call-budget';
 import type { Pulse } from './pulse';
+import type { RunCompletions } from './run-completions';
 import type { Call, RunContext } from './stage-run';
 import { failedRunsOf } from './stage-run';
 
@@ -32,6 +34,10 @@ export interface RunWaitContext {
   readonly stuck: StuckPolicy;
   /** The stage's shared clock for the stuck checks (beats every `stuck.checkEveryMs`). */
   readonly pulse: Pulse;
+  /** The stage's rate for the stuck checks' describes, shared by every run held. */
+  readonly describes: CallBudget;
+  /** How the stage learns that a run closed: a long poll or the sweep. */
+  readonly completions: RunCompletions;
   /** Called when a run's workflow task is seen failing (true) and when that ends (false). */
   readonly onStuckChange?: (stuck: boolean) => void;
 }
@@ -93,7 +99,11 @@ async function watchStuck(
       await ctx.pulse.atLeast(ctx.stuck.checkEveryMs, lastCheck, done);
       lastCheck = Date.now();
       if (done.aborted) break;
+      await ctx.describes.take(done);
+      if (done.aborted) break;
       const run = await call(() => ctx.client.workflow.getHandle(workflowId, runId).describe()).catch(() => undefined);
+      // A closed run the sweep has not reported (visibility behind): its result is read now.
+      if (run && run.status.name !== 'RUNNING') ctx.completions.markClosed(runId, run.status.name === 'COMPLETED');
       const attempt = run?.raw.pendingWorkflowTask?.attempt ?? 0;
       if (attempt >= 2 && !ctx.gate.faulted) {
         if (failingSince === undefined) {
@@ -127,11 +137,18 @@ export async function awaitRun(ctx: RunWaitContext, at: OrderAtHand, runId: stri
   const { run, workflowId } = at;
   // Ends the stuck watch when the result comes, and the result's long poll when the run is parked.
   const done = childSignal(at.scope);
+  // Beyond the stage's long polls, the sweep tells when the run closed; a completed run needs no
+  // more, any other end is read from its result (the failure, or the operator's action).
+  const longPoll = ctx.completions.tryLongPoll();
+  const completed = longPoll ? Promise.resolve(false) : ctx.completions.whenClosed(runId, Date.now(), done.signal);
   // Raced with the message's abort too (run.call), so no call that ignores cancellation holds it.
-  const result = run
-    .call(() =>
-      ctx.client.withAbortSignal(done.signal, () => ctx.client.workflow.getHandle(workflowId, runId).result()),
-    )
+  const result = completed
+    .then(async (known) => {
+      if (known) return;
+      await run.call(() =>
+        ctx.client.withAbortSignal(done.signal, () => ctx.client.workflow.getHandle(workflowId, runId).result()),
+      );
+    })
     .then((): Outcome => ({ type: 'completed', workflowId, runId }));
   try {
     return await Promise.race([result, watchStuck(ctx, run.call, workflowId, runId, done.signal, at.log)]);
@@ -160,5 +177,6 @@ export async function awaitRun(ctx: RunWaitContext, at: OrderAtHand, runId: stri
     done.abort(RUN_SETTLED);
     done.dispose();
     result.catch(() => undefined);
+    if (longPoll) ctx.completions.releaseLongPoll();
   }
 }

@@ -15,7 +15,9 @@ import type { Client } from '@temporalio/client';
 import { messageOf } from '../../shared/errors';
 import type { Logger } from '../../shared/log';
 import type { ServerFeatures } from '../../shared/nats/server-features';
+import { CallBudget } from './call-budget';
 import { Pulse } from './pulse';
+import { RunCompletions } from './run-completions';
 import { childSignal } from '../../shared/waits';
 import type { Stage } from '../../workflows/names';
 import type { StagePause } from '../../shared/pause/stage-pause';
@@ -24,6 +26,7 @@ import { applyDecision, settle } from '../decision/apply-decision';
 import type { DecisionPolicy, Outcome } from '../decision/decision';
 import type { StuckPolicy } from './await-run';
 import type { HandlerContext } from './handle-message';
+import type { StageIntake } from './fair-intake';
 import { handleMessage } from './handle-message';
 import { newCounters } from '../counters';
 import type { IntakeGate } from '../gates/intake-gate';
@@ -39,6 +42,8 @@ import { StandbyRole, logRoleChanges } from '../standby/standby-role';
 export interface StageConsumerOptions extends DecisionPolicy {
   /** Messages held at once by this bridge for this stage. */
   readonly maxInFlight: number;
+  /** Runs whose completion is long-polled at once; the rest are swept for (run-completions.ts). */
+  readonly resultLongPolls: number;
   /** How long one pull waits for messages, in milliseconds. */
   readonly fetchExpiresMs: number;
   readonly taskQueue: string;
@@ -63,6 +68,8 @@ export interface StageConsumerDeps {
   readonly searchAttributes?: () => boolean;
   /** The operator's pause of the stage in force now (`orderflow pause`), if any. Default: never paused. */
   readonly operatorPause?: () => StagePause | undefined;
+  /** The order runs start in, from the pipeline's priority and fairness (fair-intake.ts). Default: as they come. */
+  readonly intake?: StageIntake;
 }
 
 /** A stage's histograms, in seconds: labelled children of the bridge's prom-client histograms. */
@@ -72,6 +79,12 @@ export interface StageHistograms {
   /** From the message's arrival in the stream to its confirmed ack. */
   readonly endToEnd: { observe(seconds: number): void };
 }
+
+/**
+ * Describes per second for the stuck checks of one stage's runs: a few runs are each checked every
+ * `stuck.checkEveryMs`; thousands share this rate (5,000 held: each about every 4 minutes).
+ */
+const STUCK_DESCRIBES_PER_S = 20;
 
 /** After this long past the grace period, shutdown stops waiting for handlers (each is bounded anyway). */
 const HANDLER_EXIT_BOUND_MS = 10_000;
@@ -117,8 +130,16 @@ export class StageConsumer {
       stuck: options.stuck,
       policy: options,
       pulse: new Pulse(options.stuck.checkEveryMs),
+      describes: new CallBudget(STUCK_DESCRIBES_PER_S),
+      completions: new RunCompletions(
+        deps.client,
+        stage,
+        { longPolls: options.resultLongPolls },
+        deps.logger.child({ stage: stage.name }),
+      ),
       onStarted: (seconds) => deps.histograms.workflowStart.observe(seconds),
       onStuckChange: (stuck) => (this.stuckRuns += stuck ? 1 : -1),
+      ...(deps.intake ? { intake: deps.intake } : {}),
     };
     this.applying = {
       js: deps.js,
@@ -142,6 +163,19 @@ export class StageConsumer {
 
   get inFlight(): number {
     return this.slots.inUse;
+  }
+
+  get longPolledRuns(): number {
+    return this.handling.completions.longPolling;
+  }
+
+  get sweptRuns(): number {
+    return this.handling.completions.swept;
+  }
+
+  /** Sweeps for closed runs done so far. */
+  get sweeps(): number {
+    return this.handling.completions.sweeps;
   }
 
   get intakePaused(): boolean {

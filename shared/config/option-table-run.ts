@@ -82,6 +82,19 @@ export const RUN_OPTIONS = {
     help: "messages held at once per stage (at most the consumer's max ack pending, 1000)",
   }),
   /**
+   * Runs per stage whose completion is long-polled; beyond them, runs are found closed by one
+   * visibility query every 500 ms for the whole stage. Default: 100.
+   */
+  resultLongPolls: option({
+    flag: '--result-long-polls <n>',
+    env: 'ORDERFLOW_RESULT_LONG_POLLS',
+    commands: ['bridge'],
+    ...wholeNumber(0, 10_000),
+    default: 100,
+    unit: 'count',
+    help: 'runs per stage whose completion is long-polled (the rest: one visibility query every 500 ms)',
+  }),
+  /**
    * Failed runs of an order's own workflow before its message is dead-lettered. Redeliveries
    * after a crash, a shutdown or a lapsed ack wait, and the system's faults, are not counted. Default: 5.
    */

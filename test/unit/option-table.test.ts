@@ -27,6 +27,7 @@ describe('option table - reading', () => {
       taskQueue: 'orderflow',
       stages: ['process', 'dispatch'],
       maxInFlight: 32,
+      resultLongPolls: 100,
       maxDeliveries: 5,
       nakDelayMs: 2000,
       nakDelayMaxMs: 60_000,
