@@ -140,7 +140,9 @@ export async function awaitRun(ctx: RunWaitContext, at: OrderAtHand, runId: stri
   // Beyond the stage's long polls, the sweep tells when the run closed; a completed run needs no
   // more, any other end is read from its result (the failure, or the operator's action).
   const longPoll = ctx.completions.tryLongPoll();
-  const completed = longPoll ? Promise.resolve(false) : ctx.completions.whenClosed(runId, Date.now(), done.signal);
+  const completed = longPoll
+    ? Promise.resolve(false)
+    : ctx.completions.whenClosed(workflowId, runId, Date.now(), done.signal);
   // Raced with the message's abort too (run.call), so no call that ignores cancellation holds it.
   const result = completed
     .then(async (known) => {

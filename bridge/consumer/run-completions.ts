@@ -5,7 +5,14 @@
  * all of the stage's runs closed lately, so thousands held cost two queries a second instead of
  * thousands of open polls re-sent every 20 s. A run the sweep misses (visibility far behind) is
  * still found by its own periodic check (await-run.ts), which reports it here.
+ *
+ * The sweep waits on visibility, which lags most when Temporal is busiest (a wave of completions:
+ * half a second and more). A run that completes publishes its stage's output as its last step, so
+ * the stage's output subject says, before visibility does, that a run is about to close: a run
+ * waiting for the sweep whose output is seen reads its result at once (a long poll that answers
+ * within milliseconds). The output is only a hint: the ack still waits for the run's result.
  */
+import type { NatsConnection, Subscription } from '@nats-io/nats-core';
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 
@@ -13,6 +20,7 @@ import { messageOf } from '../../shared/errors';
 import type { Logger } from '../../shared/log';
 import { sleep } from '../../shared/waits';
 import type { Stage } from '../../workflows/names';
+import { stageOutputOf, workflowIdFor } from '../../workflows/names';
 
 export interface CompletionWatchOptions {
   /** Runs whose completion is long-polled at once; the rest wait for the sweep. */
@@ -38,8 +46,11 @@ function refusesQuery(err: unknown): boolean {
 
 export class RunCompletions {
   private longPollsInUse = 0;
-  /** Runs waiting for the sweep, by run ID: each told whether its run completed (else it closed another way). */
+  /** Runs waiting for the sweep, by run ID: each told whether its run completed (else: read its result). */
   private readonly waiting = new Map<string, (completed: boolean) => void>();
+  /** The run ID of each waiting run, by workflow ID (for the output hint). */
+  private readonly runOf = new Map<string, string>();
+  private outputs: Subscription | undefined;
   private sweeping = false;
   /** Where the next sweep's window begins, in ms since the epoch: early enough for every run that waits. */
   private lookFrom = Number.POSITIVE_INFINITY;
@@ -83,22 +94,50 @@ export class RunCompletions {
    * call of its own); rejects with the signal's reason when it aborts. `since`: when the run was
    * last seen running, in ms since the epoch.
    */
-  whenClosed(runId: string, since: number, signal: AbortSignal): Promise<boolean> {
+  whenClosed(workflowId: string, runId: string, since: number, signal: AbortSignal): Promise<boolean> {
     return new Promise<boolean>((resolve, reject) => {
       if (signal.aborted) return reject(signal.reason as Error);
-      const onAbort = (): void => {
+      const forget = (): void => {
         this.waiting.delete(runId);
+        if (this.runOf.get(workflowId) === runId) this.runOf.delete(workflowId);
+      };
+      const onAbort = (): void => {
+        forget();
         reject(signal.reason as Error);
       };
       this.waiting.set(runId, (completed) => {
-        this.waiting.delete(runId);
+        forget();
         signal.removeEventListener('abort', onAbort);
         resolve(completed);
       });
+      this.runOf.set(workflowId, runId);
       signal.addEventListener('abort', onAbort, { once: true });
       this.lookFrom = Math.min(this.lookFrom, since - OVERLAP_MS);
       if (!this.sweeping) void this.sweepWhileWaited();
     });
+  }
+
+  /**
+   * Watches the stage's output subject for the hint that a waiting run is closing. Needs
+   * permission to subscribe to it; without, the sweep alone answers. Idempotent.
+   */
+  listenForOutputs(nc: NatsConnection): void {
+    if (this.outputs) return;
+    this.outputs = nc.subscribe(this.stage.outputSubject, {
+      callback: (err, msg) => {
+        if (err) return;
+        const output = stageOutputOf(msg.headers?.get('Nats-Msg-Id') ?? '');
+        if (output?.stage !== this.stage.name) return;
+        const runId = this.runOf.get(workflowIdFor(this.stage.name, output.orderId));
+        if (runId) this.waiting.get(runId)?.(false);
+      },
+    });
+  }
+
+  /** Stops watching the output subject. */
+  close(): void {
+    this.outputs?.unsubscribe();
+    this.outputs = undefined;
   }
 
   /** A run seen closed another way (its own check), and whether it completed. */

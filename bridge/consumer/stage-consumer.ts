@@ -10,6 +10,7 @@
 import { setMaxListeners } from 'node:events';
 
 import type { JetStreamClient, JsMsg } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/nats-core';
 import type { Client } from '@temporalio/client';
 
 import { messageOf } from '../../shared/errors';
@@ -54,6 +55,8 @@ export interface StageConsumerOptions extends DecisionPolicy {
 
 export interface StageConsumerDeps {
   readonly js: JetStreamClient;
+  /** The connection under `js`, to hear the stage's outputs (run-completions.ts). Default: the sweep alone. */
+  readonly nc?: NatsConnection;
   readonly client: Client;
   /** This stage's intake gate. */
   readonly gate: IntakeGate;
@@ -197,6 +200,7 @@ export class StageConsumer {
     const bound = await bindConsumer(this.deps.js, this.stage, this.options);
     // "Still working" three times per ack wait, so a slow workflow is never redelivered.
     this.working = new Ticker(Math.max(200, Math.floor((bound.config.ack_wait ?? 30e9) / 1e6 / 3)));
+    if (this.deps.nc) this.handling.completions.listenForOutputs(this.deps.nc);
     this.loop = this.options.standby ? this.pullPinned(bound) : this.pull(bound);
   }
 
@@ -288,5 +292,6 @@ export class StageConsumer {
       }
     }
     this.working?.stop();
+    this.handling.completions.close();
   }
 }

@@ -1,13 +1,14 @@
 /**
- * Many runs held: beyond `--result-long-polls`, the bridge learns that its runs closed from one
- * visibility query per sweep instead of a long poll each. Against real servers: every order still
- * completes once and is acked once, none redelivered while its run is healthy, and the runs
- * beyond the long polls were really found by the sweep.
+ * Many runs held: beyond `--result-long-polls`, the bridge learns that its runs closed from the
+ * stage's output (a hint) and one visibility query per sweep instead of a long poll each. Against
+ * real servers: every order still completes once and is acked once, none redelivered while its
+ * run is healthy; a run that publishes no output (it failed) is found by the sweep alone.
  */
 import { expectCompletedOnce, expectDrained } from '../harness/expect-pipeline';
 import type { Pipeline } from '../harness/pipeline';
 import {
   deliveries,
+  lettersOf,
   orders,
   publish,
   startBridge,
@@ -25,7 +26,7 @@ describe('bridge - runs held beyond the long polls', () => {
   afterEach(stopComponents, 60_000);
   afterAll(() => p?.stop(), 60_000);
 
-  it('with no long polls at all, every run is found closed by the sweep; each order acked once, none redelivered', async () => {
+  it('with no long polls at all, every order is acked once after its run, none redelivered', async () => {
     // Slower than the ack wait (2 s): the sweep's runs are kept alive like the long-polled ones.
     await startWorker(p, { orderPrefix: 'swept-', step: 'reserveStock', slowMs: 3000 });
     // The runs' own checks 10 minutes apart: only the sweep can tell the bridge they closed.
@@ -73,4 +74,18 @@ describe('bridge - runs held beyond the long polls', () => {
     await expectDrained(p);
     expect(await bridge.metrics()).toMatch(/orderflow_runs_long_polled\{stage="process"\} 0/);
   }, 120_000);
+
+  it('a run that fails for good publishes no output: the sweep alone finds it, and its order is dead-lettered', async () => {
+    await startWorker(p, { orderPrefix: 'declined-', step: 'chargePayment', failForGood: true });
+    await startBridge(p, { resultLongPolls: '0', stuckCheckMs: '600000' });
+    const [order] = orders(1, 'declined-');
+    await publish(p, [order!]);
+    await waitFor(
+      'the rejected order dead-lettered',
+      async () => (await lettersOf(p, order!.orderId)).length === 1,
+      30_000,
+    );
+    expect((await lettersOf(p, order!.orderId))[0]!.reason).toContain('rejected');
+    await expectDrained(p);
+  }, 60_000);
 });

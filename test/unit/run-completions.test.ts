@@ -2,11 +2,12 @@
  * How a stage learns its runs closed: a bounded number of long polls, the rest found by one
  * visibility query per sweep (the client here is a fake: what the queries ask is the subject).
  */
+import type { NatsConnection } from '@nats-io/nats-core';
 import type { Client } from '@temporalio/client';
 
 import { RunCompletions } from '../../bridge/consumer/run-completions';
 import { silentLogger } from '../../shared/log';
-import { STAGES } from '../../workflows/names';
+import { STAGES, stageOutputMsgId, workflowIdFor } from '../../workflows/names';
 
 interface FakeServer {
   readonly client: Client;
@@ -71,7 +72,8 @@ describe('run completions - long polls up to a bound, one sweep for the rest', (
     const signal = new AbortController().signal;
     const woken: string[] = [];
     server.closed = ['b', 'someone-else'];
-    for (const id of ['a', 'b', 'c']) void watch.whenClosed(id, Date.now(), signal).then(() => woken.push(id));
+    for (const id of ['a', 'b', 'c'])
+      void watch.whenClosed(`wf-${id}`, id, Date.now(), signal).then(() => woken.push(id));
     await jest.advanceTimersByTimeAsync(0);
     expect(woken).toEqual(['b']);
     expect(server.queries).toHaveLength(1);
@@ -93,18 +95,51 @@ describe('run completions - long polls up to a bound, one sweep for the rest', (
     server.closed = ['done', 'failed'];
     server.failed = ['failed'];
     const [done, failed] = [
-      watch.whenClosed('done', Date.now(), signal),
-      watch.whenClosed('failed', Date.now(), signal),
+      watch.whenClosed('wf-done', 'done', Date.now(), signal),
+      watch.whenClosed('wf-failed', 'failed', Date.now(), signal),
     ];
     await jest.advanceTimersByTimeAsync(0);
     expect([await done, await failed]).toEqual([true, false]);
+  });
+
+  it("run completions - the stage's output for a waiting run (its last step) has its result read at once", async () => {
+    const server = fakeServer();
+    const watch = new RunCompletions(server.client, STAGES.process, { longPolls: 0 }, silentLogger);
+    let deliver: (msgId: string) => void = () => undefined;
+    const subjects: string[] = [];
+    const nc = {
+      subscribe: (subject: string, opts: { callback: (err: null, msg: unknown) => void }) => {
+        subjects.push(subject);
+        deliver = (msgId) => opts.callback(null, { headers: { get: () => msgId } });
+        return { unsubscribe: () => undefined };
+      },
+    } as unknown as NatsConnection;
+    watch.listenForOutputs(nc);
+    expect(subjects).toEqual([STAGES.process.outputSubject]);
+    const signal = new AbortController().signal;
+    const told: Array<[string, boolean]> = [];
+    for (const id of ['o-1', 'o-2']) {
+      const workflowId = workflowIdFor(STAGES.process.name, id);
+      void watch.whenClosed(workflowId, `run-${id}`, Date.now(), signal).then((c) => told.push([id, c]));
+    }
+    await jest.advanceTimersByTimeAsync(0);
+    deliver(stageOutputMsgId(STAGES.dispatch.name, 'o-1', 'r1')); // another stage's output: not ours
+    deliver(stageOutputMsgId(STAGES.process.name, 'o-3', 'r1')); // an order not waiting here
+    deliver('o-2'); // an intake message ID
+    await jest.advanceTimersByTimeAsync(0);
+    expect(told).toEqual([]);
+    deliver(stageOutputMsgId(STAGES.process.name, 'o-2', 'r1'));
+    await jest.advanceTimersByTimeAsync(0);
+    // Not known to have completed: the caller reads the result (a long poll answering at the close).
+    expect(told).toEqual([['o-2', false]]);
+    expect(watch.swept).toBe(1);
   });
 
   it('run completions - each window reaches back over the lag; a failed sweep asks again from the same point', async () => {
     const server = fakeServer();
     const watch = new RunCompletions(server.client, STAGES.process, { longPolls: 0, sweepEveryMs: 500 }, silentLogger);
     const since = Date.now();
-    void watch.whenClosed('a', since, new AbortController().signal);
+    void watch.whenClosed('wf-a', 'a', since, new AbortController().signal);
     await jest.advanceTimersByTimeAsync(0);
     expect(windowStartOf(server.queries[0]!)).toBe(since - 5000);
     server.failWith = 14; // UNAVAILABLE
@@ -123,7 +158,7 @@ describe('run completions - long polls up to a bound, one sweep for the rest', (
     expect(watch.tryLongPoll()).toBe(false);
     server.failWith = 3; // INVALID_ARGUMENT
     let woken = false;
-    void watch.whenClosed('a', Date.now(), new AbortController().signal).then(() => (woken = true));
+    void watch.whenClosed('wf-a', 'a', Date.now(), new AbortController().signal).then(() => (woken = true));
     await jest.advanceTimersByTimeAsync(2000);
     expect(server.queries).toHaveLength(1);
     expect(watch.tryLongPoll()).toBe(true);
@@ -137,7 +172,7 @@ describe('run completions - long polls up to a bound, one sweep for the rest', (
     const server = fakeServer();
     const watch = new RunCompletions(server.client, STAGES.process, { longPolls: 0 }, silentLogger);
     const controller = new AbortController();
-    const waiting = watch.whenClosed('a', Date.now(), controller.signal);
+    const waiting = watch.whenClosed('wf-a', 'a', Date.now(), controller.signal);
     controller.abort(new Error('shutdown'));
     await expect(waiting).rejects.toThrow('shutdown');
     expect(watch.swept).toBe(0);

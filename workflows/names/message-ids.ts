@@ -27,6 +27,14 @@ export function stageOutputMsgId(stage: string, orderId: string, revision: strin
   return `${GENERATED_ID_PREFIX}out/${stage}/${revision}/${orderId}`;
 }
 
+const STAGE_OUTPUT_ID = new RegExp(`^${GENERATED_ID_PREFIX}out/([^/]+)/[^/]*/([^/]+)$`);
+
+/** The stage and order of a stage output's message ID (stageOutputMsgId); undefined for any other ID. */
+export function stageOutputOf(msgId: string): { readonly stage: string; readonly orderId: string } | undefined {
+  const match = STAGE_OUTPUT_ID.exec(msgId);
+  return match ? { stage: match[1]!, orderId: match[2]! } : undefined;
+}
+
 /** A dead letter in ORDERS_DLQ: one per consumer and stream message, whatever the delivery. */
 export function deadLetterMsgId(consumer: string, streamSeq: number): string {
   return `${GENERATED_ID_PREFIX}dlq/${consumer}/${streamSeq}`;
