@@ -34,6 +34,7 @@ import { ACK_METRICS_SUBJECT, systemEvent } from '../shared/observability/monito
 import { BridgeMetrics } from './metrics';
 import { componentRegistry } from '../shared/observability/registry';
 import { StageConsumer } from './consumer/stage-consumer';
+import { intakeLine, stageIntakeFor } from './consumer/fair-intake';
 import type { BridgeIdentity } from '../shared/standby/presence';
 import { startStandby } from './standby/presence';
 
@@ -129,10 +130,12 @@ export class Bridge {
   /** The consumer of one stage, behind its gate, over the bridge's connections. */
   private stageConsumer(stage: Stage, gate: IntakeGate): StageConsumer {
     const { deps, options } = this;
+    const intake = stageIntakeFor(deps.pipeline, deps.logger.child({ stage: stage.name }));
     return new StageConsumer(
       stage,
       {
         js: this.js,
+        nc: deps.nc,
         client: deps.client,
         gate,
         reportFault: (err) => this.health.report(err),
@@ -141,6 +144,7 @@ export class Bridge {
         histograms: this.metricSet.stage(stage),
         searchAttributes: () => this.searchAttributes,
         operatorPause: () => this.operatorPauses.current(stage.name),
+        ...(intake ? { intake } : {}),
       },
       { ...options, stuck: { afterMs: options.stuckAfterMs, checkEveryMs: options.stuckCheckMs } },
     );
@@ -209,6 +213,7 @@ export class Bridge {
     // Before the first pull, so a bridge started without workers takes nothing.
     await Promise.all(this.presence.map((p) => p.start()));
     this.searchAttributes = await this.searchAttributesRegistered();
+    this.deps.logger.info(intakeLine(this.deps.pipeline));
     for (const consumer of this.consumers) await consumer.start();
     this.started = true;
     this.deps.logger.info('bridge consuming', {
