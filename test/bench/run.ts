@@ -10,8 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { killChildrenOnExit } from '../../local/servers/process';
-import { stopPipelines } from '../harness/pipeline';
-import { stopAllServers } from '../harness/servers';
+import { runBench } from './bench-exit';
 import { benchConfig } from './config';
 import type { BacklogRss } from './memory';
 import { rssUnderBacklog } from './memory';
@@ -79,27 +78,4 @@ async function main(): Promise<void> {
   process.stdout.write(`${summaryOf(rounds, rss, seconds)}\n`);
 }
 
-/** Stops what the bench started (its own servers, bridges and their folders), then exits with `code`. */
-async function stopEverything(code: number): Promise<never> {
-  await stopPipelines().catch(() => undefined);
-  await stopAllServers().catch(() => undefined);
-  process.exit(code);
-}
-
-// A bench stopped halfway (Ctrl-C, a CI timeout) leaves no server behind: SIGKILL on exit
-// (killChildrenOnExit) is not reached when a signal ends the process.
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    process.stderr.write(`bench: ${signal}, stopping its servers\n`);
-    void stopEverything(130);
-  });
-}
-
-main().then(
-  // The Temporal runtime's threads keep a process alive; the bench is done.
-  () => process.exit(0),
-  async (err: unknown) => {
-    process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
-    await stopEverything(1);
-  },
-);
+runBench('bench', main);
