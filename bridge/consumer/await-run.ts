@@ -137,11 +137,11 @@ export async function awaitRun(ctx: RunWaitContext, at: OrderAtHand, runId: stri
   const { run, workflowId } = at;
   // Ends the stuck watch when the result comes, and the result's long poll when the run is parked.
   const done = childSignal(at.scope);
-  // Beyond the stage's long polls, the sweep tells when the run closed; a completed run needs no
-  // more, any other end is read from its result (the failure, or the operator's action).
+  // A long poll, or beyond the stage's long polls the sweep, tells when the run closed; a completed
+  // run needs no more, any other end is read from its result (the failure, or the operator's action).
   const longPoll = ctx.completions.tryLongPoll();
   const completed = longPoll
-    ? Promise.resolve(false)
+    ? run.call(() => ctx.completions.longPollClose(workflowId, runId, done.signal))
     : ctx.completions.whenClosed(workflowId, runId, Date.now(), done.signal);
   // Raced with the message's abort too (run.call), so no call that ignores cancellation holds it.
   const result = completed

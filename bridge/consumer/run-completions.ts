@@ -18,7 +18,7 @@ import { temporal } from '@temporalio/proto';
 
 import { messageOf } from '../../shared/errors';
 import type { Logger } from '../../shared/log';
-import { sleep } from '../../shared/waits';
+import { childSignal, sleep } from '../../shared/waits';
 import type { Stage } from '../../workflows/names';
 import { stageOutputOf, workflowIdFor } from '../../workflows/names';
 
@@ -34,6 +34,7 @@ const OVERLAP_MS = 5000;
 const SWEEP_EVERY_MS = 500;
 const PAGE_SIZE = 1000;
 const COMPLETED = temporal.api.enums.v1.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_COMPLETED;
+const CLOSE_EVENT = temporal.api.enums.v1.HistoryEventFilterType.HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT;
 /** One page of the sweep may take this long before it counts as failed, in ms. */
 const SWEEP_DEADLINE_MS = 10_000;
 
@@ -87,6 +88,40 @@ export class RunCompletions {
 
   releaseLongPoll(): void {
     this.longPollsInUse -= 1;
+  }
+
+  /**
+   * Long-polls run `runId` until it closes (Temporal answers empty every ~20 s, and it asks again);
+   * resolves with whether it completed, rejects with the signal's reason or a failed call. Each
+   * poll has a signal of its own: the client leaves a listener on every signal it is given, and
+   * one signal for a run held for minutes gathered a listener, and the call it holds, per poll.
+   */
+  async longPollClose(workflowId: string, runId: string, signal: AbortSignal): Promise<boolean> {
+    const request: temporal.api.workflowservice.v1.IGetWorkflowExecutionHistoryRequest = {
+      namespace: this.client.options.namespace,
+      execution: { workflowId, runId },
+      skipArchival: true,
+      waitNewEvent: true,
+      historyEventFilterType: CLOSE_EVENT,
+    };
+    for (;;) {
+      const one = childSignal(signal);
+      let answer: temporal.api.workflowservice.v1.IGetWorkflowExecutionHistoryResponse;
+      try {
+        answer = await this.client.withAbortSignal(one.signal, () =>
+          this.client.workflowService.getWorkflowExecutionHistory(request),
+        );
+      } finally {
+        one.dispose();
+      }
+      const close = answer.history?.events?.[0];
+      if (close) {
+        const completed = close.workflowExecutionCompletedEventAttributes;
+        // Completed into a new run (a retry or cron policy) is not this run's end: the result follows it.
+        return Boolean(completed && !completed.newExecutionRunId);
+      }
+      request.nextPageToken = answer.nextPageToken ?? null;
+    }
   }
 
   /**

@@ -8,6 +8,8 @@
 import type { JetStreamManager } from '@nats-io/jetstream';
 import type { Client, WorkflowExecutionDescription, WorkflowExecutionInfo } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
+import type { temporal } from '@temporalio/proto';
 
 import { STAGES, STREAM, workflowIdFor } from '../../workflows/names';
 import type { DeadLetterRecord } from '../dlq/dead-letter-store';
@@ -70,7 +72,10 @@ export interface StageTimeline {
   readonly steps?: readonly StepView[];
   /** The function the latest run is running now (its `status` query). */
   readonly currentStep?: string;
-  /** Why the latest run waits, when it does (a function no worker on its queue hosts). */
+  /**
+   * Why the latest run waits, when it does: a function no worker on its queue hosts, or the limit
+   * its running function waits for.
+   */
   readonly waiting?: string;
   /** The order's reruns in this stage, oldest first (absent when there are none). */
   readonly reruns?: readonly RerunView[];
@@ -185,11 +190,29 @@ async function failureOf(client: Client, workflowId: string): Promise<string | u
     );
 }
 
+/**
+ * What a pending attempt waits for, from its last heartbeat: a function waiting in its worker for
+ * its limit heartbeats `{ waitingFor }` (activities/limited.ts) before the run itself knows.
+ */
+function waitingOf(details: temporal.api.common.v1.IPayloads | null | undefined): Pick<StageTimeline, 'waiting'> {
+  const payload = details?.payloads?.[0];
+  if (!payload) return {};
+  try {
+    const value: unknown = defaultPayloadConverter.fromPayload(payload);
+    const waitingFor =
+      typeof value === 'object' && value !== null ? (value as { waitingFor?: unknown }).waitingFor : undefined;
+    return typeof waitingFor === 'string' ? { waiting: waitingFor } : {};
+  } catch {
+    return {};
+  }
+}
+
 /** The activity the latest run waits on (the first pending), with its attempt and last failure. */
-function currentActivityOf(latest: WorkflowExecutionDescription): Pick<StageTimeline, 'currentActivity'> {
+function currentActivityOf(latest: WorkflowExecutionDescription): Pick<StageTimeline, 'currentActivity' | 'waiting'> {
   const pending = latest.raw.pendingActivities?.[0];
   if (!pending) return {};
   return {
+    ...waitingOf(pending.heartbeatDetails),
     currentActivity: {
       name: pending.activityType?.name ?? '?',
       attempt: pending.attempt ?? 1,

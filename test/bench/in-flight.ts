@@ -30,6 +30,12 @@ import { percentile, pool } from './stats';
 const ACK_SUBJECT = `$JS.EVENT.METRIC.CONSUMER.ACK.${STREAM}.${STAGES.process.consumer}`;
 const MAX_ACK_PENDING = 10_000;
 const SAMPLE_MS = 1000;
+/** How long after the release every order must be acked before the phase gives up waiting, in ms. */
+const AFTER_RELEASE_MS = 10 * 60_000;
+
+function outFile(): string {
+  return process.env.BENCH_OUT ?? path.resolve('bench-in-flight.json');
+}
 /** Flat: the big phase's peak RSS and CPU per order at most this much above the small phase's. */
 const FLAT_WITHIN = 1.25;
 
@@ -114,17 +120,22 @@ interface Sampled {
   peakRssKb: number;
 }
 
-/** Samples until every order of the phase is acked. */
+/** Samples until every order of the phase is acked, or `deadline` (ms since the epoch) passed. */
 async function sampleUntilAcked(
   p: Pipeline,
   bridge: ChildProcess,
   prefix: string,
   orders: number,
   floorBefore: number,
+  deadline: number,
 ): Promise<Sampled> {
   const s: Sampled = { peakInFlight: 0, peakRunning: 0, peakRssKb: 0 };
   let tick = 0;
   for (;;) {
+    if (Date.now() > deadline) {
+      say(`  ${prefix}: not all acked by the deadline; ${await runningRuns(p, prefix)} runs still running`);
+      return s;
+    }
     if (bridge.exitCode !== null) throw new Error(`the bridge exited (${bridge.exitCode})`);
     s.peakRssKb = Math.max(s.peakRssKb, rssKb(bridge.pid!));
     const info = await p.jsm.consumers.info(STREAM, STAGES.process.consumer);
@@ -166,14 +177,24 @@ function ackDelays(
   };
 }
 
+/** The worker's output, kept beside the results (why an attempt never finished, if one does not). */
+function keepOutput(child: ChildProcess, file: string): void {
+  const out = fs.createWriteStream(file, { flags: 'a' });
+  child.stdout?.on('data', (chunk: Buffer) => out.write(chunk));
+  child.stderr?.on('data', (chunk: Buffer) => out.write(chunk));
+  child.once('exit', () => out.end());
+}
+
 async function phase(p: Pipeline, orders: number, holdSeconds: number, longPolls: number): Promise<PhaseResult> {
   const prefix = `hold${orders}-${Date.now().toString(36)}-`;
   const started = performance.now();
+  const releaseAt = Date.now() + holdSeconds * 1000;
   const worker = await spawnCliWorker(p, ['--functions', path.join(__dirname, 'hold-pipeline.js')], {
-    BENCH_RELEASE_AT: String(Date.now() + holdSeconds * 1000),
+    BENCH_RELEASE_AT: String(releaseAt),
     ORDERFLOW_MAX_ACTIVITIES: String(orders + 100),
     ORDERFLOW_SHUTDOWN_GRACE_MS: '5000',
   });
+  keepOutput(worker, `${outFile()}.worker-${orders}.log`);
   const watch = watchAcks(p);
   try {
     const floorBefore = (await p.jsm.consumers.info(STREAM, STAGES.process.consumer)).ack_floor.stream_seq;
@@ -187,7 +208,7 @@ async function phase(p: Pipeline, orders: number, holdSeconds: number, longPolls
     });
     const cpuAtStart = processCpuMs(bridge.pid);
     try {
-      const sampled = await sampleUntilAcked(p, bridge, prefix, orders, floorBefore);
+      const sampled = await sampleUntilAcked(p, bridge, prefix, orders, floorBefore, releaseAt + AFTER_RELEASE_MS);
       const cpuMs = processCpuMs(bridge.pid) - cpuAtStart;
       const info = await p.jsm.consumers.info(STREAM, STAGES.process.consumer);
       await new Promise((r) => setTimeout(r, 1000)); // the last advisories
@@ -249,7 +270,10 @@ async function main(): Promise<void> {
       env: p.env,
       timeoutMs: 60_000,
     });
-    if (provisioned.code !== 0) throw new Error(`provision --max-ack-pending failed (${String(provisioned.code)}):\n${provisioned.stdout}\n${provisioned.stderr}`);
+    if (provisioned.code !== 0)
+      throw new Error(
+        `provision --max-ack-pending failed (${String(provisioned.code)}):\n${provisioned.stdout}\n${provisioned.stderr}`,
+      );
     say(
       `in-flight bench: max ack pending ${MAX_ACK_PENDING}; phases of ${small} and ${big} orders, each held ${hold} s`,
     );
@@ -267,7 +291,7 @@ async function main(): Promise<void> {
       cpuRatio,
       flatWithin: FLAT_WITHIN,
     };
-    const out = process.env.BENCH_OUT ?? path.resolve('bench-in-flight.json');
+    const out = outFile();
     fs.writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
     const held = bigRun.peakInFlight >= big && bigRun.peakRunning >= big;
     const clean = [smallRun, bigRun].every(
