@@ -19,6 +19,10 @@ import type { IntakeGate } from '../gates/intake-gate';
 const DESCRIBE_BOUND_MS = 2000;
 /** During the grace period, how often the orders still in flight are looked at again, in ms. */
 const TRIAGE_EVERY_MS = 1000;
+/** Orders looked at per round: with more held, each round takes the next ones in turn. */
+const LOOKS_PER_ROUND = 200;
+/** Describes out at once within a round. */
+const LOOKS_AT_ONCE = 32;
 
 export interface InFlight {
   readonly stage: Stage;
@@ -73,6 +77,7 @@ export async function whyRunCannotFinish(
  */
 export async function handBackWhatCannotFinish(inFlight: InFlight, until: AbortSignal): Promise<void> {
   const { held, gate, logger } = inFlight;
+  let looked = 0;
   while (!until.aborted && held.size > 0) {
     if (gate.faulted) {
       logger.info('intake closed by a system fault; handing every order in flight back now', {
@@ -82,19 +87,40 @@ export async function handBackWhatCannotFinish(inFlight: InFlight, until: AbortS
       for (const own of held.values()) own.abort();
       return;
     }
-    await Promise.all(
-      [...held].map(async ([msg, own]) => {
-        const workflowId = own.signal.aborted ? undefined : workflowIdOf(inFlight.stage, msg);
-        const why = workflowId && (await whyRunCannotFinish(inFlight.client, workflowId, until));
-        if (!why || own.signal.aborted) return;
-        logger.info('order cannot finish in the grace period; handing it back now', {
-          streamSeq: msg.seq,
-          workflowId,
-          why,
-        });
-        own.abort();
-      }),
-    );
+    const round = nextRound([...held], looked);
+    looked += round.length;
+    for (let i = 0; i < round.length && !until.aborted; i += LOOKS_AT_ONCE) {
+      await Promise.all(round.slice(i, i + LOOKS_AT_ONCE).map(([msg, own]) => triageOne(inFlight, msg, own, until)));
+    }
     await sleep(TRIAGE_EVERY_MS, until);
   }
+}
+
+/**
+ * The orders one round looks at: all of them while few are held; with thousands (functions that
+ * wait minutes), the next LOOKS_PER_ROUND in turn, so shutdown does not describe every run each
+ * second. `looked`: how many earlier rounds looked at.
+ */
+function nextRound<T>(all: readonly T[], looked: number): readonly T[] {
+  if (all.length <= LOOKS_PER_ROUND) return all;
+  const from = looked % all.length;
+  return [...all.slice(from), ...all.slice(0, from)].slice(0, LOOKS_PER_ROUND);
+}
+
+/** Hands one order back when its run cannot finish in the grace. Never rejects. */
+async function triageOne(
+  inFlight: InFlight,
+  msg: JsMsg,
+  own: { readonly signal: AbortSignal; abort(): void },
+  until: AbortSignal,
+): Promise<void> {
+  const workflowId = own.signal.aborted ? undefined : workflowIdOf(inFlight.stage, msg);
+  const why = workflowId && (await whyRunCannotFinish(inFlight.client, workflowId, until));
+  if (!why || own.signal.aborted) return;
+  inFlight.logger.info('order cannot finish in the grace period; handing it back now', {
+    streamSeq: msg.seq,
+    workflowId,
+    why,
+  });
+  own.abort();
 }
