@@ -13,33 +13,20 @@ import { FAILURE_TYPES } from '../../workflows/names';
 import type { StageInput } from '../../workflows/types';
 import type { Outcome, ParkKind } from '../decision/decision';
 import type { IntakeGate } from '../gates/intake-gate';
-import type { CallBudget } from './call-budget';
-import type { Pulse } from './pulse';
 import type { RunCompletions } from './run-completions';
-import type { Call, RunContext } from './stage-run';
+import type { RunContext } from './stage-run';
+import type { StuckWatch } from './stuck-watch';
 import { failedRunsOf } from './stage-run';
-
-export interface StuckPolicy {
-  /** How often a run that has not finished is checked for a failing workflow task, in ms. */
-  readonly checkEveryMs: number;
-  /** A run whose workflow task keeps failing this long is parked as a dead letter of kind `stuck`, in ms. */
-  readonly afterMs: number;
-}
 
 /** What waiting for a run needs of the stage. */
 export interface RunWaitContext {
   readonly client: Client;
   /** The stage's intake gate: closed while the system (not the order) is at fault; a run is not stuck then. */
   readonly gate: IntakeGate;
-  readonly stuck: StuckPolicy;
-  /** The stage's shared clock for the stuck checks (beats every `stuck.checkEveryMs`). */
-  readonly pulse: Pulse;
-  /** The stage's rate for the stuck checks' describes, shared by every run held. */
-  readonly describes: CallBudget;
   /** How the stage learns that a run closed: a long poll or the sweep. */
   readonly completions: RunCompletions;
-  /** Called when a run's workflow task is seen failing (true) and when that ends (false). */
-  readonly onStuckChange?: (stuck: boolean) => void;
+  /** The stage's watch for runs whose workflow task keeps failing. */
+  readonly stuckWatch: StuckWatch;
 }
 
 /** The order of one message, decoded: what each attempt at it needs. */
@@ -78,60 +65,6 @@ function operatorKindOf(err: WorkflowFailedError): ParkKind | undefined {
   return undefined;
 }
 
-/**
- * Resolves with a `stuck` outcome once the run's workflow task has kept failing (a bug, a
- * non-determinism after a code change) for the policy's bound while workers poll; never resolves
- * otherwise. A run waiting for a worker that does not exist is the system's fault: not stuck.
- */
-async function watchStuck(
-  ctx: RunWaitContext,
-  call: Call,
-  workflowId: string,
-  runId: string,
-  done: AbortSignal,
-  log: Logger,
-): Promise<Outcome> {
-  let failingSince: number | undefined;
-  let lastCheck = Date.now();
-  try {
-    while (!done.aborted) {
-      // The stage's shared beat, not a timer per message; a run younger than a check period is never described.
-      await ctx.pulse.atLeast(ctx.stuck.checkEveryMs, lastCheck, done);
-      lastCheck = Date.now();
-      if (done.aborted) break;
-      await ctx.describes.take(done);
-      if (done.aborted) break;
-      const run = await call(() => ctx.client.workflow.getHandle(workflowId, runId).describe()).catch(() => undefined);
-      // A closed run the sweep has not reported (visibility behind): its result is read now.
-      if (run && run.status.name !== 'RUNNING') ctx.completions.markClosed(runId, run.status.name === 'COMPLETED');
-      const attempt = run?.raw.pendingWorkflowTask?.attempt ?? 0;
-      if (attempt >= 2 && !ctx.gate.faulted) {
-        if (failingSince === undefined) {
-          failingSince = Date.now();
-          ctx.onStuckChange?.(true);
-          log.warn('workflow task keeps failing; the run cannot progress', { runId, attempt });
-        }
-        if (Date.now() - failingSince >= ctx.stuck.afterMs) {
-          return {
-            type: 'parked',
-            kind: 'stuck',
-            workflowId,
-            reason: `run ${runId}: its workflow task failed ${attempt - 1} times over ${Math.round((Date.now() - failingSince) / 1000)} s (a bug or a non-determinism in the workflow code); fix the workers, then redrive`,
-          };
-        }
-      } else if (failingSince !== undefined && attempt < 2) {
-        failingSince = undefined;
-        ctx.onStuckChange?.(false);
-      }
-    }
-  } finally {
-    // Parked, completed or interrupted: either way this run no longer counts as stuck here.
-    if (failingSince !== undefined) ctx.onStuckChange?.(false);
-  }
-  // The run ended another way, and the race this watch is in is already decided.
-  return new Promise<never>(() => undefined);
-}
-
 /** Waits for run `runId` of the order: its result, raced with the stuck watch. */
 export async function awaitRun(ctx: RunWaitContext, at: OrderAtHand, runId: string): Promise<Outcome> {
   const { run, workflowId } = at;
@@ -153,7 +86,7 @@ export async function awaitRun(ctx: RunWaitContext, at: OrderAtHand, runId: stri
     })
     .then((): Outcome => ({ type: 'completed', workflowId, runId }));
   try {
-    return await Promise.race([result, watchStuck(ctx, run.call, workflowId, runId, done.signal, at.log)]);
+    return await Promise.race([result, ctx.stuckWatch.watch(workflowId, runId, run.call, at.log, done.signal)]);
   } catch (err) {
     if (!(err instanceof WorkflowFailedError)) throw err;
     const operatorKind = operatorKindOf(err);

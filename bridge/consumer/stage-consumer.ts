@@ -16,8 +16,7 @@ import type { Client } from '@temporalio/client';
 import { messageOf } from '../../shared/errors';
 import type { Logger } from '../../shared/log';
 import type { ServerFeatures } from '../../shared/nats/server-features';
-import { CallBudget } from './call-budget';
-import { Pulse } from './pulse';
+
 import { RunCompletions } from './run-completions';
 import { childSignal } from '../../shared/waits';
 import type { Stage } from '../../workflows/names';
@@ -25,7 +24,8 @@ import type { StagePause } from '../../shared/pause/stage-pause';
 import type { ApplyContext } from '../decision/apply-decision';
 import { applyDecision, settle } from '../decision/apply-decision';
 import type { DecisionPolicy, Outcome } from '../decision/decision';
-import type { StuckPolicy } from './await-run';
+import type { StuckPolicy } from './stuck-watch';
+import { StuckWatch } from './stuck-watch';
 import type { HandlerContext } from './handle-message';
 import type { StageIntake } from './fair-intake';
 import { handleMessage } from './handle-message';
@@ -83,12 +83,6 @@ export interface StageHistograms {
   readonly endToEnd: { observe(seconds: number): void };
 }
 
-/**
- * Describes per second for the stuck checks of one stage's runs: a few runs are each checked every
- * `stuck.checkEveryMs`; thousands share this rate (5,000 held: each about every 4 minutes).
- */
-const STUCK_DESCRIBES_PER_S = 20;
-
 /** After this long past the grace period, shutdown stops waiting for handlers (each is bounded anyway). */
 const HANDLER_EXIT_BOUND_MS = 10_000;
 
@@ -123,6 +117,12 @@ export class StageConsumer {
     private readonly deps: StageConsumerDeps,
     private readonly options: StageConsumerOptions,
   ) {
+    const completions = new RunCompletions(
+      deps.client,
+      stage,
+      { longPolls: options.resultLongPolls },
+      deps.logger.child({ stage: stage.name }),
+    );
     this.handling = {
       stage,
       client: deps.client,
@@ -130,18 +130,16 @@ export class StageConsumer {
       ...(deps.searchAttributes ? { searchAttributes: deps.searchAttributes } : {}),
       gate: deps.gate,
       reportFault: deps.reportFault,
-      stuck: options.stuck,
       policy: options,
-      pulse: new Pulse(options.stuck.checkEveryMs),
-      describes: new CallBudget(STUCK_DESCRIBES_PER_S),
-      completions: new RunCompletions(
-        deps.client,
-        stage,
-        { longPolls: options.resultLongPolls },
-        deps.logger.child({ stage: stage.name }),
-      ),
+      completions,
+      stuckWatch: new StuckWatch({
+        client: deps.client,
+        gate: deps.gate,
+        stuck: options.stuck,
+        completions,
+        onStuckChange: (stuck) => (this.stuckRuns += stuck ? 1 : -1),
+      }),
       onStarted: (seconds) => deps.histograms.workflowStart.observe(seconds),
-      onStuckChange: (stuck) => (this.stuckRuns += stuck ? 1 : -1),
       ...(deps.intake ? { intake: deps.intake } : {}),
     };
     this.applying = {
@@ -293,5 +291,6 @@ export class StageConsumer {
     }
     this.working?.stop();
     this.handling.completions.close();
+    this.handling.stuckWatch.close();
   }
 }
