@@ -206,6 +206,7 @@ async function phase(p: Pipeline, orders: number, holdSeconds: number, longPolls
       ORDERFLOW_MAX_IN_FLIGHT: String(Math.max(orders, 32)),
       ORDERFLOW_RESULT_LONG_POLLS: String(longPolls),
     });
+    keepOutput(bridge, `${outFile()}.bridge-${orders}.log`);
     const cpuAtStart = processCpuMs(bridge.pid);
     try {
       const sampled = await sampleUntilAcked(p, bridge, prefix, orders, floorBefore, releaseAt + AFTER_RELEASE_MS);
