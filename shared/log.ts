@@ -26,22 +26,58 @@ export interface LoggerOptions {
   write?: (line: string) => void;
 }
 
-export function createLogger(options: LoggerOptions = {}, bound: LogFields = {}): Logger {
-  const level = options.level ?? 'info';
-  const format = options.format ?? (process.stderr.isTTY ? 'pretty' : 'json');
-  const write = options.write ?? ((line: string) => void process.stderr.write(line));
-  const emit = (lvl: LogLevel, msg: string, fields?: LogFields): void => {
+/** Where a logger's lines go and which it writes: one for a logger and all its children. */
+interface LogOutput {
+  readonly level: LogLevel;
+  readonly format: 'json' | 'pretty';
+  readonly write: (line: string) => void;
+}
+
+/**
+ * Methods on the prototype, not closures per logger: the bridge makes a child per message it
+ * holds, and with thousands held the closures were a part of each one's cost.
+ */
+class StructuredLogger implements Logger {
+  constructor(
+    private readonly output: LogOutput,
+    private readonly bound: LogFields,
+  ) {}
+
+  debug(msg: string, fields?: LogFields): void {
+    this.emit('debug', msg, fields);
+  }
+
+  info(msg: string, fields?: LogFields): void {
+    this.emit('info', msg, fields);
+  }
+
+  warn(msg: string, fields?: LogFields): void {
+    this.emit('warn', msg, fields);
+  }
+
+  error(msg: string, fields?: LogFields): void {
+    this.emit('error', msg, fields);
+  }
+
+  child(fields: LogFields): Logger {
+    return new StructuredLogger(this.output, { ...this.bound, ...fields });
+  }
+
+  private emit(lvl: LogLevel, msg: string, fields?: LogFields): void {
+    const { level, format, write } = this.output;
     if (levelRank[lvl] < levelRank[level]) return;
-    const record = { time: new Date().toISOString(), level: lvl, msg, ...bound, ...fields };
+    const record = { time: new Date().toISOString(), level: lvl, msg, ...this.bound, ...fields };
     write(format === 'json' ? `${safeJson(record)}\n` : `${pretty(record)}\n`);
+  }
+}
+
+export function createLogger(options: LoggerOptions = {}, bound: LogFields = {}): Logger {
+  const output: LogOutput = {
+    level: options.level ?? 'info',
+    format: options.format ?? (process.stderr.isTTY ? 'pretty' : 'json'),
+    write: options.write ?? ((line: string) => void process.stderr.write(line)),
   };
-  return {
-    debug: (msg, fields) => emit('debug', msg, fields),
-    info: (msg, fields) => emit('info', msg, fields),
-    warn: (msg, fields) => emit('warn', msg, fields),
-    error: (msg, fields) => emit('error', msg, fields),
-    child: (fields) => createLogger(options, { ...bound, ...fields }),
-  };
+  return new StructuredLogger(output, bound);
 }
 
 /** A logger that writes nothing, for library callers and tests that do not care. */
